@@ -1,0 +1,56 @@
+"""Dates as the contract wants them: timezone-aware UTC, and sane (not before 1990, not more than a
+day in the future), else None so the caller falls back to the next source."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from dateutil import parser as dateutil_parser
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def parse_date(value, now: datetime | None = None) -> datetime | None:
+    """Any date a page, feed or sitemap gives (ISO 8601, RFC 822, a struct_time, a datetime)."""
+    if value is None or value == "":
+        return None
+    parsed: datetime | None = None
+    if isinstance(value, datetime):
+        parsed = value
+    elif hasattr(value, "tm_year"):  # feedparser's *_parsed fields (already UTC)
+        parsed = datetime(*value[:6], tzinfo=timezone.utc)
+    else:
+        text = str(value).strip()
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            try:
+                parsed = dateutil_parser.parse(text)
+            except (ValueError, OverflowError, TypeError):
+                return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed.astimezone(timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    if parsed < EARLIEST or parsed > now + FUTURE_TOLERANCE:
+        return None
+    return parsed
+
+
+def first_date(*values, now: datetime | None = None) -> datetime | None:
+    for value in values:
+        parsed = parse_date(value, now)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)

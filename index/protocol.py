@@ -1,0 +1,37 @@
+"""The one interface the crawler and the API use to reach an index."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from index.query import SearchQuery
+
+
+class SearchBackend(Protocol):
+    """An article index.
+
+    Contract, for every implementation:
+    - `upsert` adds or replaces the article with the same `id` (a full article dict of
+      `index.article.ARTICLE_FIELDS`); nothing is visible to `search`/`get` before `commit`.
+    - `commit` makes every upsert so far durable and visible; after it returns, a crash loses
+      none of them. The crawl state marks articles known only after it.
+    - `search` answers a `SearchQuery` with `{"total", "hits", "facets"}`: hits are articles
+      without `text`, plus `snippet`, in the query's order; `total` counts every match (copies
+      left out unless the query includes them); `facets` maps each facet name of the query to
+      `[{"value", "count"}]`, largest first. A query the backend cannot parse raises
+      `index.query.QueryError` naming parameter `q`.
+    - `get` returns the whole article, or None.
+    - `count` is the number of articles held.
+    - `close` commits nothing by itself; callers commit first.
+    """
+
+    def upsert(self, article: dict) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def search(self, query: SearchQuery) -> dict: ...
+
+    def get(self, article_id: str) -> dict | None: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,157 @@
+"""The one query model: what `/search`, `newswatch search` and the search page ask for.
+
+`parse_search_params` turns request parameters into a `SearchQuery`, raising `QueryError` (which
+names the parameter) for anything invalid. Each backend translates a `SearchQuery` once.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from typing import Iterable
+
+from index.article import ENTITY_TYPES
+
+DEFAULT_SIZE = 20
+MAX_SIZE = 100
+SORTS = ("relevance", "newest")
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class QueryError(ValueError):
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+    def as_json(self) -> dict:
+        return {"error": self.message, "parameter": self.parameter}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    entities: tuple[tuple[str, str], ...] = ()
+    outlets: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    language: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "relevance"
+    size: int = DEFAULT_SIZE
+    offset: int = 0
+    include_duplicates: bool = False
+    facets: tuple[str, ...] = field(default=("outlet",) + ENTITY_TYPES + ("topic",))
+
+    @property
+    def effective_sort(self) -> str:
+        # With no words there is no relevance to rank by.
+        return self.sort if self.q.strip() else "newest"
+
+    def fingerprint(self) -> str:
+        """Identifies the query a cursor belongs to (everything but the page position)."""
+        parts = [self.q, self.entities, self.outlets, self.topics, self.language,
+                 self.since and self.since.isoformat(), self.until and self.until.isoformat(),
+                 self.sort, self.size, self.include_duplicates]
+        return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=6).hexdigest()
+
+    def next_cursor(self, total: int) -> str | None:
+        end = self.offset + self.size
+        if end >= total:
+            return None
+        payload = json.dumps({"o": end, "f": self.fingerprint()}).encode()
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def parse_date_param(name: str, value: str) -> datetime:
+    value = value.strip()
+    try:
+        if DATE_ONLY.match(value):
+            return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(0), timezone.utc)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(name, f"{value!r} is not an ISO date or date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_entity(value: str) -> tuple[str, str]:
+    kind, sep, name = value.partition(":")
+    kind = kind.strip().lower()
+    if not sep or kind not in ENTITY_TYPES or not name.strip():
+        raise QueryError("entity", f"{value!r} is not TYPE:NAME with TYPE one of {', '.join(ENTITY_TYPES)}")
+    return kind, " ".join(name.split())
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, fingerprint = payload["o"], payload["f"]
+        if not isinstance(offset, int) or offset < 0 or not isinstance(fingerprint, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise QueryError("cursor", "not a cursor returned by this search") from None
+    return offset, fingerprint
+
+
+KNOWN_PARAMETERS = {"q", "entity", "outlet", "topic", "language", "since", "until", "sort", "size",
+                    "cursor", "duplicates"}
+
+
+def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
+    """Parameters as (name, value) pairs, names possibly repeated (a query string's multi-dict)."""
+    values: dict[str, list[str]] = {}
+    for name, value in params:
+        values.setdefault(name, []).append(value)
+    for name in values:
+        if name not in KNOWN_PARAMETERS:
+            raise QueryError(name, f"unknown parameter {name!r}")
+    for name in ("q", "language", "since", "until", "sort", "size", "cursor", "duplicates"):
+        if len(values.get(name, [])) > 1:
+            raise QueryError(name, f"{name} may be given once")
+
+    def one(name: str) -> str | None:
+        got = values.get(name)
+        return got[0] if got else None
+
+    size = DEFAULT_SIZE
+    if one("size") not in (None, ""):
+        try:
+            size = int(one("size"))
+        except ValueError:
+            raise QueryError("size", f"{one('size')!r} is not an integer") from None
+        if size < 0:
+            raise QueryError("size", "size must not be negative")
+        size = min(size, MAX_SIZE)
+    sort = (one("sort") or "relevance").strip().lower()
+    if sort not in SORTS:
+        raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}")
+    duplicates = (one("duplicates") or "").strip().lower()
+    if duplicates not in ("", "include", "exclude"):
+        raise QueryError("duplicates", "duplicates must be 'include' or 'exclude'")
+    language = (one("language") or "").strip().lower() or None
+    if language is not None and not re.match(r"^[a-z]{2}$", language):
+        raise QueryError("language", f"{language!r} is not an ISO 639-1 code")
+    since = parse_date_param("since", one("since")) if one("since") else None
+    until = parse_date_param("until", one("until")) if one("until") else None
+    if since and until and since >= until:
+        raise QueryError("until", "until must be later than since")
+    query = SearchQuery(
+        q=(one("q") or "").strip(),
+        entities=tuple(parse_entity(v) for v in values.get("entity", []) if v.strip()),
+        outlets=tuple(v.strip() for v in values.get("outlet", []) if v.strip()),
+        topics=tuple(v.strip() for v in values.get("topic", []) if v.strip()),
+        language=language, since=since, until=until, sort=sort, size=size,
+        include_duplicates=duplicates == "include",
+    )
+    if one("cursor"):
+        offset, fingerprint = _decode_cursor(one("cursor"))
+        if fingerprint != query.fingerprint():
+            raise QueryError("cursor", "the cursor belongs to another search")
+        query = SearchQuery(**{**query.__dict__, "offset": offset})
+    return query

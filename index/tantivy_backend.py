@@ -1,0 +1,194 @@
+"""The embedded backend: a tantivy index under the data dir.
+
+One process owns the writer (the daemon, or `newswatch crawl`, guarded by the data-dir lock);
+readers (`newswatch search`, the API of another process) open it read-only at any time.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import tantivy
+
+from crawler.dates import parse_date
+from index.article import ENTITY_TYPES, without_text
+from index.query import QueryError, SearchQuery
+
+# q searches these when it names no field; the title counts double.
+DEFAULT_FIELDS = ["title", "description", "text", "authors"]
+FIELD_BOOSTS = {"title": 2.0}
+FACET_FIELDS = {"outlet": "outlet", "person": "person", "org": "org", "place": "place", "topic": "topics"}
+DATE_FIELDS = ("published_at", "modified_at", "crawled_at")
+SNIPPET_CHARS = 240
+WRITER_HEAP = 64_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    # The article without its text, as JSON: what hits are built from.
+    sb.add_bytes_field("source", stored=True, indexed=False)
+    for name in ("title", "description", "text"):
+        sb.add_text_field(name, stored=(name == "text"), tokenizer_name="en_stem")
+    sb.add_text_field("authors", tokenizer_name="default")
+    for name in ("outlet", "language", "tags", "topics", "story_id", "duplicate_of", "content_hash",
+                 "url", "canonical_url"):
+        sb.add_text_field(name, tokenizer_name="raw", fast=name in ("outlet", "language", "tags", "topics"))
+    for kind in ENTITY_TYPES:
+        # Canonical names for facets, and a lower-cased copy for case-insensitive filters.
+        sb.add_text_field(kind, tokenizer_name="raw", fast=True)
+        sb.add_text_field(f"{kind}_key", tokenizer_name="raw")
+    for name in DATE_FIELDS:
+        sb.add_date_field(name, indexed=True, fast=True)
+    sb.add_integer_field("is_copy", indexed=True, fast=True)
+    return sb.build()
+
+
+def _as_datetime(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_date(value)
+
+
+class TantivyBackend:
+    def __init__(self, path: Path, writable: bool = True):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        self._writer = self.index.writer(WRITER_HEAP, 1) if writable else None
+
+    # --- writing ---
+    def upsert(self, article: dict) -> None:
+        if self._writer is None:
+            raise RuntimeError("this index was opened read-only")
+        self._writer.delete_documents_by_term("id", article["id"])
+        self._writer.add_document(self._document(article))
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self.index.reload()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    def _document(self, article: dict) -> tantivy.Document:
+        fields: dict = {
+            "id": article["id"],
+            "source": json.dumps(without_text(article), ensure_ascii=False).encode("utf-8"),
+            "is_copy": 1 if article.get("duplicate_of") else 0,
+        }
+        for name in ("title", "description", "text", "outlet", "language", "story_id", "duplicate_of",
+                     "content_hash", "url", "canonical_url"):
+            if article.get(name):
+                fields[name] = article[name]
+        for name in ("authors", "tags", "topics"):
+            if article.get(name):
+                fields[name] = list(article[name])
+        for kind in ENTITY_TYPES:
+            names = (article.get("entities") or {}).get(kind) or []
+            if names:
+                fields[kind] = list(names)
+                fields[f"{kind}_key"] = [n.lower() for n in names]
+        for name in DATE_FIELDS:
+            value = _as_datetime(article.get(name))
+            if value is not None:
+                fields[name] = value
+        return tantivy.Document(**fields)
+
+    # --- reading ---
+    def count(self) -> int:
+        self.index.reload()
+        return self.index.searcher().num_docs
+
+    def get(self, article_id: str) -> dict | None:
+        self.index.reload()
+        searcher = self.index.searcher()
+        result = searcher.search(tantivy.Query.term_query(self.schema, "id", article_id), 1)
+        if not result.hits:
+            return None
+        return self._article(searcher.doc(result.hits[0][1]), with_text=True)
+
+    def _article(self, doc: tantivy.Document, with_text: bool = False) -> dict:
+        values = doc.to_dict()
+        article = json.loads(bytes(values["source"][0]).decode("utf-8"))
+        if with_text:
+            article["text"] = (values.get("text") or [""])[0]
+        return article
+
+    def parse_text_query(self, q: str) -> tantivy.Query:
+        try:
+            return self.index.parse_query(q, DEFAULT_FIELDS, field_boosts=FIELD_BOOSTS,
+                                          conjunction_by_default=True)
+        except ValueError as exc:
+            raise QueryError("q", f"malformed query {q!r}: {exc}") from None
+
+    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
+        Q, schema = tantivy.Query, self.schema
+        filters = []
+        for kind, name in query.entities:
+            filters.append(Q.term_query(schema, f"{kind}_key", name.lower()))
+        if query.outlets:
+            filters.append(Q.term_set_query(schema, "outlet", list(query.outlets)))
+        if query.topics:
+            filters.append(Q.term_set_query(schema, "topics", list(query.topics)))
+        if query.language:
+            filters.append(Q.term_query(schema, "language", query.language))
+        if query.since or query.until:
+            filters.append(Q.range_query(schema, "published_at", tantivy.FieldType.Date,
+                                         query.since, query.until,
+                                         include_lower=True, include_upper=query.until is None))
+        if not query.include_duplicates:
+            filters.append(Q.term_query(schema, "is_copy", 0))
+        return filters
+
+    def search(self, query: SearchQuery) -> dict:
+        text_query = self.parse_text_query(query.q) if query.q else None
+        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
+        if text_query is not None:
+            clauses.append((tantivy.Occur.Must, text_query))
+        combined = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+        self.index.reload()
+        searcher = self.index.searcher()
+        hits: list[dict] = []
+        if query.size:
+            if query.effective_sort == "newest":
+                result = searcher.search(combined, query.size, offset=query.offset,
+                                         order_by_field="published_at", order=tantivy.Order.Desc)
+            else:
+                result = searcher.search(combined, query.size, offset=query.offset)
+            total = result.count
+            snippets = None
+            if text_query is not None:
+                snippets = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, "text")
+                snippets.set_max_num_chars(SNIPPET_CHARS)
+            for _, address in result.hits:
+                doc = searcher.doc(address)
+                article = self._article(doc)
+                snippet = snippets.snippet_from_doc(doc).fragment().strip() if snippets else ""
+                article["snippet"] = snippet or _lead(article, doc)
+                hits.append(article)
+        else:
+            total = searcher.search(combined, 0).count
+        facets = {}
+        if query.facets and total:
+            aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}
+            buckets = searcher.aggregate(combined, aggregation)
+            for name in query.facets:
+                facets[name] = [{"value": b["key"], "count": b["doc_count"]}
+                                for b in buckets.get(name, {}).get("buckets", [])]
+        else:
+            facets = {name: [] for name in query.facets}
+        return {"total": total, "hits": hits, "facets": facets}
+
+
+def _lead(article: dict, doc: tantivy.Document) -> str:
+    """A snippet for hits found by filters alone: the description, else the opening of the text."""
+    if article.get("description"):
+        return article["description"][:SNIPPET_CHARS]
+    text = (doc.to_dict().get("text") or [""])[0]
+    return text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text

@@ -1,0 +1,260 @@
+"""Every newswatch setting, and the Scrapy settings the crawler runs with.
+
+A setting is read from the environment, then from `.env` in the working directory, then its
+default. `load()` validates them all; a bad value raises `SettingsError` whose message is one
+line naming the setting, which the CLI prints before exiting with status 2.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A bad or missing setting; the message names it."""
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 0 < port < 65536:
+        raise ValueError("expected a port number 1-65535")
+    return port
+
+
+def _host(raw: str) -> str:
+    host = raw.strip()
+    if not host:
+        raise ValueError("expected a host name or address")
+    return host
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("expected a number >= 0")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+    return parse
+
+
+def _user_agent(raw: str) -> str:
+    value = raw.strip()
+    # An identifiable bot names a way to reach its operator (RFC 9309 etiquette, OUTLETS.md).
+    if not re.search(r"https?://|@", value):
+        raise ValueError("must contain a contact URL or e-mail address")
+    return value
+
+
+def _optional_url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("expected an http(s) URL")
+    return value.rstrip("/")
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _path(raw: str) -> Path:
+    if not raw.strip():
+        raise ValueError("expected a path")
+    return Path(raw.strip()).expanduser()
+
+
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw.strip()).expanduser() if raw.strip() else None
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    parse: Callable[[str], Any]
+    doc: str
+
+
+DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; media monitoring bot)"
+
+SETTINGS: tuple[Setting, ...] = (
+    # Where the embedded index, the crawl state and the archived pages live.
+    Setting("NEWSWATCH_DATA_DIR", "./data", _path, "where the embedded index and crawl state live"),
+    # The outlets file (see README: outlets.toml).
+    Setting("NEWSWATCH_OUTLETS", "./outlets.toml", _path, "the outlets file"),
+    # Which SearchBackend holds the articles.
+    Setting("NEWSWATCH_INDEX", "embedded", _choice("embedded", "elasticsearch"),
+            "`embedded` (tantivy under the data dir) or `elasticsearch`"),
+    # Address of the search API started by `newswatch run`.
+    Setting("NEWSWATCH_API_HOST", "127.0.0.1", _host, "search API host"),
+    # Port of the search API.
+    Setting("NEWSWATCH_API_PORT", "8000", _port, "search API port"),
+    # Off, URLs on loopback/private/link-local addresses are refused (SSRF guard).
+    Setting("NEWSWATCH_ALLOW_PRIVATE_ADDRESSES", "false", _bool,
+            "allow outlets on loopback/private addresses (tests, intranets)"),
+    # Sent on every request; must name a contact URL or address.
+    Setting("NEWSWATCH_USER_AGENT", DEFAULT_USER_AGENT, _user_agent,
+            "User-Agent sent on every request, with a contact URL"),
+    # Worker processes that run extraction off the event loop.
+    Setting("NEWSWATCH_WORKERS", "1", _positive_int, "worker processes for extraction"),
+    # Articles buffered before an index commit (a crawl's end always commits).
+    Setting("NEWSWATCH_COMMIT_EVERY", "50", _positive_int, "articles per index commit"),
+    # Default seconds between two requests to the same outlet (an outlet's `delay` overrides it).
+    Setting("NEWSWATCH_DOWNLOAD_DELAY", "1.0", _non_negative_float,
+            "default seconds between requests to one outlet"),
+    # Seconds before a download is abandoned.
+    Setting("NEWSWATCH_DOWNLOAD_TIMEOUT", "30", _positive_int, "download timeout in seconds"),
+    # Largest response accepted, in bytes; larger downloads are cancelled and counted.
+    Setting("NEWSWATCH_MAX_PAGE_BYTES", "10485760", _positive_int, "largest page or feed accepted, in bytes"),
+    # Sitemap entries older than this many days are ignored (news sitemaps cover ~2 days).
+    Setting("NEWSWATCH_SITEMAP_MAX_AGE_DAYS", "3", _positive_int,
+            "ignore sitemap entries whose lastmod is older than this many days"),
+    # Log verbosity of the daemon and the CLI.
+    Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
+    # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
+    Setting("ELASTICSEARCH_URL", "", _optional_url, "Elasticsearch URL"),
+    # API key for Elasticsearch (instead of user/password).
+    Setting("ELASTICSEARCH_API_KEY", "", _optional_text, "Elasticsearch API key"),
+    # Elasticsearch basic-auth user.
+    Setting("ELASTICSEARCH_USERNAME", "", _optional_text, "Elasticsearch user"),
+    # Elasticsearch basic-auth password.
+    Setting("ELASTICSEARCH_PASSWORD", "", _optional_text, "Elasticsearch password"),
+    # CA certificate that signed the cluster's TLS certificate.
+    Setting("ELASTICSEARCH_CA_CERT", "", _optional_path, "CA certificate file for Elasticsearch TLS"),
+    # Prefix of the index and alias names, so several installations can share a cluster.
+    Setting("ELASTICSEARCH_INDEX_PREFIX", "newswatch-", _text, "prefix of Elasticsearch index names"),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+class Config(dict):
+    """Validated settings keyed by their environment names, so a grep finds every use."""
+
+
+def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> Config:
+    environ = os.environ if environ is None else environ
+    file_values = dotenv_values(env_file) if Path(env_file).is_file() else {}
+    config = Config()
+    for setting in SETTINGS:
+        if setting.name in environ:
+            raw = environ[setting.name]
+        elif file_values.get(setting.name) is not None:
+            raw = file_values[setting.name]
+        else:
+            raw = setting.default
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"setting {setting.name}={raw!r}: {exc}") from None
+    if config["NEWSWATCH_INDEX"] == "elasticsearch" and not config["ELASTICSEARCH_URL"]:
+        raise SettingsError("setting ELASTICSEARCH_URL: required when NEWSWATCH_INDEX=elasticsearch")
+    return config
+
+
+# --- Scrapy -----------------------------------------------------------------------------------
+# The crawl's Scrapy settings. `scrapy_settings(config)` fills in the values that come from the
+# newswatch settings above.
+
+ITEM_PIPELINES = {
+    # Extraction first: every later stage needs the title, body and dates it produces.
+    "crawler.pipelines.extract.ExtractPipeline": 100,
+    # Normalise after extraction: the canonical URL comes from the page, and the id, dates and
+    # revision follow from it.
+    "crawler.pipelines.normalize.NormalizePipeline": 200,
+    # 300: dedupe, 400: entities (later stages).
+    # Store last: only finished articles reach the index, and the crawl state marks an article
+    # known only after the commit that holds it.
+    "crawler.pipelines.store.StorePipeline": 900,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Replaces Scrapy's robots.txt middleware (100) with one that treats a 5xx robots.txt as
+    # "stay away for now", as RFC 9309 says.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.Rfc9309RobotsTxtMiddleware": 100,
+    # Before everything that could send a request to a private address, redirects included
+    # (a redirect re-enters the chain from the start).
+    "crawler.middlewares.PrivateAddressMiddleware": 50,
+    # Sees 403/429/5xx before the retry middleware (550) retries them: a blocked outlet is
+    # backed off, not hammered.
+    "crawler.middlewares.BackoffMiddleware": 560,
+}
+
+SCRAPY_BASE = {
+    "ROBOTSTXT_OBEY": True,
+    "COOKIES_ENABLED": False,
+    "TELNETCONSOLE_ENABLED": False,
+    # The MEMUSAGE extension reads the process-lifetime peak: once exceeded in a long-running
+    # daemon, every later crawl would stop at start.
+    "MEMUSAGE_ENABLED": False,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 1.0,
+    "AUTOTHROTTLE_MAX_DELAY": 60.0,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 2,
+    # 403 and 429 are not retried: they mean "back off", handled by BackoffMiddleware.
+    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+    "REDIRECT_MAX_TIMES": 5,
+    "DOWNLOAD_WARNSIZE": 0,
+    "HTTPCACHE_ENABLED": False,
+    "LOG_ENABLED": True,
+    "ITEM_PIPELINES": ITEM_PIPELINES,
+    "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+    "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+}
+
+
+def scrapy_settings(config: Config) -> dict[str, Any]:
+    values = dict(SCRAPY_BASE)
+    values.update({
+        "USER_AGENT": config["NEWSWATCH_USER_AGENT"],
+        "DOWNLOAD_DELAY": config["NEWSWATCH_DOWNLOAD_DELAY"],
+        "DOWNLOAD_TIMEOUT": config["NEWSWATCH_DOWNLOAD_TIMEOUT"],
+        "DOWNLOAD_MAXSIZE": config["NEWSWATCH_MAX_PAGE_BYTES"],
+        "LOG_LEVEL": config["NEWSWATCH_LOG_LEVEL"],
+    })
+    return values
