@@ -241,6 +241,7 @@ SCRAPY_BASE = {
     "DOWNLOAD_WARNSIZE": 0,
     "HTTPCACHE_ENABLED": False,
     "LOG_ENABLED": True,
+    "STATS_DUMP": False,  # the crawl service logs a per-outlet summary instead
     "ITEM_PIPELINES": ITEM_PIPELINES,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -1,0 +1,169 @@
+"""The extraction stage: a fetched page (or a feed item carrying the full text) in, the article's
+fields out. trafilatura extracts the body; the outlet parser, JSON-LD, meta tags and the feed
+entry give title, authors, dates, language, canonical URL and image, in that order of trust.
+
+Pure functions of their input (no network, no index): `newswatch extract` and the crawl's
+worker processes run exactly this code."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from w3lib.encoding import html_to_unicode
+
+from crawler.dates import first_date, iso, utcnow
+from crawler.metadata import page_metadata
+from crawler.parsers import PARSERS
+from crawler.parsers.base import OutletParser, Page
+from crawler.urls import canonical_url as clean_url
+
+MIN_TEXT_CHARS = 200  # shorter than this, a page is not an article (an index, a video, a stub)
+FEED_FULL_TEXT_CHARS = 600  # a feed item with this much text, or MIN_FEED_PARAGRAPHS paragraphs,
+MIN_FEED_PARAGRAPHS = 3     # carries the full text (a teaser is one or two); Korean is denser than English
+BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+
+
+class NotAnArticle(ValueError):
+    """The page holds no article body; the message says why."""
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    if isinstance(body, str):
+        return body
+    # w3lib weighs the HTTP header, the BOM and <meta charset> as browsers do.
+    _, text = html_to_unicode(content_type, body)
+    return text
+
+
+def language_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = re.match(r"^\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*\s*$", value)
+    return match.group(1).lower() if match else None
+
+
+def _parser_for(name: str | None, page: Page) -> OutletParser:
+    for version in PARSERS.get(name, ()) if name else ():
+        parser = version()
+        if parser.applies(page):
+            return parser
+    return OutletParser()
+
+
+def html_fragment_text(fragment: str) -> str:
+    """The text of a feed's HTML content (`content:encoded`): one line per block element."""
+    if not fragment or not fragment.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    blocks = [" ".join(el.text_content().split()) for el in root.iter(*BLOCK_TAGS)
+              if not any(a.tag in BLOCK_TAGS for a in el.iterancestors())]
+    blocks = [b for b in blocks if b]
+    return "\n".join(blocks) if blocks else " ".join(root.text_content().split())
+
+
+def carries_full_text(text: str | None) -> bool:
+    if not text or len(text) < MIN_TEXT_CHARS:
+        return False
+    return len(text) >= FEED_FULL_TEXT_CHARS or text.count("\n") + 1 >= MIN_FEED_PARAGRAPHS
+
+
+def _strings(values) -> list[str]:
+    seen, out = set(), []
+    for value in values or []:
+        value = " ".join(str(value).split())
+        if value and value.lower() not in seen:
+            seen.add(value.lower())
+            out.append(value)
+    return out
+
+
+def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = None,
+                 parser: str | None = None, outlet_language: str | None = None,
+                 content_type: str | None = None, now: datetime | None = None) -> dict:
+    """Raises NotAnArticle when the page has no article body."""
+    feed = feed or {}
+    now = now or utcnow()
+    html = decode_html(body, content_type)
+    if not html.strip():
+        raise NotAnArticle("empty page")
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotAnArticle(f"unparseable HTML: {exc}") from None
+    page = Page(url=url or "", html=html, tree=tree)
+    outlet_parser = _parser_for(parser, page)
+    meta = page_metadata(tree)
+    document = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
+    extracted = document.as_dict() if document is not None else {}
+    text = outlet_parser.text(page) or (extracted.get("text") or "").strip()
+    if len(text) < MIN_TEXT_CHARS:
+        feed_text = feed.get("text") or ""
+        if len(feed_text) >= MIN_TEXT_CHARS:
+            text = feed_text
+        else:
+            raise NotAnArticle(f"no article body ({len(text)} characters of text)")
+    canonical = outlet_parser.canonical_url(page) or meta["canonical_url"]
+    if canonical and url:
+        canonical = urljoin(url, canonical)
+    if not (canonical and canonical.startswith(("http://", "https://"))):
+        canonical = url or feed.get("url")
+    published = first_date(outlet_parser.published_at(page), meta["published_at"],
+                           extracted.get("date"), now=now)
+    return {
+        "url": url or feed.get("url"),
+        "canonical_url": clean_url(canonical) if canonical else None,
+        "title": _clean(outlet_parser.title(page) or meta["title"] or feed.get("title") or extracted.get("title")),
+        "description": _clean(outlet_parser.description(page) or meta["description"] or feed.get("description")
+                              or extracted.get("description")),
+        "text": text,
+        "authors": _strings(outlet_parser.authors(page) or meta["authors"] or feed.get("authors")
+                            or _split_authors(extracted.get("author"))),
+        "published_at": iso(published or first_date(feed.get("published_at"), now=now)),
+        "modified_at": iso(first_date(outlet_parser.modified_at(page), meta["modified_at"],
+                                      feed.get("modified_at"), now=now)),
+        "language": language_code(outlet_parser.language(page)) or language_code(meta["language"])
+                    or language_code(feed.get("language")) or outlet_language,
+        "tags": _strings(outlet_parser.tags(page) or meta["tags"] or feed.get("tags")
+                         or extracted.get("tags") or extracted.get("categories")),
+        "image_url": outlet_parser.image_url(page) or meta["image_url"] or feed.get("image_url"),
+    }
+
+
+def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datetime | None = None) -> dict:
+    """An article from a feed item whose `content:encoded` carries the full text (RFA's Arc feeds)."""
+    now = now or utcnow()
+    text = feed.get("text") or ""
+    if len(text) < MIN_TEXT_CHARS:
+        raise NotAnArticle(f"feed item has no article body ({len(text)} characters of text)")
+    return {
+        "url": feed["url"],
+        "canonical_url": clean_url(feed["url"]),
+        "title": _clean(feed.get("title")),
+        "description": _clean(feed.get("description")),
+        "text": text,
+        "authors": _strings(feed.get("authors")),
+        "published_at": iso(first_date(feed.get("published_at"), now=now)),
+        "modified_at": iso(first_date(feed.get("modified_at"), now=now)),
+        "language": language_code(feed.get("language")) or outlet_language,
+        "tags": _strings(feed.get("tags")),
+        "image_url": feed.get("image_url"),
+    }
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    return " ".join(str(value).split()) or None
+
+
+def _split_authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [a.strip() for a in re.split(r";|,|\band\b", value) if a.strip()]

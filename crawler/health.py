@@ -1,0 +1,43 @@
+"""Outlet health as `/outlets` and `newswatch outlets` report it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from crawler.dates import parse_date, utcnow
+
+STALE_FLOOR = timedelta(days=1)
+
+
+def outlet_status(outlet, row: dict, now: datetime) -> str:
+    """`never` before the first poll; `error` when the last poll failed; `stale` when polls
+    succeed but nothing new has come for much longer than usual; else `ok`."""
+    if not row.get("polls"):
+        return "never"
+    if not row.get("last_poll_ok"):
+        return "error"
+    since = parse_date(row.get("last_new_at")) or parse_date(row.get("first_poll_at"))
+    usual = max(STALE_FLOOR, timedelta(seconds=10 * outlet.interval),
+                timedelta(seconds=3 * (row.get("typical_gap") or 0)))
+    if since is not None and now - since > usual:
+        return "stale"
+    return "ok"
+
+
+def outlets_report(outlets: dict, state, now: datetime | None = None) -> list[dict]:
+    now = now or utcnow()
+    counts = state.articles_by_outlet()
+    report = []
+    for key, outlet in outlets.items():
+        row = state.outlet(key)
+        report.append({
+            "key": key,
+            "name": outlet.name,
+            "last_poll_at": row.get("last_poll_at"),
+            "status": outlet_status(outlet, row, now),
+            "articles": counts.get(key, 0),
+            "errors": row.get("errors") or 0,
+            "last_error": row.get("last_error"),
+            "filtered": row.get("filtered") or 0,
+            "backoff_until": row.get("backoff_until") if state.backoff_until(key) else None,
+        })
+    return report

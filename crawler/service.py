@@ -1,0 +1,117 @@
+"""The crawl service: one per process, shared by `newswatch crawl` and the daemon. It owns the
+crawl state, the page archive, the worker pool and the single index writer, and runs each
+outlet's spider through Scrapy's AsyncCrawlerRunner on the running asyncio loop."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from scrapy.crawler import AsyncCrawlerRunner
+
+import settings as settings_module
+from crawler.archive import PageArchive
+from crawler.dates import iso, utcnow
+from crawler.middlewares import BACKOFF_BASE_SECONDS
+from crawler.pipelines.store import IndexWriter
+from crawler.spiders import OutletSpider
+from crawler.state import CrawlState
+from crawler.workers import WorkerPool
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlReport:
+    outlet: str
+    started_at: str = field(default_factory=lambda: iso(utcnow()))
+    sources: int = 0
+    sources_ok: int = 0
+    sources_failed: int = 0
+    not_modified: int = 0
+    pages: int = 0
+    known: int = 0
+    filtered: int = 0
+    new_articles: int = 0
+    errors: int = 0
+    transient_failures: int = 0
+    skipped: str | None = None
+    validators: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """A poll fails when no feed or sitemap of the outlet could be read."""
+        return self.skipped is None and (self.sources == 0 or self.sources_ok > 0)
+
+    def summary(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "validators"}
+
+
+class CrawlService:
+    def __init__(self, config, outlets: dict, backend):
+        self.config = config
+        self.outlets = outlets
+        self.backend = backend
+        data_dir = config["NEWSWATCH_DATA_DIR"]
+        self.state = CrawlState(data_dir / "state.sqlite3")
+        self.archive = PageArchive(data_dir / "pages")
+        self.pool = WorkerPool(config["NEWSWATCH_WORKERS"])
+        self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
+        scrapy_values = settings_module.scrapy_settings(config)
+        scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
+        self.runner = AsyncCrawlerRunner(scrapy_values)
+        self.running: set[str] = set()
+        self.tasks: set[asyncio.Task] = set()
+
+    def back_off(self, outlet, retry_after: float | None):
+        return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
+
+    async def crawl(self, keys) -> list[CrawlReport]:
+        return list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
+
+    async def crawl_outlet(self, outlet) -> CrawlReport:
+        report = CrawlReport(outlet.key)
+        until = self.state.backoff_until(outlet.key)
+        if until is not None:
+            report.skipped = f"backed off until {iso(until)}"
+            logger.info("%s: skipped, %s", outlet.key, report.skipped)
+            return report
+        if outlet.key in self.running:
+            report.skipped = "a crawl of this outlet is already running"
+            return report
+        self.running.add(outlet.key)
+        task = asyncio.current_task()
+        self.tasks.add(task)
+        try:
+            await self.runner.crawl(OutletSpider, outlet=outlet, service=self, report=report)
+        except Exception as exc:  # a crawl must never take the daemon down
+            logger.exception("%s: crawl failed", outlet.key)
+            report.errors += 1
+            self.state.record_error(outlet.key, None, f"crawl failed: {type(exc).__name__}: {exc}")
+            report.sources_ok = 0
+        finally:
+            self.running.discard(outlet.key)
+            self.tasks.discard(task)
+            self.writer.flush()
+        # Feed validators are saved only now, after the commit of what those feeds brought, and
+        # only when no page of this poll failed transiently (else a 304 would hide it next time).
+        if not report.transient_failures:
+            for url, (etag, last_modified) in report.validators.items():
+                if etag or last_modified:
+                    self.state.save_validators(url, etag, last_modified)
+        if report.ok and not self.state.backoff_until(outlet.key):
+            self.state.clear_backoff(outlet.key)
+        self.state.record_poll(outlet.key, report.ok, report.new_articles, report.filtered)
+        logger.info("%s: %s", outlet.key, report.summary())
+        return report
+
+    async def stop(self) -> None:
+        """Stops the running crawls; returns once each has committed what it had."""
+        tasks = set(self.tasks)
+        await self.runner.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def close(self) -> None:
+        self.writer.flush()
+        self.pool.shutdown()
+        self.state.close()

@@ -1,0 +1,187 @@
+"""One spider class for every outlet: feeds (RSS/Atom through feedparser), news sitemaps and
+plain sitemaps, all driven by the outlet's entry in outlets.toml."""
+from __future__ import annotations
+
+import logging
+
+from scrapy import Request, Spider
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+
+from crawler.dates import iso, parse_date, utcnow
+from crawler.extract import carries_full_text
+from crawler.feed_filter import matching
+from crawler.feeds import FeedError, parse_feed, parse_sitemap, slug_words
+from crawler.items import CrawledItem
+from crawler.urls import canonical_url, identity_url
+
+logger = logging.getLogger(__name__)
+
+MAX_SITEMAP_DEPTH = 2
+MAX_SITEMAP_CHILDREN = 10
+
+
+class OutletSpider(Spider):
+    name = "outlet"
+
+    def __init__(self, outlet, service, report, *args, **kwargs):
+        super().__init__(*args, name=f"outlet:{outlet.key}", **kwargs)
+        self.outlet = outlet
+        self.service = service
+        self.report = report
+        self.backed_off = False
+        self.claimed: set[str] = set()
+        if outlet.delay is not None:
+            self.download_delay = outlet.delay
+
+    # --- start ---
+    async def start(self):
+        for url in self.outlet.feeds:
+            yield self._source_request(url, self.parse_feed)
+        for url in self.outlet.sitemaps:
+            yield self._source_request(url, self.parse_sitemap, depth=0)
+
+    def _source_request(self, url: str, callback, **meta) -> Request:
+        headers = {}
+        etag, last_modified = self.service.state.validators(url)
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        self.report.sources += 1
+        return Request(url, callback=callback, errback=self.on_source_error, headers=headers,
+                       dont_filter=True, meta={"source_url": url, "handle_httpstatus_list": [304],
+                                               "download_maxsize": self.service.config["NEWSWATCH_MAX_PAGE_BYTES"],
+                                               **meta})
+
+    # --- feeds and sitemaps ---
+    def _source_fetched(self, response) -> bool:
+        self.report.sources_ok += 1
+        if response.status == 304:
+            self.report.not_modified += 1
+            return False
+        # Saved only after this crawl's articles are committed, so a crash before that refetches.
+        self.report.validators[response.meta["source_url"]] = (
+            _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        return True
+
+    def parse_feed(self, response):
+        if not self._source_fetched(response):
+            return
+        try:
+            entries = parse_feed(_body(response), response.url)
+        except FeedError as exc:
+            self._source_failed(response.url, str(exc))
+            return
+        yield from self._follow(entries, response)
+
+    def parse_sitemap(self, response):
+        if not self._source_fetched(response):
+            return
+        try:
+            kind, entries = parse_sitemap(_body(response), response.url)
+        except FeedError as exc:
+            self._source_failed(response.url, str(exc))
+            return
+        oldest = utcnow().timestamp() - self.service.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
+        recent = [e for e in entries
+                  if not (parse_date(e.get("lastmod") or e.get("published_at")) or utcnow()).timestamp() < oldest]
+        if kind == "sitemapindex":
+            depth = response.meta.get("depth", 0) + 1
+            if depth <= MAX_SITEMAP_DEPTH:
+                recent.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
+                for entry in recent[:MAX_SITEMAP_CHILDREN]:
+                    yield self._source_request(entry["url"], self.parse_sitemap, depth=depth)
+            return
+        for entry in recent:
+            if not entry.get("title"):
+                entry["title"] = slug_words(entry["url"])
+        yield from self._follow(recent, response)
+
+    def _follow(self, entries: list[dict], response):
+        language = self.outlet.language
+        for entry in entries:
+            entry["language"] = entry.get("language") or language
+        if self.outlet.filter:
+            keep = matching(self.outlet.filter, entries)
+            self.report.filtered += len(entries) - len(keep)
+            entries = [e for n, e in enumerate(entries) if n in keep]
+        for entry in entries:
+            key = identity_url(entry["url"])
+            if key in self.claimed:
+                continue
+            self.claimed.add(key)
+            seen = self.service.state.seen(key)
+            if seen is not None and (entry.get("marker") is None or seen["marker"] == entry["marker"]):
+                self.report.known += 1
+                continue
+            marker = entry.pop("marker", None)
+            # Tracking parameters are dropped before fetching: they only multiply URLs.
+            entry["url"] = canonical_url(entry["url"])
+            if carries_full_text(entry.get("text")):
+                # The feed carries the full text (RFA's Arc feeds): no page fetch.
+                yield CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
+                                  fetched_at=iso(utcnow()), url_keys=[key], marker=marker)
+            else:
+                yield Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
+                              meta={"feed": entry, "url_keys": [key], "marker": marker})
+
+    # --- article pages ---
+    def parse_page(self, response):
+        content_type = _header(response, b"Content-Type")
+        if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
+            self.record_error(response.url, f"not an HTML page ({content_type})")
+            return
+        keys = list(response.meta["url_keys"]) + [identity_url(response.url)]
+        self.report.pages += 1
+        yield CrawledItem(outlet=self.outlet.key, url=response.url, feed=response.meta["feed"],
+                          fetched_at=iso(utcnow()), body=response.body, content_type=content_type,
+                          url_keys=keys, marker=response.meta["marker"])
+
+    # --- failures ---
+    def record_error(self, url: str | None, message: str) -> None:
+        logger.warning("%s: %s: %s", self.outlet.key, url, message)
+        self.report.errors += 1
+        self.service.state.record_error(self.outlet.key, url, message)
+
+    def _source_failed(self, url: str, message: str) -> None:
+        self.report.sources_failed += 1
+        self.report.sources_ok -= 1
+        self.record_error(url, message)
+
+    def on_source_error(self, failure):
+        url = failure.request.url
+        self.report.sources_failed += 1
+        self.record_error(url, _failure_message(failure))
+
+    def on_page_error(self, failure):
+        self.report.transient_failures += 1
+        self.record_error(failure.request.url, _failure_message(failure))
+
+    def back_off(self, url: str, status: int, retry_after: float | None) -> None:
+        if self.backed_off:
+            return
+        self.backed_off = True
+        until = self.service.back_off(self.outlet, retry_after)
+        self.record_error(url, f"HTTP {status}: backing off {self.outlet.key} until {iso(until)}")
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _body(response) -> bytes:
+    body = response.body
+    if gzip_magic_number(response):
+        # A .xml.gz sitemap (not Content-Encoding, which Scrapy already undid).
+        body = gunzip(body, max_size=response.meta.get("download_maxsize") or 0)
+    return body
+
+
+def _failure_message(failure) -> str:
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"HTTP {exc.response.status}"
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,145 @@
+"""The search API (FastAPI). Every invalid parameter is a 400 with {"error", "parameter"}; the
+handlers call the same functions as the CLI, so `--json` output and API responses are one."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Annotated, Callable
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from crawler.health import outlets_report
+from index.query import QueryError, parse_search_params
+from index.search import run_search
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiContext:
+    backend: object
+    state: object
+    outlets: Callable[[], dict]
+    index_kind: str = "embedded"
+    # Set by the daemon; absent when the API is served without a crawler in the process.
+    trigger_crawl: Callable[[str], None] | None = None
+    reload: Callable[[], tuple[bool, str]] | None = None
+    running: Callable[[], set] = field(default=lambda: set())
+    backlog: Callable[[], dict] = field(default=lambda: {})
+
+
+def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
+    body = {"error": message}
+    if parameter is not None:
+        body["parameter"] = parameter
+    return JSONResponse(body, status_code=status)
+
+
+class _StateCollector:
+    def __init__(self, context: ApiContext):
+        self.context = context
+
+    def collect(self):
+        report = outlets_report(self.context.outlets(), self.context.state)
+        articles = GaugeMetricFamily("newswatch_articles", "Articles indexed, by outlet", labels=["outlet"])
+        errors = CounterMetricFamily("newswatch_crawl_errors", "Crawl errors, by outlet", labels=["outlet"])
+        filtered = CounterMetricFamily("newswatch_filtered_items", "Feed items skipped by the outlet filter",
+                                       labels=["outlet"])
+        for row in report:
+            articles.add_metric([row["key"]], row["articles"])
+            errors.add_metric([row["key"]], row["errors"])
+            filtered.add_metric([row["key"]], row["filtered"])
+        yield articles
+        yield errors
+        yield filtered
+        yield GaugeMetricFamily("newswatch_index_documents", "Documents in the index",
+                                value=self.context.backend.count())
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    app = FastAPI(title="newswatch", description="Search the articles newswatch has collected.")
+    registry = CollectorRegistry()
+    registry.register(_StateCollector(context))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        location = [str(p) for p in first.get("loc", []) if p not in ("query", "path", "body")]
+        return error(400, first.get("msg", "invalid request"), location[-1] if location else None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        logger.exception("error answering %s", request.url.path)
+        return error(500, "internal error")
+
+    @app.get("/search")
+    def search(request: Request,
+               q: Annotated[str | None, Query(description="words, \"phrases\", OR, -not, field:value")] = None,
+               entity: Annotated[list[str] | None, Query(description="TYPE:NAME, repeatable, all must match")] = None,
+               outlet: Annotated[list[str] | None, Query(description="outlet key, repeatable (any)")] = None,
+               topic: Annotated[list[str] | None, Query(description="topic key, repeatable (any)")] = None,
+               language: str | None = None,
+               since: Annotated[str | None, Query(description="ISO date or date-time, inclusive")] = None,
+               until: Annotated[str | None, Query(description="ISO date or date-time, exclusive")] = None,
+               sort: Annotated[str | None, Query(description="relevance or newest")] = None,
+               size: Annotated[str | None, Query(description="hits per page, at most 100")] = None,
+               cursor: str | None = None,
+               duplicates: Annotated[str | None, Query(description="include to show copies")] = None):
+        # The typed parameters document the API; the query string itself is parsed once, by the
+        # query model shared with the CLI.
+        try:
+            query = parse_search_params(request.query_params.multi_items())
+            return run_search(context.backend, query)
+        except QueryError as exc:
+            return JSONResponse(exc.as_json(), status_code=400)
+
+    @app.get("/articles/{article_id}")
+    def article(article_id: str):
+        found = context.backend.get(article_id)
+        if found is None:
+            return error(404, f"no article with id {article_id!r}")
+        return found
+
+    @app.get("/outlets")
+    def outlets():
+        return outlets_report(context.outlets(), context.state)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok", "index": context.index_kind, "articles": context.backend.count(),
+                "outlets": len(context.outlets()), "crawling": sorted(context.running()),
+                "backlog": context.backlog()}
+
+    @app.get("/metrics")
+    def metrics():
+        return PlainTextResponse(generate_latest(registry).decode("utf-8"),
+                                 media_type="text/plain; version=0.0.4")
+
+    @app.post("/outlets/{key}/crawl", status_code=202)
+    def crawl(key: str):
+        if key not in context.outlets():
+            return error(404, f"no outlet {key!r}")
+        if context.trigger_crawl is None:
+            return error(503, "no crawler runs in this process")
+        context.trigger_crawl(key)
+        return {"status": "scheduled", "outlet": key}
+
+    @app.post("/reload")
+    def reload():
+        if context.reload is None:
+            return error(503, "no daemon runs in this process")
+        ok, message = context.reload()
+        if not ok:
+            return error(400, message)
+        return {"status": "reloaded", "outlets": sorted(context.outlets())}
+
+    return app

@@ -1,0 +1,204 @@
+"""The `newswatch` command. Exit status: 0 done, 2 usage or settings error, 3 the embedded index
+is held by a running daemon."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+EXIT_OK, EXIT_USAGE, EXIT_LOCKED = 0, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newswatch", description="Media-monitoring daemon.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="the daemon: scheduler, crawler, search API")
+    crawl = commands.add_parser("crawl", help="poll the named outlets once, through the full pipeline")
+    crawl.add_argument("keys", nargs="+", metavar="KEY")
+    extract = commands.add_parser("extract", help="extract saved pages; print one JSON object per line")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("--url", help="the URL the page(s) were fetched from")
+    search = commands.add_parser("search", help="search the index")
+    search.add_argument("query", nargs="?", default="")
+    search.add_argument("--entity", action="append", default=[], metavar="TYPE:NAME")
+    search.add_argument("--outlet", action="append", default=[])
+    search.add_argument("--topic", action="append", default=[])
+    search.add_argument("--language")
+    search.add_argument("--since")
+    search.add_argument("--until")
+    search.add_argument("--sort", choices=["relevance", "newest"])
+    search.add_argument("--size")
+    search.add_argument("--cursor")
+    search.add_argument("--duplicates", action="store_true", help="show copies too")
+    search.add_argument("--json", action="store_true", help="print exactly the /search response")
+    outlets = commands.add_parser("outlets", help="the outlets and their health")
+    outlets.add_argument("--json", action="store_true", help="print exactly the /outlets list")
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    from scrapy.utils.log import configure_logging
+
+    configure_logging({"LOG_LEVEL": level, "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s"})
+
+
+def _print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+
+
+def cmd_extract(args, config) -> int:
+    from crawler.extract import extract_page
+
+    for path in args.files:
+        try:
+            with open(path, "rb") as page:
+                body = page.read()
+            if path.endswith(".gz"):
+                import gzip
+
+                body = gzip.decompress(body)
+            article = extract_page(body, url=args.url)
+        except Exception as exc:  # one bad file never stops the others
+            _print_json({"source": path, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        _print_json({"source": path, "url": article["url"], "title": article["title"], "text": article["text"],
+                     "authors": article["authors"], "published_at": article["published_at"],
+                     "language": article["language"],
+                     "entities": {"person": [], "org": [], "place": []}})
+    return EXIT_OK
+
+
+def cmd_search(args, config) -> int:
+    from index.backends import open_backend
+    from index.query import QueryError, parse_search_params
+    from index.search import run_search
+
+    params = [("q", args.query)] + [("entity", e) for e in args.entity] + [("outlet", o) for o in args.outlet]
+    params += [("topic", t) for t in args.topic]
+    for name in ("language", "since", "until", "sort", "size", "cursor"):
+        if getattr(args, name) is not None:
+            params.append((name, getattr(args, name)))
+    if args.duplicates:
+        params.append(("duplicates", "include"))
+    try:
+        query = parse_search_params(params)
+        result = run_search(open_backend(config, writable=False), query)
+    except QueryError as exc:
+        print(f"newswatch: {exc.parameter}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _print_json(result)
+        return EXIT_OK
+    print(f"{result['total']} stories")
+    for hit in result["hits"]:
+        print(f"{(hit['published_at'] or '')[:16]}  {hit['outlet']:<14} {hit['title']}")
+        print(f"{'':18}{hit['url']}")
+    if result["next_cursor"]:
+        print(f"more: --cursor {result['next_cursor']}")
+    return EXIT_OK
+
+
+def cmd_outlets(args, config) -> int:
+    from crawler.health import outlets_report
+    from crawler.outlet_config import load_outlets
+    from crawler.state import CrawlState
+
+    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), state)
+    state.close()
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    for row in report:
+        print(f"{row['key']:<16} {row['status']:<6} {row['articles']:>6} articles  {row['errors']:>4} errors  "
+              f"last poll {row['last_poll_at'] or '-'}")
+        if row["last_error"]:
+            print(f"{'':17}last error: {row['last_error']}")
+    return EXIT_OK
+
+
+def cmd_crawl(args, config) -> int:
+    from crawler.outlet_config import load_outlets
+    from scheduler.lock import DataDirLock
+    from scheduler.loop import run
+
+    outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
+    unknown = [k for k in args.keys if k not in outlets]
+    if unknown:
+        raise UsageError(f"unknown outlet {unknown[0]!r} (known: {', '.join(outlets)})")
+    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+
+    async def main():
+        from crawler.service import CrawlService
+        from index.backends import open_backend
+
+        backend = open_backend(config)
+        service = CrawlService(config, outlets, backend)
+        try:
+            return await service.crawl(args.keys)
+        finally:
+            service.close()
+            backend.close()
+
+    try:
+        reports = run(main)
+    finally:
+        lock.release()
+    for report in reports:
+        print(json.dumps(report.summary()), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_run(args, config) -> int:
+    from crawler.outlet_config import load_outlets
+    from scheduler.lock import DataDirLock
+    from scheduler.loop import run
+
+    outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
+    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+
+    async def main():
+        from index.backends import open_backend
+        from scheduler.daemon import Daemon
+
+        await Daemon(config, outlets, open_backend(config)).run()
+
+    try:
+        run(main)
+    finally:
+        lock.release()
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
+            "outlets": cmd_outlets}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import settings
+    from crawler.outlet_config import OutletsError
+    from scheduler.lock import IndexLocked
+
+    args = _parser().parse_args(argv)
+    try:
+        config = settings.load()
+        if args.command in ("run", "crawl"):
+            _configure_logging(config["NEWSWATCH_LOG_LEVEL"])
+        else:
+            logging.basicConfig(level=logging.WARNING)
+        return COMMANDS[args.command](args, config)
+    except (settings.SettingsError, OutletsError, UsageError) as exc:
+        print(f"newswatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IndexLocked as exc:
+        print(f"newswatch: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

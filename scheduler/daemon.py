@@ -1,0 +1,117 @@
+"""`newswatch run`: the scheduler, the crawler and the search API on one asyncio loop."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import datetime, timedelta, timezone
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.outlet_config import OutletsError, load_outlets
+from crawler.service import CrawlService
+from index.api import ApiContext, create_app
+
+logger = logging.getLogger(__name__)
+
+STAGGER_SECONDS = 10  # outlets' first polls are spread out, not all at start-up
+MISFIRE_GRACE_SECONDS = 600  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the daemon has one shutdown path, which stops the
+    crawls and commits the index before the server goes."""
+
+    def capture_signals(self):
+        return contextlib.nullcontext()
+
+
+class Daemon:
+    def __init__(self, config, outlets: dict, backend):
+        self.config = config
+        self.backend = backend
+        self.service = CrawlService(config, outlets, backend)
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
+        self.stopping = asyncio.Event()
+        self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
+                              index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
+                              reload=self.reload, running=lambda: set(self.service.running))
+
+    # --- jobs ---
+    async def poll(self, key: str) -> None:
+        outlet = self.service.outlets.get(key)
+        if outlet is not None:
+            await self.service.crawl_outlet(outlet)
+
+    def _schedule(self, outlet, first_run: datetime) -> None:
+        self.scheduler.add_job(
+            self.poll, IntervalTrigger(seconds=outlet.interval, jitter=min(60, outlet.interval // 10)),
+            args=[outlet.key], id=outlet.key, name=f"poll {outlet.key}", replace_existing=True,
+            next_run_time=first_run)
+
+    def schedule_all(self) -> None:
+        now = datetime.now(timezone.utc)
+        for n, outlet in enumerate(self.service.outlets.values()):
+            self._schedule(outlet, now + timedelta(seconds=1 + n * STAGGER_SECONDS))
+
+    def trigger_crawl(self, key: str) -> None:
+        self.scheduler.modify_job(key, next_run_time=datetime.now(timezone.utc))
+
+    def reload(self) -> tuple[bool, str]:
+        """Re-reads the outlets file; an invalid file keeps the outlets in use and says why."""
+        try:
+            outlets = load_outlets(self.config["NEWSWATCH_OUTLETS"])
+        except OutletsError as exc:
+            logger.error("reload refused, keeping the current outlets: %s", exc)
+            return False, f"kept the current outlets: {exc}"
+        old = self.service.outlets
+        self.service.outlets = outlets
+        now = datetime.now(timezone.utc)
+        for key in set(old) - set(outlets):
+            self.scheduler.remove_job(key)
+        for n, (key, outlet) in enumerate(outlets.items()):
+            if key not in old:
+                self._schedule(outlet, now + timedelta(seconds=1 + n * STAGGER_SECONDS))
+            elif old[key] != outlet:
+                job = self.scheduler.get_job(key)
+                self._schedule(outlet, job.next_run_time if job else now)
+        logger.info("reloaded %d outlets", len(outlets))
+        return True, "reloaded"
+
+    # --- life cycle ---
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
+        loop.add_signal_handler(signal.SIGINT, self.stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        server = QuietServer(uvicorn.Config(
+            create_app(self.api), host=self.config["NEWSWATCH_API_HOST"], port=self.config["NEWSWATCH_API_PORT"],
+            log_config=None, access_log=False, lifespan="off"))
+        self.schedule_all()
+        self.scheduler.start()
+        serving = asyncio.ensure_future(server.serve())
+        logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),
+                    self.config["NEWSWATCH_API_HOST"], self.config["NEWSWATCH_API_PORT"])
+        stop = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait([serving, stop], return_when=asyncio.FIRST_COMPLETED)
+        if serving.done() and serving.exception() is not None:
+            logger.error("the API server failed: %s", serving.exception())
+        await self.shutdown(server, serving)
+
+    async def shutdown(self, server, serving) -> None:
+        """The one shutdown path: no new polls, running crawls stopped, index committed, then the
+        API closes."""
+        logger.info("shutting down")
+        self.scheduler.shutdown(wait=False)
+        await self.service.stop()
+        self.service.close()
+        self.backend.close()
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await serving
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            asyncio.get_running_loop().remove_signal_handler(sig)
