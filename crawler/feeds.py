@@ -55,8 +55,10 @@ def parse_feed(body: bytes, url: str) -> list[dict]:
         if not authors and item.get("author"):
             authors = [item["author"]]
         authors = [n.strip() for a in authors for n in re.split(r"\s*,\s*|\s+and\s+", a) if n.strip()]
-        published = parse_date(item.get("published_parsed")) or parse_date(item.get("published"))
-        updated = parse_date(item.get("updated_parsed")) or parse_date(item.get("updated"))
+        # dict.get: FeedParserDict.get maps missing keys onto each other (deprecated, warns).
+        published = parse_date(dict.get(item, "published_parsed")) or parse_date(dict.get(item, "published"))
+        updated = parse_date(dict.get(item, "updated_parsed")) or parse_date(dict.get(item, "updated"))
+        published = published or updated
         image = None
         for media in (item.get("media_content") or []) + (item.get("media_thumbnail") or []):
             if media.get("url"):

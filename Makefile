@@ -1,0 +1,37 @@
+# newswatch: `make run` starts the daemon, `make test` runs the offline suite (both install first).
+VENV := .venv
+PYTHON ?= python3
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lock bench score clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/newswatch run
+
+test: install
+	$(VENV)/bin/python -m pytest -q
+
+# Re-pin requirements.lock after changing pyproject.toml's dependencies.
+lock:
+	$(VENV)/bin/pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+bench: install
+	$(VENV)/bin/python bench/crawl_throughput.py
+
+# Extraction quality on the shared benchmark pages (needs ../shared).
+score: install
+	$(VENV)/bin/python ../shared/tools/extraction_score.py --set ../shared/fixtures/aeb-dev -- $(VENV)/bin/newswatch extract
+	$(VENV)/bin/python ../shared/tools/extraction_score.py --set ../shared/fixtures/aeb-dev --baseline
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+
+from crawler.outlet_config import OutletsError, load_outlets, parse_outlets
+
+ROOT = Path(__file__).parents[2]
+
+GOOD = """
+[newsweek]
+name = "Newsweek"
+language = "en"
+feeds = ["https://www.newsweek.com/rss"]
+sitemaps = ["https://www.newsweek.com/googlenews.xml"]
+interval = "15m"
+filter = 'kursk OR "north korea"'
+delay = 10
+"""
+
+
+def test_the_shipped_outlets_file_is_valid_and_has_rfa_and_newsweek():
+    outlets = load_outlets(ROOT / "outlets.toml")
+    assert {"rfa-english", "rfa-korean", "newsweek"} <= set(outlets)
+    assert outlets["rfa-korean"].language == "ko"
+    assert outlets["newsweek"].feeds == ("https://www.newsweek.com/rss",)
+    assert outlets["newsweek"].sitemaps == ("https://www.newsweek.com/googlenews.xml",)
+
+
+def test_a_good_entry_parses():
+    outlet = parse_outlets(GOOD)["newsweek"]
+    assert (outlet.interval, outlet.delay, outlet.language) == (900, 10, "en")
+
+
+@pytest.mark.parametrize("change, key", [
+    (("interval = \"15m\"", "interval = \"30s\""), "interval"),
+    (("interval = \"15m\"", "interval = \"fortnightly\""), "interval"),
+    (("language = \"en\"", "language = \"English\""), "language"),
+    (("name = \"Newsweek\"", "name = \"\""), "name"),
+    (("delay = 10", "delay = -1"), "delay"),
+    (("delay = 10", "delay = 10\nfrequency = 3"), "frequency"),
+    (("filter = 'kursk OR \"north korea\"'", "filter = '(kursk'"), "filter"),
+    (("feeds = [\"https://www.newsweek.com/rss\"]", "feeds = [\"ftp://x/rss\"]"), "feeds"),
+    (("delay = 10", "delay = 10\nparser = \"nosuch\""), "parser"),
+])
+def test_bad_values_name_the_outlet_and_key(change, key):
+    with pytest.raises(OutletsError) as raised:
+        parse_outlets(GOOD.replace(*change))
+    assert "[newsweek]" in str(raised.value) and key in str(raised.value)
+
+
+def test_an_outlet_needs_a_feed_or_sitemap_and_a_slug_key():
+    with pytest.raises(OutletsError, match="feed"):
+        parse_outlets('[x]\nname = "X"\nlanguage = "en"\n')
+    with pytest.raises(OutletsError, match="slug"):
+        parse_outlets('["News Week"]\nname = "X"\nlanguage = "en"\nfeeds = ["https://x.org/rss"]\n')
+
+
+def test_unreadable_or_invalid_files_say_so(tmp_path):
+    with pytest.raises(OutletsError, match="cannot read"):
+        load_outlets(tmp_path / "missing.toml")
+    (tmp_path / "bad.toml").write_text("[newsweek\nname=")
+    with pytest.raises(OutletsError, match="not valid TOML"):
+        load_outlets(tmp_path / "bad.toml")

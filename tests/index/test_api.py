@@ -1,0 +1,88 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from crawler.outlet_config import parse_outlets
+from crawler.state import CrawlState
+from index.api import ApiContext, create_app
+
+OUTLETS = parse_outlets("""
+[rfa-english]
+name = "Radio Free Asia"
+language = "en"
+feeds = ["https://www.rfa.org/arc/outboundfeeds/english/rss/"]
+interval = "1h"
+[newsweek]
+name = "Newsweek"
+language = "en"
+feeds = ["https://www.newsweek.com/rss"]
+""")
+
+
+@pytest.fixture
+def client(backend, tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    triggered = []
+    context = ApiContext(backend=backend, state=state, outlets=lambda: OUTLETS, trigger_crawl=triggered.append,
+                         reload=lambda: (False, "kept the current outlets: outlet [x] interval: at least 1m"))
+    client = TestClient(create_app(context))
+    client.triggered = triggered
+    client.state = state
+    return client
+
+
+def test_search_answers_the_contract_shape(client):
+    response = client.get("/search", params={"q": "certificates", "size": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"total", "hits", "facets", "next_cursor"}
+    assert body["total"] == 2 and len(body["hits"]) == 1 and body["next_cursor"]
+    assert set(body["facets"]) == {"outlet", "person", "org", "place", "topic"}
+    following = client.get("/search", params={"q": "certificates", "size": 1, "cursor": body["next_cursor"]}).json()
+    assert following["next_cursor"] is None and following["hits"][0]["id"] != body["hits"][0]["id"]
+
+
+def test_repeated_parameters_combine(client):
+    response = client.get("/search?outlet=rfa-english&outlet=newsweek&entity=place:North+Korea")
+    assert {h["id"] for h in response.json()["hits"]} == {"rfa1", "nw1"}
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("q=%22unclosed", "q"), ("q=(kursk", "q"), ("size=-3", "size"), ("size=many", "size"), ("since=last+week", "since"),
+    ("until=2025-02-30", "until"), ("sort=random", "sort"), ("cursor=xyz", "cursor"), ("entity=Kursk", "entity"),
+    ("duplicates=maybe", "duplicates"), ("bogus=1", "bogus"),
+])
+def test_every_invalid_parameter_is_a_400_naming_it(client, query, parameter):
+    response = client.get(f"/search?{query}")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == parameter and response.json()["error"]
+
+
+def test_articles_by_id_and_404(client):
+    article = client.get("/articles/rfa1").json()
+    assert article["title"].startswith("North Korea hands out") and "Storm Corps" in article["text"]
+    missing = client.get("/articles/nope")
+    assert missing.status_code == 404 and "error" in missing.json()
+
+
+def test_outlets_health_and_metrics(client):
+    outlets = client.get("/outlets").json()
+    assert [o["key"] for o in outlets] == ["rfa-english", "newsweek"]
+    assert {o["status"] for o in outlets} == {"never"}
+    assert set(outlets[0]) >= {"key", "name", "last_poll_at", "status", "articles", "errors", "last_error"}
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok" and health.json()["articles"] == 5
+    metrics = client.get("/metrics").text
+    assert "newswatch_index_documents 5.0" in metrics and 'newswatch_crawl_errors_total{outlet="newsweek"}' in metrics
+
+
+def test_admin_crawl_and_reload(client):
+    assert client.post("/outlets/newsweek/crawl").status_code == 202
+    assert client.triggered == ["newsweek"]
+    assert client.post("/outlets/nosuch/crawl").status_code == 404
+    refused = client.post("/reload")
+    assert refused.status_code == 400 and "kept the current outlets" in refused.json()["error"]
+
+
+def test_unknown_paths_answer_json(client):
+    response = client.get("/nope")
+    assert response.status_code == 404 and response.json() == {"error": "Not Found"}

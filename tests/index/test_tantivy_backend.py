@@ -1,0 +1,82 @@
+from index.article import ARTICLE_FIELDS, new_article
+from index.query import parse_search_params
+from index.search import run_search
+from index.tantivy_backend import TantivyBackend
+
+
+def search(backend, *params):
+    return run_search(backend, parse_search_params(list(params)))
+
+
+def ids(result):
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_words_phrases_or_not_and_fields(backend):
+    assert set(ids(search(backend, ("q", "war certificates")))) == {"rfa1", "nw1"}
+    assert ids(search(backend, ("q", '"storm corps"'))) == ["rfa1"]
+    assert set(ids(search(backend, ("q", "yankees OR zelensky")))) == {"nw1", "nw2"}
+    assert ids(search(backend, ("q", "certificates -zelensky"))) == ["rfa1"]
+    assert ids(search(backend, ("q", "title:yankees"))) == ["nw2"]
+    assert ids(search(backend, ("q", "참전"))) == ["ko1"]
+
+
+def test_hits_carry_every_field_but_text_plus_a_snippet(backend):
+    [hit] = search(backend, ("q", '"storm corps"'))["hits"]
+    assert set(hit) == (set(ARTICLE_FIELDS) - {"text"}) | {"snippet"}
+    assert "Storm Corps" in hit["snippet"]
+
+
+def test_filters_outlets_language_dates_and_entities(backend):
+    assert set(ids(search(backend, ("outlet", "rfa-english"), ("outlet", "rfa-korean")))) == {"rfa1", "ko1"}
+    assert ids(search(backend, ("language", "ko"))) == ["ko1"]
+    assert ids(search(backend, ("since", "2025-11-05T14:00:00Z"), ("until", "2025-11-05T15:15:00Z"))) == ["nw2"]
+    assert ids(search(backend, ("entity", "person:kim jong un"))) == ["rfa1"]
+    assert ids(search(backend, ("entity", "place:North Korea"), ("entity", "org:Storm Corps"))) == ["rfa1"]
+
+
+def test_copies_are_hidden_and_uncounted_unless_included(backend):
+    default = search(backend, ("q", "certificates"))
+    assert "copy1" not in ids(default) and default["total"] == 2
+    assert "copy1" in ids(search(backend, ("q", "certificates"), ("duplicates", "include")))
+
+
+def test_newest_first_paging_with_cursors_and_outlet_facets(backend):
+    first = search(backend, ("size", "2"))
+    assert ids(first) == ["nw1", "nw2"] and first["total"] == 4
+    second = search(backend, ("size", "2"), ("cursor", first["next_cursor"]))
+    assert ids(second) == ["ko1", "rfa1"] and second["next_cursor"] is None
+    assert {"value": "newsweek", "count": 2} in first["facets"]["outlet"]
+    assert first["facets"]["place"][0] == {"value": "North Korea", "count": 2}
+
+
+def test_malformed_queries_raise_query_error_on_q(backend):
+    import pytest
+
+    from index.query import QueryError
+
+    for q in ['"unclosed', "(kursk", "nosuchfield:x", "AND"]:
+        with pytest.raises(QueryError) as raised:
+            search(backend, ("q", q))
+        assert raised.value.parameter == "q"
+
+
+def test_upsert_replaces_by_id_and_survives_reopening(tmp_path):
+    backend = TantivyBackend(tmp_path / "ix")
+    backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="First", text="one " * 50))
+    backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="Second", text="two " * 50, revision=2))
+    backend.commit()
+    backend.close()
+    reopened = TantivyBackend(tmp_path / "ix", writable=False)
+    assert reopened.count() == 1
+    assert reopened.get("a")["title"] == "Second" and reopened.get("a")["revision"] == 2
+    assert reopened.get("a")["text"].startswith("two")
+    assert reopened.get("missing") is None
+
+
+def test_nothing_is_visible_before_commit(tmp_path):
+    backend = TantivyBackend(tmp_path / "ix")
+    backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="First", text="one " * 50))
+    assert TantivyBackend(tmp_path / "ix", writable=False).count() == 0
+    backend.commit()
+    assert TantivyBackend(tmp_path / "ix", writable=False).count() == 1

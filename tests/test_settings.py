@@ -1,0 +1,73 @@
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import settings
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_defaults_load_and_match_the_contract():
+    config = settings.load({}, env_file="/nonexistent")
+    assert config["NEWSWATCH_DATA_DIR"] == Path("./data")
+    assert config["NEWSWATCH_OUTLETS"] == Path("./outlets.toml")
+    assert config["NEWSWATCH_INDEX"] == "embedded"
+    assert (config["NEWSWATCH_API_HOST"], config["NEWSWATCH_API_PORT"]) == ("127.0.0.1", 8000)
+    assert config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] is False
+    assert "http" in config["NEWSWATCH_USER_AGENT"]
+
+
+def test_environment_wins_over_dotenv_which_wins_over_default(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("NEWSWATCH_API_PORT=9001\nNEWSWATCH_API_HOST=0.0.0.0\n")
+    config = settings.load({"NEWSWATCH_API_PORT": "9002"}, env_file=env_file)
+    assert config["NEWSWATCH_API_PORT"] == 9002
+    assert config["NEWSWATCH_API_HOST"] == "0.0.0.0"
+    assert config["NEWSWATCH_WORKERS"] == 1
+
+
+@pytest.mark.parametrize("name, value", [
+    ("NEWSWATCH_API_PORT", "99999"),
+    ("NEWSWATCH_API_PORT", "eighty"),
+    ("NEWSWATCH_INDEX", "sqlite"),
+    ("NEWSWATCH_ALLOW_PRIVATE_ADDRESSES", "maybe"),
+    ("NEWSWATCH_USER_AGENT", "Mozilla/5.0"),
+    ("NEWSWATCH_WORKERS", "0"),
+    ("NEWSWATCH_DOWNLOAD_DELAY", "-1"),
+    ("ELASTICSEARCH_URL", "localhost:9200"),
+])
+def test_a_bad_value_stops_start_up_with_one_line_naming_it(name, value):
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.load({name: value}, env_file="/nonexistent")
+    message = str(raised.value)
+    assert name in message and "\n" not in message
+
+
+def test_elasticsearch_backend_needs_its_url():
+    with pytest.raises(settings.SettingsError, match="ELASTICSEARCH_URL"):
+        settings.load({"NEWSWATCH_INDEX": "elasticsearch"}, env_file="/nonexistent")
+
+
+def test_every_setting_is_documented_in_settings_py_and_the_readme():
+    source = (ROOT / "settings.py").read_text().splitlines()
+    readme = (ROOT / "README.md").read_text()
+    for setting in settings.SETTINGS:
+        assert setting.doc.strip(), f"{setting.name} has no description"
+        line = next(n for n, text in enumerate(source) if f'Setting("{setting.name}"' in text)
+        assert source[line - 1].strip().startswith("#"), f"{setting.name} has no comment line in settings.py"
+        assert re.search(rf"`{setting.name}`", readme), f"{setting.name} is not in README.md"
+
+
+def test_every_setting_read_by_the_code_is_declared():
+    declared = {s.name for s in settings.SETTINGS}
+    used = set()
+    for path in ROOT.glob("[cis]*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                    re.fullmatch(r"(NEWSWATCH|ELASTICSEARCH)_[A-Z_]+", node.value):
+                used.add(node.value)
+    assert used <= declared, f"undeclared settings: {used - declared}"
