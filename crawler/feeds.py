@@ -28,17 +28,25 @@ def _strip_html(value: str | None) -> str | None:
     return text.replace("\n", " ").strip() or None
 
 
-def parse_feed(body: bytes, url: str) -> list[dict]:
+# feedparser's complaints about the HTTP content type or a declared charset are not problems of
+# the feed itself.
+BENIGN_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> tuple[list[dict], str | None]:
+    """The feed's entries, and what was wrong with it when it was malformed but readable."""
     if not body.strip():
         raise FeedError("empty response")
     # feedparser parses from bytes we already fetched (it never touches the network here).
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    parsed = feedparser.parse(body, response_headers={"content-location": url,
+                                                      "content-type": content_type or "application/xml"})
     if not parsed.entries:
-        if parsed.get("bozo") and not parsed.get("version"):
+        if not parsed.get("version"):
             if re.match(rb"\s*(<!doctype html|<html)", body[:200], re.IGNORECASE):
                 raise FeedError("not a feed: an HTML page")
             raise FeedError(f"not a feed: {parsed.get('bozo_exception') or 'unrecognised format'}")
-        return []
+    bozo = parsed.get("bozo_exception")
+    problem = str(bozo or "malformed") if parsed.get("bozo") and not isinstance(bozo, BENIGN_BOZO) else None
     language = language_code(parsed.feed.get("language"))
     entries = []
     for item in parsed.entries:
@@ -84,7 +92,9 @@ def parse_feed(body: bytes, url: str) -> list[dict]:
                 date=iso(updated or published),
                 content=hashlib.blake2b(text.encode(), digest_size=8).hexdigest() if text else None),
         })
-    return entries
+    if problem is None and len(entries) < len(parsed.entries):
+        problem = f"{len(parsed.entries) - len(entries)} items without a link"
+    return entries, problem
 
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

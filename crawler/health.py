@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crawler.dates import parse_date, utcnow
+from crawler.dates import utcnow
+from crawler.state import stored_date
 
 STALE_FLOOR = timedelta(days=1)
 
@@ -15,7 +16,7 @@ def outlet_status(outlet, row: dict, now: datetime) -> str:
         return "never"
     if not row.get("last_poll_ok"):
         return "error"
-    since = parse_date(row.get("last_new_at")) or parse_date(row.get("first_poll_at"))
+    since = stored_date(row.get("last_new_at")) or stored_date(row.get("first_poll_at"))
     usual = max(STALE_FLOOR, timedelta(seconds=10 * outlet.interval),
                 timedelta(seconds=3 * (row.get("typical_gap") or 0)))
     if since is not None and now - since > usual:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
@@ -69,10 +70,13 @@ class OutletSpider(Spider):
         if not self._source_fetched(response):
             return
         try:
-            entries = parse_feed(_body(response), response.url)
+            entries, problem = parse_feed(_body(response), response.url, _header(response, b"Content-Type"))
         except FeedError as exc:
             self._source_failed(response.url, str(exc))
             return
+        if problem:
+            # Still read what could be read: a half-broken feed keeps its good items.
+            self.record_error(response.url, f"malformed feed ({len(entries)} items read): {problem}")
         yield from self._follow(entries, response)
 
     def parse_sitemap(self, response):
@@ -123,8 +127,10 @@ class OutletSpider(Spider):
                 yield CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
                                   fetched_at=iso(utcnow()), url_keys=[key], marker=marker)
             else:
+                # dont_filter: `claimed` already dedupes, and Scrapy's duplicate filter would
+                # silently swallow a redirect loop instead of reporting it.
                 yield Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
-                              meta={"feed": entry, "url_keys": [key], "marker": marker})
+                              dont_filter=True, meta={"feed": entry, "url_keys": [key], "marker": marker})
 
     # --- article pages ---
     def parse_page(self, response):
@@ -155,8 +161,11 @@ class OutletSpider(Spider):
         self.record_error(url, _failure_message(failure))
 
     def on_page_error(self, failure):
-        self.report.transient_failures += 1
-        self.record_error(failure.request.url, _failure_message(failure))
+        if _transient(failure):
+            self.report.transient_failures += 1
+        request = failure.request
+        # Name the URL the feed gave, not the last hop of its redirects.
+        self.record_error((request.meta.get("redirect_urls") or [request.url])[0], _failure_message(failure))
 
     def back_off(self, url: str, status: int, retry_after: float | None) -> None:
         if self.backed_off:
@@ -177,6 +186,15 @@ def _body(response) -> bytes:
         # A .xml.gz sitemap (not Content-Encoding, which Scrapy already undid).
         body = gunzip(body, max_size=response.meta.get("download_maxsize") or 0)
     return body
+
+
+def _transient(failure) -> bool:
+    """Worth trying again at the next poll: timeouts, refused connections, 5xx, 408, 429."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return status >= 500 or status in (408, 429)
+    return not isinstance(exc, IgnoreRequest)
 
 
 def _failure_message(failure) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.dates import iso, parse_date, utcnow
+from crawler.dates import iso, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -144,7 +144,7 @@ class CrawlState:
     def record_poll(self, key: str, ok: bool, new_articles: int, filtered: int, at: datetime | None = None) -> None:
         at = at or utcnow()
         current = self.outlet(key)
-        last_new = parse_date(current.get("last_new_at"))
+        last_new = stored_date(current.get("last_new_at"))
         gap = current.get("typical_gap")
         if new_articles and last_new is not None:
             seconds = (at - last_new).total_seconds()
@@ -168,12 +168,17 @@ class CrawlState:
         return until
 
     def backoff_until(self, key: str) -> datetime | None:
-        until = parse_date(self.outlet(key).get("backoff_until"), now=datetime.max.replace(tzinfo=timezone.utc))
+        until = stored_date(self.outlet(key).get("backoff_until"))
         return until if until and until > utcnow() else None
 
     def clear_backoff(self, key: str) -> None:
         with self.db:
             self.db.execute("UPDATE outlets SET backoff_level = 0, backoff_until = NULL WHERE key = ?", (key,))
+
+
+def stored_date(text: str | None) -> datetime | None:
+    """A date this module wrote (ISO 8601, UTC): no sanity window, unlike dates from the web."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def marker_json(**parts) -> str | None:

@@ -8,7 +8,8 @@ from tests_support import fixture_bytes
 
 
 def test_arc_rss_keeps_title_link_date_summary_author_and_full_text():
-    entries = parse_feed(fixture_bytes("rfa_english_rss.xml"), "https://www.rfa.org/arc/outboundfeeds/english/rss/")
+    entries, problem = parse_feed(fixture_bytes("rfa_english_rss.xml"), "https://www.rfa.org/arc/outboundfeeds/english/rss/")
+    assert problem is None
     first = entries[0]
     assert first["title"] == "North Korea hands out ‘war certificates’ for soldiers killed in Russia"
     assert first["url"] == "https://www.rfa.org/english/korea/2025/11/04/north-korea-war-certificates-russia/"
@@ -23,19 +24,23 @@ def test_arc_rss_keeps_title_link_date_summary_author_and_full_text():
 
 def test_the_marker_changes_when_the_feed_text_or_date_changes():
     body = fixture_bytes("rfa_english_rss.xml")
-    before = parse_feed(body, "https://www.rfa.org/feed")[0]["marker"]
+    before = parse_feed(body, "https://www.rfa.org/feed")[0][0]["marker"]
     edited = parse_feed(body.replace(b"extra rice rations", b"extra corn rations"), "https://www.rfa.org/feed")
     redated = parse_feed(body.replace(b"Tue, 04 Nov 2025 18:30", b"Tue, 04 Nov 2025 19:30"), "https://www.rfa.org/feed")
-    assert edited[0]["marker"] != before and redated[0]["marker"] != before
+    assert edited[0][0]["marker"] != before and redated[0][0]["marker"] != before
 
 
 def test_atom_feeds_parse():
     atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
     <entry><title>Kursk report</title><link href="https://example.org/kursk"/><id>urn:1</id>
     <updated>2025-11-01T10:00:00Z</updated><author><name>A. Writer</name></author><summary>Dek</summary></entry></feed>"""
-    [entry] = parse_feed(atom, "https://example.org/atom")
+    [entry], _ = parse_feed(atom, "https://example.org/atom")
     assert (entry["url"], entry["title"], entry["authors"]) == ("https://example.org/kursk", "Kursk report", ["A. Writer"])
     assert entry["published_at"] == "2025-11-01T10:00:00Z"
+
+
+def test_an_empty_feed_is_not_an_error():
+    assert parse_feed(b"<rss version='2.0'><channel><title>Quiet week</title></channel></rss>", "https://x.org/rss") == ([], None)
 
 
 @pytest.mark.parametrize("body, message", [
@@ -51,8 +56,9 @@ def test_things_that_are_not_feeds_raise_feed_error(body, message):
 def test_a_truncated_feed_still_yields_its_complete_items():
     body = fixture_bytes("rfa_english_rss.xml")
     truncated = body[: body.index(b"<item>", body.index(b"<item>") + 1) + 20]
-    entries = parse_feed(truncated, "https://www.rfa.org/feed")
+    entries, problem = parse_feed(truncated, "https://www.rfa.org/feed")
     assert entries and entries[0]["title"].startswith("North Korea hands out")
+    assert problem
 
 
 def test_news_sitemap_entries_carry_title_date_and_language():

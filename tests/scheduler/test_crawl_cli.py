@@ -1,0 +1,256 @@
+"""`newswatch crawl` end to end: the real CLI against outlets played by a local HTTP server."""
+import json
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+
+from crawler.outlet_config import load_outlets
+from crawler.state import CrawlState
+from index.api import ApiContext, create_app
+from index.tantivy_backend import TantivyBackend
+from tests_support import article_paragraphs
+
+PAGES = {
+    "rfa": "/english/korea/2025/11/03/zelensky-north-korean-soldiers-captured/",
+    "newsweek": "/north-korea-war-certificates-soldiers-killed-russia-10987654",
+}
+
+
+def api(ws) -> TestClient:
+    backend = TantivyBackend(ws.data_dir / "index", writable=False)
+    state = CrawlState(ws.data_dir / "state.sqlite3")
+    return TestClient(create_app(ApiContext(backend=backend, state=state,
+                                            outlets=lambda: load_outlets(ws.outlets))))
+
+
+def logged_errors(ws) -> str:
+    state = sqlite3.connect(ws.data_dir / "state.sqlite3")
+    return " | ".join(m for (m,) in state.execute("SELECT COALESCE(url, '') || ' ' || message FROM crawl_errors"))
+
+
+def by_outlet(hits):
+    return {h["outlet"]: h for h in hits}
+
+
+def test_crawl_indexes_the_stories_and_the_api_finds_them(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    ws.newswatch("crawl", "rfa-english", "rfa-korean", "newsweek")
+    client = api(ws)
+    result = client.get("/search", params={"q": '"war certificates"'}).json()
+    found = by_outlet(result["hits"])
+    assert set(found) == {"rfa-english", "newsweek"}
+    assert found["newsweek"]["title"] == "North Korea Gives 'War Certificates' to Families of Soldiers Killed in Russia"
+    assert found["newsweek"]["published_at"] == "2025-11-05T15:15:00Z"
+    assert found["newsweek"]["authors"] == ["Micah McCartney"]
+    assert found["rfa-english"]["published_at"] == "2025-11-04T18:30:00Z"
+    article = client.get(f"/articles/{found['newsweek']['id']}").json()
+    assert "Storm Corps" in article["text"] and "Trending story" not in article["text"]
+    # The RFA item whose feed carried no text was fetched and parsed from its Arc JSON.
+    zelensky = client.get("/search", params={"q": "zelensky interrogation"}).json()["hits"]
+    assert [h["authors"] for h in zelensky] == [["Taejun Kang"]]
+    korean = client.get("/search", params={"language": "ko"}).json()["hits"]
+    assert len(korean) == 1 and korean[0]["outlet"] == "rfa-korean" and korean[0]["title"].startswith("북한")
+    # Feed items with full text were never fetched as pages; filtered items were never fetched.
+    assert server.hits.get("/english/korea/2025/11/04/north-korea-war-certificates-russia/") is None
+    assert server.hits.get("/sports/mlb/yankees-red-sox-extra-innings-10987000") is None
+    outlets = {o["key"]: o for o in client.get("/outlets").json()}
+    assert outlets["newsweek"]["status"] == "ok" and outlets["newsweek"]["articles"] == 1
+    assert outlets["rfa-english"]["articles"] == 2 and outlets["rfa-korean"]["articles"] == 1
+    assert all(ua.startswith("newswatch/") for ua in server.user_agents)
+
+
+def test_a_second_crawl_fetches_no_known_article_again(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    ws.newswatch("crawl", "rfa-english", "rfa-korean", "newsweek")
+    first = dict(server.hits)
+    ws.newswatch("crawl", "rfa-english", "rfa-korean", "newsweek")
+    for path in PAGES.values():
+        assert server.hits[path] == first[path] == 1
+    assert api(ws).get("/search").json()["total"] == 4
+    # Feeds with an ETag were answered 304 the second time.
+    state = sqlite3.connect(ws.data_dir / "state.sqlite3")
+    assert state.execute("SELECT COUNT(*) FROM validators").fetchone()[0] >= 3
+
+
+def test_a_changed_feed_entry_makes_a_new_revision_of_the_same_article(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    ws.newswatch("crawl", "rfa-english")
+    before = by_outlet(api(ws).get("/search", params={"q": "rations"}).json()["hits"])["rfa-english"]
+    server.serve_fixture("/arc/outboundfeeds/english/rss/", "rfa_english_rss.xml", etag='"rfa-en-2"')
+    route = server.routes["/arc/outboundfeeds/english/rss/"]
+    route.body = route.body.replace(b"extra rice rations", b"extra corn and rice rations")
+    ws.newswatch("crawl", "rfa-english")
+    after = api(ws).get(f"/articles/{before['id']}").json()
+    assert after["revision"] == 2 and before["revision"] == 1
+    assert "corn and rice" in after["text"] and after["modified_at"]
+    assert api(ws).get("/search", params={"q": "rations"}).json()["total"] == 1
+
+
+def test_search_and_outlets_json_print_exactly_the_api_responses(sample_outlets):
+    ws = sample_outlets
+    ws.newswatch("crawl", "rfa-english", "newsweek")
+    cli = ws.json("search", "certificates", "--outlet", "newsweek", "--outlet", "rfa-english", "--size", "1", "--json")
+    response = api(ws).get("/search?q=certificates&outlet=newsweek&outlet=rfa-english&size=1").json()
+    assert cli == response and cli["next_cursor"]
+    following = ws.json("search", "certificates", "--outlet", "newsweek", "--outlet", "rfa-english", "--size", "1",
+                        "--cursor", cli["next_cursor"], "--json")
+    assert following["hits"][0]["id"] != cli["hits"][0]["id"]
+    assert ws.json("outlets", "--json") == api(ws).get("/outlets").json()
+
+
+def test_outlets_never_seen_before_atom_and_plain_rss(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    body = article_paragraphs("Kursk")
+    server.serve("/atom.xml", f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Frontline Wire</title><id>urn:fw</id><updated>2025-11-06T08:00:00Z</updated>
+<entry><title>Drones hit depot near Kursk</title><id>urn:fw:1</id><link href="{server.base}/fw/1"/>
+<published>2025-11-06T07:00:00Z</published><updated>2025-11-06T08:00:00Z</updated><author><name>Olena Petrenko</name></author>
+<content type="html"><![CDATA[{body}]]></content></entry></feed>""", content_type="application/atom+xml")
+    page = ("<html lang='en'><head><title>Sumy shelled again | Daily Bugle</title>"
+            "<meta property='article:published_time' content='2025-11-06T09:30:00+02:00'></head><body>"
+            "<nav>Home World Sport</nav><article><h1>Sumy shelled again</h1>"
+            + article_paragraphs("Sumy")
+            + "</article><footer>Contact us</footer></body></html>")
+    server.serve("/news/sumy-shelled", page)
+    server.serve("/rss.xml", f"""<rss version="2.0"><channel><title>Daily Bugle</title>
+<item><title>Sumy shelled again</title><link>{server.base}/news/sumy-shelled</link>
+<pubDate>Thu, 06 Nov 2025 07:00:00 GMT</pubDate></item></channel></rss>""", content_type="application/rss+xml")
+    ws.outlets.write_text(f"""
+[frontline]
+name = "Frontline Wire"
+language = "en"
+feeds = ["{server.base}/atom.xml"]
+[bugle]
+name = "Daily Bugle"
+language = "en"
+feeds = ["{server.base}/rss.xml"]
+""")
+    ws.newswatch("crawl", "frontline", "bugle")
+    hits = by_outlet(ws.json("search", "", "--json")["hits"])
+    assert hits["frontline"]["title"] == "Drones hit depot near Kursk"
+    assert hits["frontline"]["published_at"] == "2025-11-06T07:00:00Z"
+    assert hits["frontline"]["authors"] == ["Olena Petrenko"]
+    assert hits["bugle"]["title"] == "Sumy shelled again"
+    assert hits["bugle"]["published_at"] == "2025-11-06T07:30:00Z"
+    assert server.hits.get("/fw/1") is None
+
+
+def test_bad_input_is_logged_counted_and_never_fatal(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    good = article_paragraphs("Kharkiv")
+    items = ["/good", "/not-an-article", "/missing", "/broken", "/slow", "/loop-a", "/huge", "/binary"]
+    server.serve("/feed.xml", "<rss version='2.0'><channel><title>Mixed</title>" + "".join(
+        f"<item><title>Item {p}</title><link>{server.base}{p}</link></item>" for p in items) + "</channel></rss>",
+        content_type="application/rss+xml")
+    server.serve("/good", f"<html><body><article><h1>Kharkiv</h1>{good}</article></body></html>")
+    server.serve("/not-an-article", "<html><body><nav><a href='/'>Home</a></nav><p>Video</p></body></html>")
+    server.serve("/broken", "oops", status=500)
+    server.serve("/slow", "<html></html>", delay=3)
+    server.serve("/loop-a", "", status=302, headers={"Location": f"{server.base}/loop-b"})
+    server.serve("/loop-b", "", status=302, headers={"Location": f"{server.base}/loop-a"})
+    server.serve("/huge", "<html><body>" + "<p>x</p>" * 40000 + "</body></html>")
+    server.serve("/binary", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10, content_type="image/png")
+    server.serve("/malformed.xml", "<rss><channel><item><title>Broken", content_type="application/rss+xml")
+    server.serve("/html-feed.xml", "<!DOCTYPE html><html><body>Moved</body></html>")
+    ws.outlets.write_text(f"""
+[mixed]
+name = "Mixed"
+language = "en"
+feeds = ["{server.base}/feed.xml"]
+[malformed]
+name = "Malformed"
+language = "en"
+feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.base}/gone.xml"]
+""")
+    result = ws.newswatch("crawl", "mixed", "malformed", NEWSWATCH_DOWNLOAD_TIMEOUT="1",
+                          NEWSWATCH_MAX_PAGE_BYTES="100000")
+    assert result.returncode == 0
+    outlets = {o["key"]: o for o in ws.json("outlets", "--json")}
+    logged = logged_errors(ws)
+    assert outlets["mixed"]["articles"] == 1 and outlets["mixed"]["status"] == "ok"
+    assert outlets["mixed"]["errors"] >= 7, logged
+    # Its malformed feed was read (no item), so the outlet's poll did not fail outright.
+    assert outlets["malformed"]["errors"] == 3
+    assert server.base in outlets["malformed"]["last_error"]
+    for expected in ("malformed.xml", "malformed feed", "max redirections", "/not-an-article", "not an article", "/missing", "HTTP 404", "/broken", "HTTP 500", "/slow",
+                     "/loop-a", "/huge", "/binary", "html-feed.xml", "not a feed: an HTML page"):
+        assert expected in logged, expected
+    assert ws.json("search", "kharkiv", "--json")["total"] == 1
+
+
+def test_private_addresses_are_refused_unless_allowed(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    ws.newswatch("crawl", "newsweek", NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="false")
+    assert server.hits == {}
+    [newsweek] = [o for o in ws.json("outlets", "--json") if o["key"] == "newsweek"]
+    assert newsweek["status"] == "error" and "private or loopback" in newsweek["last_error"]
+
+
+def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve(PAGES["newsweek"], "slow down", status=429, headers={"Retry-After": "3600"})
+    ws.newswatch("crawl", "newsweek")
+    assert server.hits[PAGES["newsweek"]] == 1  # 429 is not retried
+    polled = dict(server.hits)
+    result = ws.newswatch("crawl", "newsweek")
+    assert server.hits == polled  # backed off: not even the feed was fetched
+    assert "backed off until" in result.stderr
+    [newsweek] = [o for o in ws.json("outlets", "--json") if o["key"] == "newsweek"]
+    assert newsweek["backoff_until"]
+    assert "HTTP 429: backing off newsweek" in logged_errors(ws)
+
+
+@pytest.mark.parametrize("status, fetched", [(503, False), (404, True), (403, True)])
+def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve("/robots.txt", "error", status=status)
+    ws.newswatch("crawl", "rfa-english", check=True)
+    assert (server.hits.get("/arc/outboundfeeds/english/rss/") is not None) is fetched
+
+
+def test_robots_txt_disallow_is_obeyed(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve("/robots.txt", "User-agent: newswatch\nDisallow: /english/\n", content_type="text/plain")
+    ws.newswatch("crawl", "rfa-english")
+    assert server.hits.get(PAGES["rfa"]) is None
+    assert server.hits.get("/arc/outboundfeeds/english/rss/") == 1
+
+
+def test_usage_errors_exit_2_with_one_line(sample_outlets):
+    ws = sample_outlets
+    unknown = ws.newswatch("crawl", "nosuch", check=False)
+    assert unknown.returncode == 2 and "nosuch" in unknown.stderr
+    bad = ws.newswatch("crawl", "newsweek", check=False, NEWSWATCH_API_PORT="http")
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "NEWSWATCH_API_PORT" in bad.stderr
+    ws.outlets.write_text('[x]\nname = "X"\nlanguage = "en"\nfeeds = ["https://x.org/rss"]\ninterval = "5s"\n')
+    invalid = ws.newswatch("crawl", "x", check=False)
+    assert invalid.returncode == 2 and "[x] interval" in invalid.stderr
+    query = ws.newswatch("search", '"unclosed', check=False)
+    assert query.returncode == 2 and "q:" in query.stderr
+
+
+def test_crawl_exits_3_while_the_index_is_held(sample_outlets):
+    from scheduler.lock import DataDirLock
+
+    lock = DataDirLock(sample_outlets.data_dir).acquire()
+    try:
+        held = sample_outlets.newswatch("crawl", "newsweek", check=False)
+    finally:
+        lock.release()
+    assert held.returncode == 3 and "held by a running newswatch" in held.stderr
+    assert sample_outlets.server.hits == {}
+
+
+def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, workspace):
+    from tests_support import fixture_bytes
+
+    page = tmp_path / "page.html"
+    page.write_bytes(fixture_bytes("newsweek_article.html", "https://www.newsweek.com"))
+    (tmp_path / "empty.html").write_bytes(b"")
+    result = workspace.newswatch("extract", str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html"),
+                                 "--url", "https://www.newsweek.com/x-10987654")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["source"] for line in lines] == [str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html")]
+    assert set(lines[0]) == {"source", "url", "title", "text", "authors", "published_at", "language", "entities"}
+    assert lines[0]["published_at"] == "2025-11-05T15:15:00Z" and "error" in lines[1] and "error" in lines[2]
