@@ -149,6 +149,8 @@ SETTINGS: tuple[Setting, ...] = (
     # Sitemap entries older than this many days are ignored (news sitemaps cover ~2 days).
     Setting("NEWSWATCH_SITEMAP_MAX_AGE_DAYS", "3", _positive_int,
             "ignore sitemap entries whose lastmod is older than this many days"),
+    # Seconds between the outlets' first polls after start-up, so they do not all start at once.
+    Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
     # Log verbosity of the daemon and the CLI.
     Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
     # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
@@ -223,7 +225,9 @@ DOWNLOADER_MIDDLEWARES = {
 SCRAPY_BASE = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,
+    # No control servers on extra ports: the daemon's only listener is its API.
     "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
     # The MEMUSAGE extension reads the process-lifetime peak: once exceeded in a long-running
     # daemon, every later crawl would stop at start.
     "MEMUSAGE_ENABLED": False,

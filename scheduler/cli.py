@@ -45,6 +45,11 @@ def _configure_logging(level: str) -> None:
     from scrapy.utils.log import configure_logging
 
     configure_logging({"LOG_LEVEL": level, "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s"})
+    if level != "DEBUG":
+        # Scrapy lists its components at every crawl's start: noise in a daemon that crawls all day.
+        for name in ("scrapy.middleware", "scrapy.crawler", "scrapy.addons", "scrapy.extensions.logstats",
+                     "scrapy.core.engine", "apscheduler.executors.default"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _print_json(value) -> None:

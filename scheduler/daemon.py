@@ -17,7 +17,6 @@ from index.api import ApiContext, create_app
 
 logger = logging.getLogger(__name__)
 
-STAGGER_SECONDS = 10  # outlets' first polls are spread out, not all at start-up
 MISFIRE_GRACE_SECONDS = 600  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
 
 
@@ -56,7 +55,7 @@ class Daemon:
     def schedule_all(self) -> None:
         now = datetime.now(timezone.utc)
         for n, outlet in enumerate(self.service.outlets.values()):
-            self._schedule(outlet, now + timedelta(seconds=1 + n * STAGGER_SECONDS))
+            self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
 
     def trigger_crawl(self, key: str) -> None:
         self.scheduler.modify_job(key, next_run_time=datetime.now(timezone.utc))
@@ -75,7 +74,7 @@ class Daemon:
             self.scheduler.remove_job(key)
         for n, (key, outlet) in enumerate(outlets.items()):
             if key not in old:
-                self._schedule(outlet, now + timedelta(seconds=1 + n * STAGGER_SECONDS))
+                self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
             elif old[key] != outlet:
                 job = self.scheduler.get_job(key)
                 self._schedule(outlet, job.next_run_time if job else now)

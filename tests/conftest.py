@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from outlet_server import OutletServer, serve_sample_outlets  # noqa: E402
 
-NEWSWATCH = str(Path(sys.executable).parent / "newswatch")
+from tests_support import NEWSWATCH  # noqa: E402
 
 
 class Workspace:
@@ -24,7 +24,7 @@ class Workspace:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSWATCH_", "ELASTICSEARCH_"))}
         self.env.update(NEWSWATCH_DATA_DIR=str(self.data_dir), NEWSWATCH_OUTLETS=str(self.outlets),
                         NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="true", NEWSWATCH_DOWNLOAD_DELAY="0",
-                        NEWSWATCH_DOWNLOAD_TIMEOUT="5")
+                        NEWSWATCH_DOWNLOAD_TIMEOUT="5", NEWSWATCH_START_STAGGER="0.5")
 
     def newswatch(self, *args: str, check: bool = True, timeout: float = 120, **env) -> subprocess.CompletedProcess:
         result = subprocess.run([NEWSWATCH, *args], env={**self.env, **env}, cwd=self.root,

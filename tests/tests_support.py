@@ -1,4 +1,7 @@
+import sys
 from pathlib import Path
+
+NEWSWATCH = str(Path(sys.executable).parent / "newswatch")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
