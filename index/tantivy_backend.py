@@ -173,7 +173,8 @@ class TantivyBackend:
                 article["snippet"] = snippet or _lead(article, doc)
                 hits.append(article)
         else:
-            total = searcher.search(combined, 0).count
+            # tantivy panics on a limit of 0; one hit is fetched and ignored.
+            total = searcher.search(combined, 1).count
         facets = {}
         if query.facets and total:
             aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}

@@ -50,6 +50,11 @@ def test_newest_first_paging_with_cursors_and_outlet_facets(backend):
     assert first["facets"]["place"][0] == {"value": "North Korea", "count": 2}
 
 
+def test_size_zero_counts_without_hits(backend):
+    result = search(backend, ("q", "certificates"), ("size", "0"))
+    assert result["total"] == 2 and result["hits"] == [] and result["facets"]["outlet"]
+
+
 def test_malformed_queries_raise_query_error_on_q(backend):
     import pytest
 
