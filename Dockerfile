@@ -1,0 +1,14 @@
+# The newswatch daemon. The Elasticsearch + Kibana stack around it comes with docker-compose.yml.
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY settings.py outlets.toml ./
+COPY crawler ./crawler
+COPY scheduler ./scheduler
+COPY index ./index
+RUN pip install --no-cache-dir --no-deps .
+ENV NEWSWATCH_DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8000
+CMD ["newswatch", "run"]
