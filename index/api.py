@@ -124,8 +124,10 @@ def create_app(context: ApiContext) -> FastAPI:
         return PlainTextResponse(generate_latest(registry).decode("utf-8"),
                                  media_type="text/plain; version=0.0.4")
 
+    # Admin handlers are coroutines so they run on the daemon's loop, beside the scheduler they
+    # change; the read-only handlers above run in the thread pool, off the loop.
     @app.post("/outlets/{key}/crawl", status_code=202)
-    def crawl(key: str):
+    async def crawl(key: str):
         if key not in context.outlets():
             return error(404, f"no outlet {key!r}")
         if context.trigger_crawl is None:
@@ -134,7 +136,7 @@ def create_app(context: ApiContext) -> FastAPI:
         return {"status": "scheduled", "outlet": key}
 
     @app.post("/reload")
-    def reload():
+    async def reload():
         if context.reload is None:
             return error(503, "no daemon runs in this process")
         ok, message = context.reload()

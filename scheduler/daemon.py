@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
+from crawler.state import CrawlState
 from index.api import ApiContext, create_app
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
-        self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
+        # The API reads the crawl state through its own connection: its handlers run in threads.
+        self.api_state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+        self.api = ApiContext(backend=backend, state=self.api_state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running))
 
@@ -112,5 +115,6 @@ class Daemon:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
+        self.api_state.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             asyncio.get_running_loop().remove_signal_handler(sig)
