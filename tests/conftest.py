@@ -10,7 +10,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from outlet_server import OutletServer, serve_sample_outlets  # noqa: E402
-
 from tests_support import NEWSWATCH  # noqa: E402
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import DropItem
 
 from crawler.dates import iso, utcnow
+from crawler.pipelines import Stage
 from crawler.urls import article_id, identity_url
 from index.article import new_article
 
@@ -27,17 +28,10 @@ def same_site(a: str, b: str) -> bool:
     return site_a == site_b or site_a.endswith("." + site_b) or site_b.endswith("." + site_a)
 
 
-class NormalizePipeline:
+class NormalizePipeline(Stage):
     """Gives the article its id, dates and revision. An article whose content is unchanged since
     it was indexed is dropped (its entry's new marker recorded); a changed one is a new revision
     of the same id."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_item(self, item):
         state = self.crawler.spider.service.state

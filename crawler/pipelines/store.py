@@ -3,6 +3,8 @@ from __future__ import annotations
 import base64
 import logging
 
+from crawler.pipelines import Stage
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,15 +35,8 @@ class IndexWriter:
         return len(entries)
 
 
-class StorePipeline:
+class StorePipeline(Stage):
     """Archives the fetched page, then writes the article through the process's IndexWriter."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_item(self, item):
         spider = self.crawler.spider

@@ -1,10 +1,8 @@
-import gzip
-import json
 
 import pytest
+from tests_support import fixture_bytes
 
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, slug_words
-from tests_support import fixture_bytes
 
 
 def test_arc_rss_keeps_title_link_date_summary_author_and_full_text():

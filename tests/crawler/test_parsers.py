@@ -1,9 +1,9 @@
 """Every outlet parser over its stored page (one case per parser version)."""
 import pytest
+from tests_support import fixture_bytes
 
 from crawler.parsers import PARSERS
 from crawler.parsers.base import Page
-from tests_support import fixture_bytes
 
 STORED_PAGES = {
     "RFAArcParser": ("rfa_article.html", {

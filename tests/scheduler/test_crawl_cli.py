@@ -4,12 +4,12 @@ import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
+from tests_support import article_paragraphs
 
 from crawler.outlet_config import load_outlets
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
 from index.tantivy_backend import TantivyBackend
-from tests_support import article_paragraphs
 
 PAGES = {
     "rfa": "/english/korea/2025/11/03/zelensky-north-korean-soldiers-captured/",

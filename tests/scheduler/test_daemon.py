@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from tests_support import NEWSWATCH
 
 
