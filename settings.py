@@ -245,7 +245,9 @@ SCRAPY_BASE = {
     "DOWNLOAD_WARNSIZE": 0,
     "HTTPCACHE_ENABLED": False,
     "LOG_ENABLED": True,
-    "STATS_DUMP": False,  # the crawl service logs a per-outlet summary instead
+    "STATS_DUMP": False,
+    # Each crawl re-installs Scrapy's root log handler with these: one format for the whole log.
+    "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",  # the crawl service logs a per-outlet summary instead
     "ITEM_PIPELINES": ITEM_PIPELINES,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -20,6 +20,8 @@ from crawler.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 5
+
 
 @dataclass
 class CrawlReport:
@@ -62,6 +64,7 @@ class CrawlService:
         self.runner = AsyncCrawlerRunner(scrapy_values)
         self.running: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
+        self.stopping = False
 
     def back_off(self, outlet, retry_after: float | None):
         return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
@@ -83,7 +86,7 @@ class CrawlService:
         task = asyncio.current_task()
         self.tasks.add(task)
         try:
-            await self.runner.crawl(OutletSpider, outlet=outlet, service=self, report=report)
+            await self.runner.crawl(OutletSpider.for_outlet(outlet), outlet=outlet, service=self, report=report)
         except Exception as exc:  # a crawl must never take the daemon down
             logger.exception("%s: crawl failed", outlet.key)
             report.errors += 1
@@ -101,6 +104,11 @@ class CrawlService:
                     self.state.save_validators(url, etag, last_modified)
         if report.ok and not self.state.backoff_until(outlet.key):
             self.state.clear_backoff(outlet.key)
+        if self.stopping:
+            # Cut short by shutdown: not a poll that succeeded or failed. What it committed is
+            # recorded; the rest is fetched at the next poll.
+            logger.info("%s: stopped by shutdown: %s", outlet.key, report.summary())
+            return report
         self.state.record_poll(outlet.key, report.ok, report.new_articles, report.filtered)
         logger.info("%s: %s", outlet.key, report.summary())
         return report
@@ -108,8 +116,15 @@ class CrawlService:
     async def stop(self) -> None:
         """Stops the running crawls; returns once each has committed what it had."""
         tasks = set(self.tasks)
-        await self.runner.stop()
+        self.stopping = True
+        stopping = asyncio.ensure_future(self.runner.stop())
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Every crawl has committed what reached the end of the pipeline; downloads still in
+        # flight (a DNS lookup that hangs, a slow server) get a grace period, then are abandoned:
+        # what they would have brought is fetched at the next poll.
+        done, _ = await asyncio.wait([stopping], timeout=SHUTDOWN_GRACE_SECONDS)
+        if not done:
+            logger.warning("abandoning downloads still in flight after %d s", SHUTDOWN_GRACE_SECONDS)
 
     def close(self) -> None:
         self.writer.flush()

@@ -32,8 +32,12 @@ class OutletSpider(Spider):
         self.report = report
         self.backed_off = False
         self.claimed: set[str] = set()
-        if outlet.delay is not None:
-            self.download_delay = outlet.delay
+
+    @classmethod
+    def for_outlet(cls, outlet) -> type["OutletSpider"]:
+        """A spider class carrying the outlet's own Scrapy settings (its `delay`)."""
+        settings = {"DOWNLOAD_DELAY": outlet.delay} if outlet.delay is not None else {}
+        return type(f"OutletSpider[{outlet.key}]", (cls,), {"custom_settings": settings})
 
     # --- start ---
     async def start(self):

@@ -44,12 +44,17 @@ def _parser() -> argparse.ArgumentParser:
 def _configure_logging(level: str) -> None:
     from scrapy.utils.log import configure_logging
 
-    configure_logging({"LOG_LEVEL": level, "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s"})
+    from settings import SCRAPY_BASE
+
+    configure_logging({"LOG_LEVEL": level, "LOG_FORMAT": SCRAPY_BASE["LOG_FORMAT"]})
     if level != "DEBUG":
         # Scrapy lists its components at every crawl's start: noise in a daemon that crawls all day.
         for name in ("scrapy.middleware", "scrapy.crawler", "scrapy.addons", "scrapy.extensions.logstats",
                      "scrapy.core.engine", "apscheduler.executors.default"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # A robots.txt that cannot be fetched is logged with a full traceback; the request it
+        # guarded then fails the same way and is logged (one line, with its URL) and counted.
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
 
 
 def _print_json(value) -> None:

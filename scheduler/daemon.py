@@ -110,8 +110,10 @@ class Daemon:
         logger.info("shutting down")
         self.scheduler.shutdown(wait=False)
         await self.service.stop()
+        logger.info("crawls stopped")
         self.service.close()
         self.backend.close()
+        logger.info("index committed and closed")
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
