@@ -163,6 +163,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ELASTICSEARCH_PASSWORD", "", _optional_text, "Elasticsearch password"),
     # CA certificate that signed the cluster's TLS certificate.
     Setting("ELASTICSEARCH_CA_CERT", "", _optional_path, "CA certificate file for Elasticsearch TLS"),
+    # Primary shards of the articles index (a new index version takes a change).
+    Setting("ELASTICSEARCH_SHARDS", "1", _positive_int, "primary shards of the Elasticsearch index"),
+    # Replicas of the articles index; 0 on a single-node cluster.
+    Setting("ELASTICSEARCH_REPLICAS", "1", lambda raw: int(_non_negative_float(raw)),
+            "replicas of the Elasticsearch index"),
     # Prefix of the index and alias names, so several installations can share a cluster.
     Setting("ELASTICSEARCH_INDEX_PREFIX", "newswatch-", _text, "prefix of Elasticsearch index names"),
 )

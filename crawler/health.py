@@ -24,8 +24,11 @@ def outlet_status(outlet, row: dict, now: datetime) -> str:
     return "ok"
 
 
-def outlets_report(outlets: dict, state, now: datetime | None = None) -> list[dict]:
+def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datetime | None = None) -> list[dict]:
+    """`backlog`: the index's (SearchBackend.backlog); each outlet shows how many of its articles
+    wait in it."""
     now = now or utcnow()
+    waiting = (backlog or {}).get("elasticsearch_outbox", {}).get("by_outlet", {})
     counts = state.articles_by_outlet()
     report = []
     for key, outlet in outlets.items():
@@ -41,4 +44,6 @@ def outlets_report(outlets: dict, state, now: datetime | None = None) -> list[di
             "filtered": row.get("filtered") or 0,
             "backoff_until": row.get("backoff_until") if state.backoff_until(key) else None,
         })
+        if backlog:
+            report[-1]["waiting_for_index"] = waiting.get(key, 0)
     return report

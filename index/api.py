@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crawler.health import outlets_report
+from index.protocol import BackendUnavailable
 from index.query import QueryError, parse_search_params
 from index.search import run_search
 
@@ -30,7 +31,6 @@ class ApiContext:
     trigger_crawl: Callable[[str], None] | None = None
     reload: Callable[[], tuple[bool, str]] | None = None
     running: Callable[[], set] = field(default=lambda: set())
-    backlog: Callable[[], dict] = field(default=lambda: {})
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -57,8 +57,14 @@ class _StateCollector:
         yield articles
         yield errors
         yield filtered
-        yield GaugeMetricFamily("newswatch_index_documents", "Documents in the index",
-                                value=self.context.backend.count())
+        try:
+            yield GaugeMetricFamily("newswatch_index_documents", "Documents in the index",
+                                    value=self.context.backend.count())
+        except BackendUnavailable:
+            pass
+        waiting = self.context.backend.backlog().get("elasticsearch_outbox", {}).get("waiting")
+        if waiting is not None:
+            yield GaugeMetricFamily("newswatch_outbox_waiting", "Articles waiting for Elasticsearch", value=waiting)
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -75,6 +81,11 @@ def create_app(context: ApiContext) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(BackendUnavailable)
+    async def unavailable(request: Request, exc: BackendUnavailable):
+        logger.warning("index unavailable answering %s: %s", request.url.path, exc)
+        return error(503, "the index is unavailable; try again shortly")
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception):
@@ -111,13 +122,18 @@ def create_app(context: ApiContext) -> FastAPI:
 
     @app.get("/outlets")
     def outlets():
-        return outlets_report(context.outlets(), context.state)
+        return outlets_report(context.outlets(), context.state, context.backend.backlog())
 
     @app.get("/health")
     def health():
-        return {"status": "ok", "index": context.index_kind, "articles": context.backend.count(),
+        # Serving is what /health reports: an index that cannot be reached shows as such, not 500.
+        try:
+            articles, index_status = context.backend.count(), "ok"
+        except BackendUnavailable:
+            articles, index_status = None, "unavailable"
+        return {"status": "ok", "index": context.index_kind, "index_status": index_status, "articles": articles,
                 "outlets": len(context.outlets()), "crawling": sorted(context.running()),
-                "backlog": context.backlog()}
+                "backlog": context.backend.backlog()}
 
     @app.get("/metrics")
     def metrics():

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from settings import SettingsError
-
 
 def open_backend(config, writable: bool = True):
+    """The configured SearchBackend. The Elasticsearch one creates its template, index and alias
+    when it first can (start-up, or once the cluster is back)."""
     if config["NEWSWATCH_INDEX"] == "embedded":
         from index.tantivy_backend import TantivyBackend
 
         return TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=writable)
-    raise SettingsError(f"setting NEWSWATCH_INDEX={config['NEWSWATCH_INDEX']!r}: "
-                        "this version has only the embedded backend")
+    from index.es_backend import ElasticsearchBackend
+
+    backend = ElasticsearchBackend.from_config(config)
+    if writable:
+        backend.commit()  # the courier sets the index up and delivers what waited, once the cluster answers
+    return backend

@@ -6,6 +6,10 @@ from typing import Protocol
 from index.query import SearchQuery
 
 
+class BackendUnavailable(RuntimeError):
+    """The index cannot be reached now (the API answers 503)."""
+
+
 class SearchBackend(Protocol):
     """An article index.
 
@@ -14,14 +18,19 @@ class SearchBackend(Protocol):
       `index.article.ARTICLE_FIELDS`); nothing is visible to `search`/`get` before `commit`.
     - `commit` makes every upsert so far durable and visible; after it returns, a crash loses
       none of them. The crawl state marks articles known only after it.
-    - `search` answers a `SearchQuery` with `{"total", "hits", "facets"}`: hits are articles
-      without `text`, plus `snippet`, in the query's order; `total` counts every match (copies
-      left out unless the query includes them); `facets` maps each facet name of the query to
-      `[{"value", "count"}]`, largest first. A query the backend cannot parse raises
-      `index.query.QueryError` naming parameter `q`.
+    - `search` answers a `SearchQuery` with `{"total", "hits", "facets", "next"}`: hits are
+      articles without `text`, plus `snippet`, in the query's order; `total` counts every match
+      (copies left out unless the query includes them); `facets` maps each facet name of the
+      query to `[{"value", "count"}]`, largest first; `next` is a small JSON-able dict telling
+      the same backend where the next page starts (it comes back as `query.after`), or None on
+      the last page. A query the backend cannot parse raises `index.query.QueryError` naming
+      parameter `q`.
     - `get` returns the whole article, or None.
     - `count` is the number of articles held.
+    - `flush_backlog` retries writes that could not be made yet (a remote index that was down);
+      `backlog` describes what is waiting, for `/health` (empty when nothing can wait).
     - `close` commits nothing by itself; callers commit first.
+    Reads of a remote index that cannot be reached raise `BackendUnavailable`.
     """
 
     def upsert(self, article: dict) -> None: ...
@@ -33,5 +42,9 @@ class SearchBackend(Protocol):
     def get(self, article_id: str) -> dict | None: ...
 
     def count(self) -> int: ...
+
+    def flush_backlog(self) -> int: ...
+
+    def backlog(self) -> dict: ...
 
     def close(self) -> None: ...

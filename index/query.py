@@ -43,7 +43,8 @@ class SearchQuery:
     until: datetime | None = None
     sort: str = "relevance"
     size: int = DEFAULT_SIZE
-    offset: int = 0
+    # Where the previous page ended, as the backend that served it described it (a decoded cursor).
+    after: dict | None = None
     include_duplicates: bool = False
     facets: tuple[str, ...] = field(default=("outlet",) + ENTITY_TYPES + ("topic",))
 
@@ -59,11 +60,15 @@ class SearchQuery:
                  self.sort, self.size, self.include_duplicates]
         return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=6).hexdigest()
 
-    def next_cursor(self, total: int) -> str | None:
-        end = self.offset + self.size
-        if end >= total:
+    @property
+    def offset(self) -> int:
+        return int((self.after or {}).get("o", 0))
+
+    def cursor(self, position: dict | None) -> str | None:
+        """An opaque cursor for the page after this one; `position` is the backend's (None: last page)."""
+        if not position:
             return None
-        payload = json.dumps({"o": end, "f": self.fingerprint()}).encode()
+        payload = json.dumps({**position, "f": self.fingerprint()}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
@@ -88,15 +93,28 @@ def parse_entity(value: str) -> tuple[str, str]:
     return kind, " ".join(name.split())
 
 
-def _decode_cursor(cursor: str) -> tuple[int, str]:
+def _decode_cursor(cursor: str) -> tuple[dict, str]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset, fingerprint = payload["o"], payload["f"]
+        fingerprint = payload.pop("f")
+        offset = payload.get("o", 0)
         if not isinstance(offset, int) or offset < 0 or not isinstance(fingerprint, str):
             raise ValueError
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise QueryError("cursor", "not a cursor returned by this search") from None
-    return offset, fingerprint
+    return payload, fingerprint
+
+
+# The fields `q` may name (`field:value`); both backends index each of them.
+QUERY_FIELDS = ("title", "description", "text", "authors", "outlet", "language", "tags", "url")
+NAMED_FIELD = re.compile(r'(?:^|[\s(+\-])([A-Za-z_][\w.]*):')
+QUOTED = re.compile(r'"[^"]*"')
+
+
+def check_fields(q: str) -> None:
+    for name in NAMED_FIELD.findall(QUOTED.sub(" ", q)):
+        if name not in QUERY_FIELDS:
+            raise QueryError("q", f"unknown field {name!r} in the query (fields: {', '.join(QUERY_FIELDS)})")
 
 
 KNOWN_PARAMETERS = {"q", "entity", "outlet", "topic", "language", "since", "until", "sort", "size",
@@ -141,6 +159,7 @@ def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
     until = parse_date_param("until", one("until")) if one("until") else None
     if since and until and since >= until:
         raise QueryError("until", "until must be later than since")
+    check_fields(one("q") or "")
     query = SearchQuery(
         q=(one("q") or "").strip(),
         entities=tuple(parse_entity(v) for v in values.get("entity", []) if v.strip()),
@@ -150,8 +169,8 @@ def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
         include_duplicates=duplicates == "include",
     )
     if one("cursor"):
-        offset, fingerprint = _decode_cursor(one("cursor"))
+        after, fingerprint = _decode_cursor(one("cursor"))
         if fingerprint != query.fingerprint():
             raise QueryError("cursor", "the cursor belongs to another search")
-        query = SearchQuery(**{**query.__dict__, "offset": offset})
+        query = SearchQuery(**{**query.__dict__, "after": after})
     return query

@@ -11,5 +11,5 @@ def run_search(backend: SearchBackend, query: SearchQuery) -> dict:
         "total": result["total"],
         "hits": result["hits"],
         "facets": result["facets"],
-        "next_cursor": query.next_cursor(result["total"]),
+        "next_cursor": query.cursor(result.get("next")),
     }

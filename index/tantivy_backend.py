@@ -33,7 +33,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=(name == "text"), tokenizer_name="en_stem")
     sb.add_text_field("authors", tokenizer_name="default")
     for name in ("outlet", "language", "tags", "topics", "story_id", "duplicate_of", "content_hash",
-                 "url", "canonical_url"):
+                 "url", "canonical_url", "entities_model"):
         sb.add_text_field(name, tokenizer_name="raw", fast=name in ("outlet", "language", "tags", "topics"))
     for kind in ENTITY_TYPES:
         # Canonical names for facets, and a lower-cased copy for case-insensitive filters.
@@ -70,6 +70,12 @@ class TantivyBackend:
         if self._writer is not None:
             self._writer.commit()
             self.index.reload()
+
+    def flush_backlog(self) -> int:
+        return 0  # writes go straight to the local index: nothing ever waits
+
+    def backlog(self) -> dict:
+        return {}
 
     def close(self) -> None:
         if self._writer is not None:
@@ -184,7 +190,8 @@ class TantivyBackend:
                                 for b in buckets.get(name, {}).get("buckets", [])]
         else:
             facets = {name: [] for name in query.facets}
-        return {"total": total, "hits": hits, "facets": facets}
+        end = query.offset + query.size
+        return {"total": total, "hits": hits, "facets": facets, "next": {"o": end} if query.size and end < total else None}
 
 
 def _lead(article: dict, doc: tantivy.Document) -> str:

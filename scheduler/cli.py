@@ -118,8 +118,11 @@ def cmd_outlets(args, config) -> int:
     from crawler.outlet_config import load_outlets
     from crawler.state import CrawlState
 
+    from index.backends import open_backend
+
     state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
-    report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), state)
+    report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), state,
+                            open_backend(config, writable=False).backlog())
     state.close()
     if args.json:
         _print_json(report)

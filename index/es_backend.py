@@ -1,0 +1,295 @@
+"""The Elasticsearch backend (Elasticsearch 9, the official client and its bundled DSL).
+
+Layout: one versioned index `<prefix>articles-v<N>` behind the alias `<prefix>articles`, created
+from the index template `<prefix>articles` (mapping: es_mapping.json, `dynamic: strict`). No
+rollover and no data stream: articles are updated in place. A schema change bumps
+SCHEMA_VERSION; `newswatch migrate` reindexes into the new version and swaps the alias.
+
+Writes go through the outbox (index/outbox.py) and reach Elasticsearch by bulk requests, so
+nothing is lost while the cluster is down or rejecting."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch.dsl import Search
+
+from index.article import ENTITY_TYPES
+from index.outbox import Outbox
+from index.protocol import BackendUnavailable
+from index.query import QueryError, SearchQuery
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MAPPING_FILE = Path(__file__).parent / "es_mapping.json"
+QUERY_FIELDS = ["title^2", "description", "text", "authors.text", "outlet", "language", "tags", "url"]
+FACET_FIELDS = {"outlet": "outlet", "person": "entities.person", "org": "entities.org", "place": "entities.place",
+                "topic": "topics"}
+SNIPPET_CHARS = 240
+PIT_KEEP_ALIVE = "5m"
+BULK_BATCH = 500
+RETRY_SECONDS = 30  # the courier retries the outbox this often while anything waits
+
+
+def make_client(config) -> Elasticsearch:
+    options: dict = {"retry_on_status": (429, 502, 503, 504), "max_retries": 3, "retry_on_timeout": True,
+                     "request_timeout": 30}
+    if config["ELASTICSEARCH_API_KEY"]:
+        options["api_key"] = config["ELASTICSEARCH_API_KEY"]
+    elif config["ELASTICSEARCH_USERNAME"]:
+        options["basic_auth"] = (config["ELASTICSEARCH_USERNAME"], config["ELASTICSEARCH_PASSWORD"] or "")
+    if config["ELASTICSEARCH_CA_CERT"]:
+        options["ca_certs"] = str(config["ELASTICSEARCH_CA_CERT"])
+    return Elasticsearch(config["ELASTICSEARCH_URL"], **options)
+
+
+def index_body(shards: int, replicas: int) -> dict:
+    body = json.loads(MAPPING_FILE.read_text())
+    body["settings"]["index"] = {"number_of_shards": shards, "number_of_replicas": replicas}
+    return body
+
+
+class ElasticsearchBackend:
+    def __init__(self, client: Elasticsearch, outbox: Outbox, prefix: str = "newswatch-", shards: int = 1,
+                 replicas: int = 1):
+        self.client = client
+        self.outbox = outbox
+        self.prefix = prefix
+        self.alias = f"{prefix}articles"
+        self.index_name = f"{prefix}articles-v{SCHEMA_VERSION}"
+        self.shards, self.replicas = shards, replicas
+        self._ready = False
+        self._delivering = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+        self._courier: threading.Thread | None = None
+
+    @classmethod
+    def from_config(cls, config) -> "ElasticsearchBackend":
+        return cls(make_client(config), Outbox(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3"),
+                   prefix=config["ELASTICSEARCH_INDEX_PREFIX"], shards=config["ELASTICSEARCH_SHARDS"],
+                   replicas=config["ELASTICSEARCH_REPLICAS"])
+
+    # --- layout ---
+    def ensure_index(self) -> None:
+        """Template, index and alias; safe to run any number of times, by several processes."""
+        body = index_body(self.shards, self.replicas)
+        self.client.indices.put_index_template(
+            name=self.alias, index_patterns=[f"{self.prefix}articles-v*"], priority=100,
+            template={"settings": body["settings"], "mappings": body["mappings"]},
+            meta={"managed_by": "newswatch", "schema_version": SCHEMA_VERSION})
+        if not self.client.indices.exists_alias(name=self.alias):
+            self._create_index(self.index_name)
+            self.client.indices.update_aliases(actions=[{"add": {"index": self.index_name, "alias": self.alias}}])
+        self._ready = True
+
+    def _create_index(self, name: str) -> None:
+        try:
+            self.client.indices.create(index=name)
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+
+    def alias_target(self) -> list[str]:
+        return sorted(self.client.indices.get_alias(name=self.alias))
+
+    def migrate(self) -> dict:
+        """Reindexes the alias's current index into this version's index and swaps the alias."""
+        self.ensure_index()
+        current = self.alias_target()
+        if current == [self.index_name]:
+            return {"index": self.index_name, "migrated": False}
+        self._create_index(self.index_name)
+        result = self.client.reindex(source={"index": self.alias}, dest={"index": self.index_name},
+                                     wait_for_completion=True, refresh=True)
+        actions = [{"remove": {"index": name, "alias": self.alias}} for name in current]
+        actions.append({"add": {"index": self.index_name, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        return {"index": self.index_name, "migrated": True, "from": current, "copied": result.get("total")}
+
+    # --- writing ---
+    def upsert(self, article: dict) -> None:
+        self.outbox.put(article)
+
+    def commit(self) -> None:
+        """Every upsert is already durable in the outbox; delivery happens on the courier thread,
+        so a slow or absent cluster never stalls the caller (the daemon's event loop)."""
+        if self._courier is None:
+            self._courier = threading.Thread(target=self._courier_loop, name="es-courier", daemon=True)
+            self._courier.start()
+        self._wake.set()
+
+    def _courier_loop(self) -> None:
+        while not self._closing:
+            self._wake.wait(RETRY_SECONDS)
+            self._wake.clear()
+            if not self._closing:
+                self.flush_backlog()
+
+    def flush_backlog(self) -> int:
+        """Delivers what waits in the outbox; returns how many articles Elasticsearch acknowledged."""
+        with self._delivering:
+            return self._deliver()
+
+    def _deliver(self) -> int:
+        delivered = 0
+        try:
+            if not self._ready:
+                self.ensure_index()
+            while True:
+                batch = self.outbox.pending(BULK_BATCH)
+                if not batch:
+                    break
+                sent = self._bulk(batch)
+                delivered += sent
+                if sent < len(batch):
+                    break
+            if delivered:
+                self.client.indices.refresh(index=self.alias)
+        except TransportError as exc:  # unreachable: everything stays in the outbox
+            logger.warning("Elasticsearch unavailable, %d articles wait in the outbox: %s",
+                           self.outbox.backlog()["waiting"], exc)
+        except ApiError as exc:
+            logger.warning("Elasticsearch refused the write, articles wait in the outbox: %s", exc)
+        return delivered
+
+    def _bulk(self, batch: list[tuple[str, dict]]) -> int:
+        docs = dict(batch)
+        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": doc}
+                   for article_id, doc in batch)
+        ok_ids, retry_ids, rejected = [], [], []
+        # 429s are retried here with backoff; 502-504 and timeouts by the client's transport.
+        for ok, item in helpers.streaming_bulk(self.client, actions, max_retries=3, initial_backoff=1,
+                                               max_backoff=30, raise_on_error=False, raise_on_exception=True):
+            info = item["index"]
+            if ok:
+                ok_ids.append(info["_id"])
+            elif info.get("status", 500) in (429, 502, 503, 504) or info.get("status", 500) >= 500:
+                retry_ids.append((info["_id"], str(info.get("error"))))
+            else:
+                rejected.append((info["_id"], str(info.get("error"))))
+        self.outbox.delivered(ok_ids, docs)
+        for article_id, error in retry_ids:
+            self.outbox.failed([article_id], error)
+        for article_id, error in rejected:
+            logger.error("Elasticsearch rejected article %s: %s", article_id, error)
+            self.outbox.failed([article_id], error, rejected=True)
+        return len(ok_ids)
+
+    def backlog(self) -> dict:
+        return {"elasticsearch_outbox": self.outbox.backlog()}
+
+    def close(self) -> None:
+        """A last delivery attempt; what still waits stays in the outbox for the next start."""
+        self._closing = True
+        self._wake.set()
+        if self._courier is not None:
+            self._courier.join(timeout=60)
+        self.flush_backlog()
+        self.outbox.close()
+        self.client.close()
+
+    # --- reading ---
+    def get(self, article_id: str) -> dict | None:
+        try:
+            return self.client.get(index=self.alias, id=article_id)["_source"]
+        except NotFoundError:
+            return None
+        except TransportError as exc:
+            raise BackendUnavailable(str(exc)) from None
+
+    def count(self) -> int:
+        try:
+            return self.client.count(index=self.alias)["count"]
+        except NotFoundError:
+            return 0
+        except TransportError as exc:
+            raise BackendUnavailable(str(exc)) from None
+
+    def build_search(self, query: SearchQuery) -> Search:
+        """The one translation of the query model into Elasticsearch's query DSL."""
+        search = Search(using=self.client)
+        if query.q:
+            search = search.query("query_string", query=query.q, fields=QUERY_FIELDS, default_operator="AND")
+        for kind, name in query.entities:
+            search = search.filter("term", **{f"entities.{kind}.key": name.lower()})
+        if query.outlets:
+            search = search.filter("terms", outlet=list(query.outlets))
+        if query.topics:
+            search = search.filter("terms", topics=list(query.topics))
+        if query.language:
+            search = search.filter("term", language=query.language)
+        if query.since or query.until:
+            bounds = {}
+            if query.since:
+                bounds["gte"] = query.since.isoformat()
+            if query.until:
+                bounds["lt"] = query.until.isoformat()
+            search = search.filter("range", published_at=bounds)
+        if not query.include_duplicates:
+            search = search.exclude("exists", field="duplicate_of")
+        # `id` breaks ties so that search_after pages are stable.
+        if query.effective_sort == "newest":
+            search = search.sort({"published_at": "desc"}, {"id": "asc"})
+        else:
+            search = search.sort("_score", {"published_at": "desc"}, {"id": "asc"})
+        for name in query.facets:
+            search.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=20)
+        search = search.source(excludes=["text"]).highlight(
+            "text", fragment_size=SNIPPET_CHARS, number_of_fragments=1, pre_tags=[""], post_tags=[""],
+            no_match_size=SNIPPET_CHARS)
+        search = search.extra(size=query.size, track_total_hits=True)
+        after = query.after or {}
+        if after.get("a") is not None:
+            search = search.extra(search_after=after["a"])
+        if after.get("p"):
+            search = search.extra(pit={"id": after["p"], "keep_alive": PIT_KEEP_ALIVE})
+        else:
+            search = search.index(self.alias)
+        return search
+
+    def search(self, query: SearchQuery) -> dict:
+        try:
+            response = self.build_search(query).execute()
+            pit = (query.after or {}).get("p") or None
+            total = response.hits.total.value
+            end = query.offset + query.size
+            more = bool(query.size) and end < total and len(response.hits) == query.size
+            if more and pit is None:
+                # The following pages read one point in time, whatever is indexed meanwhile.
+                pit = self.client.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)["id"]
+        except BadRequestError as exc:
+            raise QueryError("q", f"malformed query {query.q!r}: {_reason(exc)}") from None
+        except NotFoundError:
+            if (query.after or {}).get("p"):
+                raise QueryError("cursor", "the cursor has expired; search again") from None
+            return {"total": 0, "hits": [], "facets": {name: [] for name in query.facets}, "next": None}
+        except TransportError as exc:
+            raise BackendUnavailable(str(exc)) from None
+        hits = []
+        for hit in response.hits:
+            article = hit.to_dict()
+            fragments = getattr(getattr(hit.meta, "highlight", None), "text", None)
+            matched = bool(query.q) and fragments
+            article["snippet"] = (fragments[0].strip() if matched else None) or \
+                (article.get("description") or "")[:SNIPPET_CHARS] or (fragments[0].strip() if fragments else "")
+            hits.append(article)
+        facets = {}
+        for name in query.facets:
+            buckets = getattr(response.aggregations, name).buckets if "aggregations" in response else []
+            facets[name] = [{"value": b.key, "count": b.doc_count} for b in buckets]
+        next_page = None
+        if more:
+            next_page = {"o": end, "a": list(response.hits[-1].meta.sort), "p": getattr(response, "pit_id", None) or pit}
+        return {"total": total, "hits": hits, "facets": facets, "next": next_page}
+
+
+def _reason(exc: ApiError) -> str:
+    try:
+        return exc.info["error"]["root_cause"][0]["reason"]
+    except (KeyError, IndexError, TypeError):
+        return str(exc.message)

@@ -1,0 +1,142 @@
+"""A small recording stand-in for the Elasticsearch HTTP API: enough of index templates,
+indices, aliases, bulk and get for the offline tests of layout and outbox behaviour (no search:
+search behaviour is tested against a real cluster, see test_backend_behaviour.py). The official
+client insists on the `X-Elastic-Product: Elasticsearch` header, so every answer carries it."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+class ElasticsearchStandIn:
+    def __init__(self):
+        self.templates: dict = {}
+        self.indices: dict[str, dict] = {}  # name -> {id: source}
+        self.aliases: dict[str, str] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.bulk_status: int | None = None  # answer every _bulk with this status (e.g. 503)
+        self.reject_ids: set[str] = set()  # per-item 400 for these ids
+        self.acknowledged: list[str] = []  # every id a _bulk stored, in order
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _body(self) -> bytes:
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+
+            def _answer(self, status: int, body=None):
+                data = json.dumps(body if body is not None else {}).encode()
+                self.send_response(status)
+                self.send_header("X-Elastic-Product", "Elasticsearch")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data) if self.command != "HEAD" else 0))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def do_HEAD(self):
+                self._route()
+
+            def do_GET(self):
+                self._route()
+
+            def do_PUT(self):
+                self._route()
+
+            def do_POST(self):
+                self._route()
+
+            def do_DELETE(self):
+                self._route()
+
+            def _route(self):
+                path = urlsplit(self.path).path
+                body = self._body()
+                standin.requests.append((self.command, path))
+                parts = [p for p in path.split("/") if p]
+                with standin.lock:
+                    status, answer = standin.handle(self.command, parts, body)
+                self._answer(status, answer)
+
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def resolve(self, name: str) -> str | None:
+        name = self.aliases.get(name, name)
+        return name if name in self.indices else None
+
+    def handle(self, method: str, parts: list[str], body: bytes):
+        if not parts:
+            return 200, {"name": "standin", "cluster_name": "test", "version": {"number": "9.1.0"},
+                         "tagline": "You Know, for Search"}
+        if parts[0] == "_index_template" and method == "PUT":
+            self.templates[parts[1]] = json.loads(body)
+            return 200, {"acknowledged": True}
+        if parts[0] == "_alias":
+            if parts[1] not in self.aliases:
+                return 404, {"error": "alias missing", "status": 404}
+            return 200, {self.aliases[parts[1]]: {"aliases": {parts[1]: {}}}}
+        if parts[0] == "_aliases" and method == "POST":
+            for action in json.loads(body)["actions"]:
+                (kind, spec), = action.items()
+                if kind == "add":
+                    self.aliases[spec["alias"]] = spec["index"]
+                elif kind == "remove" and self.aliases.get(spec["alias"]) == spec["index"]:
+                    del self.aliases[spec["alias"]]
+            return 200, {"acknowledged": True}
+        if parts[0] == "_bulk" and method in ("POST", "PUT"):
+            return self.bulk(body)
+        if len(parts) == 1 and method == "PUT":
+            if parts[0] in self.indices:
+                return 400, {"error": {"type": "resource_already_exists_exception",
+                                       "root_cause": [{"type": "resource_already_exists_exception",
+                                                       "reason": "index already exists"}]}, "status": 400}
+            self.indices[parts[0]] = {}
+            return 200, {"acknowledged": True, "index": parts[0]}
+        if len(parts) == 2 and parts[1] == "_refresh":
+            return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
+        if len(parts) == 2 and parts[1] == "_count":
+            index = self.resolve(parts[0])
+            return (200, {"count": len(self.indices[index])}) if index else (404, {"status": 404})
+        if len(parts) == 3 and parts[1] == "_doc" and method == "GET":
+            index = self.resolve(parts[0])
+            if index and parts[2] in self.indices[index]:
+                return 200, {"_index": index, "_id": parts[2], "found": True, "_source": self.indices[index][parts[2]]}
+            return 404, {"_id": parts[2], "found": False}
+        return 400, {"error": {"type": "illegal_argument_exception", "reason": f"stand-in: {method} {parts}"}}
+
+    def bulk(self, body: bytes):
+        if self.bulk_status:
+            return self.bulk_status, {"error": {"type": "unavailable", "reason": "stand-in says no"},
+                                      "status": self.bulk_status}
+        lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+        items = []
+        for action, source in zip(lines[::2], lines[1::2]):
+            (op, meta), = action.items()
+            index = self.resolve(meta["_index"])
+            if meta["_id"] in self.reject_ids or index is None:
+                items.append({op: {"_id": meta["_id"], "status": 400,
+                                   "error": {"type": "document_parsing_exception", "reason": "strict mapping"}}})
+                continue
+            self.indices[index][meta["_id"]] = source
+            self.acknowledged.append(meta["_id"])
+            items.append({op: {"_id": meta["_id"], "_index": index, "status": 201, "result": "created"}})
+        return 200, {"took": 1, "errors": any(i[next(iter(i))]["status"] >= 300 for i in items), "items": items}

@@ -1,0 +1,110 @@
+"""The Elasticsearch backend without a cluster: the mapping itself, and layout and outbox
+behaviour against a recording stand-in of the HTTP API."""
+import json
+import socket
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from es_standin import ElasticsearchStandIn
+from index.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
+from index.es_backend import MAPPING_FILE, ElasticsearchBackend
+from index.outbox import Outbox
+
+
+def test_the_mapping_covers_every_article_field_and_nothing_is_dynamic():
+    mapping = json.loads(MAPPING_FILE.read_text())["mappings"]
+    assert mapping["dynamic"] == "strict"
+    assert set(mapping["properties"]) == set(ARTICLE_FIELDS)
+    assert set(mapping["properties"]["entities"]["properties"]) == set(ENTITY_TYPES)
+    for name in ("title", "text"):
+        assert mapping["properties"][name]["analyzer"] == "english"
+    kinds = {"keyword": "keyword", "keyword[]": "keyword", "date": "date", "integer": "integer", "text": "text"}
+    for name, kind in ARTICLE_FIELDS.items():
+        if kind in kinds:
+            assert mapping["properties"][name]["type"] == kinds[kind], name
+
+
+def article(n: int, outlet: str = "rfa-english") -> dict:
+    return new_article(id=f"a{n}", url=f"https://www.rfa.org/{n}/", outlet=outlet, title=f"Story {n}",
+                       text=f"Body of story {n}", published_at="2025-11-05T00:00:00Z")
+
+
+@pytest.fixture
+def standin():
+    with ElasticsearchStandIn() as server:
+        yield server
+
+
+def backend_for(url: str, tmp_path) -> ElasticsearchBackend:
+    client = Elasticsearch(url, max_retries=1, retry_on_status=(429, 502, 503, 504), request_timeout=5)
+    return ElasticsearchBackend(client, Outbox(tmp_path / "state.sqlite3"), prefix="nw-", replicas=0)
+
+
+def test_template_index_and_alias_set_up_idempotently(standin, tmp_path):
+    first = backend_for(standin.url, tmp_path)
+    first.ensure_index()
+    first.ensure_index()
+    backend_for(standin.url, tmp_path).ensure_index()  # another process, same cluster
+    assert standin.aliases == {"nw-articles": "nw-articles-v1"}
+    assert list(standin.indices) == ["nw-articles-v1"]
+    assert [r for r in standin.requests if r == ("PUT", "/nw-articles-v1")] == [("PUT", "/nw-articles-v1")]
+    template = standin.templates["nw-articles"]
+    assert template["index_patterns"] == ["nw-articles-v*"]
+    assert template["template"]["mappings"]["dynamic"] == "strict"
+    assert template["template"]["settings"]["index"]["number_of_replicas"] == 0
+
+
+def test_articles_wait_in_the_outbox_through_failures_and_are_delivered_once(standin, tmp_path):
+    backend = backend_for(standin.url, tmp_path)
+    for n in range(3):
+        backend.upsert(article(n))
+    standin.bulk_status = 503
+    assert backend.flush_backlog() == 0
+    assert backend.backlog()["elasticsearch_outbox"]["waiting"] == 3
+    assert backend.backlog()["elasticsearch_outbox"]["by_outlet"] == {"rfa-english": 3}
+    standin.bulk_status = None
+    backend.upsert(article(1))  # a newer version of a waiting article replaces it
+    assert backend.flush_backlog() == 3
+    assert sorted(standin.acknowledged) == ["a0", "a1", "a2"]
+    assert backend.backlog()["elasticsearch_outbox"]["waiting"] == 0
+    assert backend.flush_backlog() == 0 and len(standin.acknowledged) == 3
+    assert backend.get("a2")["title"] == "Story 2" and backend.count() == 3
+
+
+def test_articles_survive_an_unreachable_cluster_and_a_restart(standin, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    down = backend_for(dead, tmp_path)
+    down.upsert(article(7))
+    down.upsert(article(8, outlet="newsweek"))
+    assert down.flush_backlog() == 0
+    down.outbox.close()
+    back = backend_for(standin.url, tmp_path)  # a new process finds them in the outbox
+    assert back.backlog()["elasticsearch_outbox"]["waiting"] == 2
+    assert back.flush_backlog() == 2 and sorted(standin.acknowledged) == ["a7", "a8"]
+
+
+def test_a_rejected_article_is_set_aside_not_retried_forever(standin, tmp_path):
+    backend = backend_for(standin.url, tmp_path)
+    standin.reject_ids = {"a1"}
+    for n in range(3):
+        backend.upsert(article(n))
+    assert backend.flush_backlog() == 2
+    backlog = backend.backlog()["elasticsearch_outbox"]
+    assert (backlog["waiting"], backlog["rejected"]) == (0, 1) and "strict mapping" in backlog["last_error"]
+    assert backend.flush_backlog() == 0 and standin.acknowledged.count("a1") == 0
+
+
+def test_the_courier_delivers_after_commit_without_blocking(standin, tmp_path):
+    import time
+
+    backend = backend_for(standin.url, tmp_path)
+    backend.upsert(article(5))
+    backend.commit()
+    deadline = time.monotonic() + 10
+    while not standin.acknowledged and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert standin.acknowledged == ["a5"]
+    backend.close()
