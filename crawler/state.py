@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS outlets (
     backoff_until TEXT,
     backoff_level INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS progress (
+    task TEXT PRIMARY KEY,          -- a resumable job (reindex)
+    position INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS crawl_errors (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -105,6 +109,15 @@ class CrawlState:
     def articles_by_outlet(self) -> dict[str, int]:
         rows = self.db.execute("SELECT outlet, COUNT(*) AS n FROM articles GROUP BY outlet")
         return {row["outlet"]: row["n"] for row in rows}
+
+    # --- resumable jobs ---
+    def progress(self, task: str) -> int:
+        row = self.db.execute("SELECT position FROM progress WHERE task = ?", (task,)).fetchone()
+        return row[0] if row else 0
+
+    def set_progress(self, task: str, position: int) -> None:
+        self.db.execute("INSERT INTO progress(task, position) VALUES (?, ?) ON CONFLICT(task) "
+                        "DO UPDATE SET position = excluded.position", (task, position))
 
     # --- conditional GET ---
     def validators(self, url: str) -> tuple[str | None, str | None]:

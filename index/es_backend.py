@@ -17,7 +17,6 @@ from pathlib import Path
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import Search
 
-from index.article import ENTITY_TYPES
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
 from index.query import QueryError, SearchQuery

@@ -119,6 +119,20 @@ class TantivyBackend:
             return None
         return self._article(searcher.doc(result.hits[0][1]), with_text=True)
 
+    def articles(self, start: int = 0, batch: int = 500):
+        """Every article, whole, oldest crawled first, from position `start` (for copying out)."""
+        self.index.reload()
+        searcher = self.index.searcher()
+        position = start
+        while True:
+            result = searcher.search(tantivy.Query.all_query(), batch, offset=position, order_by_field="crawled_at",
+                                     order=tantivy.Order.Asc)
+            if not result.hits:
+                return
+            for _, address in result.hits:
+                position += 1
+                yield position, self._article(searcher.doc(address), with_text=True)
+
     def _article(self, doc: tantivy.Document, with_text: bool = False) -> dict:
         values = doc.to_dict()
         article = json.loads(bytes(values["source"][0]).decode("utf-8"))

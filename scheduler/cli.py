@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--cursor")
     search.add_argument("--duplicates", action="store_true", help="show copies too")
     search.add_argument("--json", action="store_true", help="print exactly the /search response")
+    commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)")
+    commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing")
     outlets = commands.add_parser("outlets", help="the outlets and their health")
     outlets.add_argument("--json", action="store_true", help="print exactly the /outlets list")
     return parser
@@ -117,7 +119,6 @@ def cmd_outlets(args, config) -> int:
     from crawler.health import outlets_report
     from crawler.outlet_config import load_outlets
     from crawler.state import CrawlState
-
     from index.backends import open_backend
 
     state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
@@ -188,8 +189,59 @@ def cmd_run(args, config) -> int:
     return EXIT_OK
 
 
+def _elasticsearch(config):
+    from index.es_backend import ElasticsearchBackend
+
+    if not config["ELASTICSEARCH_URL"]:
+        raise UsageError("setting ELASTICSEARCH_URL: required for this command")
+    return ElasticsearchBackend.from_config(config)
+
+
+def cmd_reindex(args, config) -> int:
+    """Copies every article of the embedded index into Elasticsearch, batch by batch; the
+    position reached is kept in the crawl state, so a second run resumes (copies are upserts by
+    id, so a batch copied twice is harmless)."""
+    from tqdm import tqdm
+
+    from crawler.state import CrawlState
+    from index.tantivy_backend import TantivyBackend
+
+    source = TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)
+    target = _elasticsearch(config)
+    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    total = source.count()
+    done = state.progress("reindex")
+    if done >= total:
+        done = 0  # a finished copy: start over (new articles may have come)
+    pending = 0
+    with tqdm(total=total, initial=done, unit="article", desc="reindex", file=sys.stderr) as bar:
+        for position, article in source.articles(start=done):
+            target.upsert(article)
+            pending += 1
+            if pending == 500 or position == total:
+                if target.flush_backlog() < pending:
+                    print(f"newswatch: Elasticsearch did not take everything ({target.backlog()}); "
+                          "run `newswatch reindex` again to resume", file=sys.stderr)
+                    return 1
+                state.set_progress("reindex", position)
+                bar.update(pending)
+                pending = 0
+    if pending and target.flush_backlog() < pending:
+        print("newswatch: Elasticsearch did not take everything; run `newswatch reindex` again to resume",
+              file=sys.stderr)
+        return 1
+    state.set_progress("reindex", total)
+    print(json.dumps({"copied": total, "index": target.alias}))
+    return EXIT_OK
+
+
+def cmd_migrate(args, config) -> int:
+    _print_json(_elasticsearch(config).migrate())
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
-            "outlets": cmd_outlets}
+            "outlets": cmd_outlets, "reindex": cmd_reindex, "migrate": cmd_migrate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ class ElasticsearchStandIn:
         self.aliases: dict[str, str] = {}
         self.requests: list[tuple[str, str]] = []
         self.bulk_status: int | None = None  # answer every _bulk with this status (e.g. 503)
+        self.bulk_budget: int | None = None  # after this many _bulk requests, answer 503
         self.reject_ids: set[str] = set()  # per-item 400 for these ids
         self.acknowledged: list[str] = []  # every id a _bulk stored, in order
         standin = self
@@ -124,6 +125,10 @@ class ElasticsearchStandIn:
         return 400, {"error": {"type": "illegal_argument_exception", "reason": f"stand-in: {method} {parts}"}}
 
     def bulk(self, body: bytes):
+        if self.bulk_budget is not None:
+            if self.bulk_budget <= 0:
+                return 503, {"error": {"type": "unavailable", "reason": "stand-in went down"}, "status": 503}
+            self.bulk_budget -= 1
         if self.bulk_status:
             return self.bulk_status, {"error": {"type": "unavailable", "reason": "stand-in says no"},
                                       "status": self.bulk_status}

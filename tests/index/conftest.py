@@ -1,3 +1,6 @@
+import os
+import uuid
+
 import pytest
 
 from index.article import new_article
@@ -27,11 +30,36 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture
-def backend(tmp_path):
-    backend = TantivyBackend(tmp_path / "index")
+def elasticsearch_backend(tmp_path):
+    """A live cluster at ELASTICSEARCH_URL (e.g. the compose stack; see README), with an index
+    prefix of its own that is removed afterwards."""
+    import settings
+    from index.es_backend import ElasticsearchBackend, make_client
+    from index.outbox import Outbox
+
+    config = settings.load(env_file="/nonexistent")
+    prefix = f"newswatch-test-{uuid.uuid4().hex[:8]}-"
+    backend = ElasticsearchBackend(make_client(config), Outbox(tmp_path / "state.sqlite3"), prefix=prefix, replicas=0)
+    backend.ensure_index()
+    return backend
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def backend(request, tmp_path):
+    """The same behavioural tests for both backends; Elasticsearch only when ELASTICSEARCH_URL is set."""
+    if request.param == "elasticsearch":
+        if not os.environ.get("ELASTICSEARCH_URL"):
+            pytest.skip("ELASTICSEARCH_URL is not set")
+        backend = elasticsearch_backend(tmp_path)
+    else:
+        backend = TantivyBackend(tmp_path / "index")
     for values in ARTICLES:
         backend.upsert(new_article(**values))
     backend.commit()
+    if request.param == "elasticsearch":
+        assert backend.flush_backlog() == len(ARTICLES) or backend.count() == len(ARTICLES)
     yield backend
+    if request.param == "elasticsearch":
+        backend.client.indices.delete(index=f"{backend.prefix}articles-v*")
+        backend.client.indices.delete_index_template(name=backend.alias)
     backend.close()

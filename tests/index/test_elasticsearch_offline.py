@@ -5,8 +5,8 @@ import socket
 
 import pytest
 from elasticsearch import Elasticsearch
-
 from es_standin import ElasticsearchStandIn
+
 from index.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.es_backend import MAPPING_FILE, ElasticsearchBackend
 from index.outbox import Outbox
@@ -108,3 +108,31 @@ def test_the_courier_delivers_after_commit_without_blocking(standin, tmp_path):
         time.sleep(0.05)
     assert standin.acknowledged == ["a5"]
     backend.close()
+
+
+def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
+    import subprocess
+
+    from tests_support import NEWSWATCH
+
+    from index.tantivy_backend import TantivyBackend
+
+    embedded = TantivyBackend(tmp_path / "data" / "index")
+    for n in range(1203):
+        embedded.upsert(article(n))
+    embedded.commit()
+    embedded.close()
+    env = {"PATH": "/usr/bin:/bin", "NEWSWATCH_DATA_DIR": str(tmp_path / "data"), "ELASTICSEARCH_URL": standin.url,
+           "ELASTICSEARCH_INDEX_PREFIX": "nw-", "ELASTICSEARCH_REPLICAS": "0"}
+    standin.bulk_budget = 1  # the cluster goes down after the first batch
+    failed = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert failed.returncode == 1 and "run `newswatch reindex` again" in failed.stderr
+    assert len(standin.acknowledged) == 500
+    standin.bulk_budget = None
+    done = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"copied": 1203, "index": "nw-articles"}
+    assert len(standin.indices["nw-articles-v1"]) == 1203
+    # Resumed after the first batch: nothing copied twice except the batch that failed.
+    assert len(standin.acknowledged) == 1203
+    assert standin.indices["nw-articles-v1"]["a7"]["text"] == "Body of story 7"

@@ -1,3 +1,4 @@
+"""What every SearchBackend does, run against each (see the `backend` fixture)."""
 from index.article import ARTICLE_FIELDS, new_article
 from index.query import parse_search_params
 from index.search import run_search
@@ -66,7 +67,23 @@ def test_malformed_queries_raise_query_error_on_q(backend):
         assert raised.value.parameter == "q"
 
 
-def test_upsert_replaces_by_id_and_survives_reopening(tmp_path):
+def test_get_returns_the_whole_article(backend):
+    article = backend.get("rfa1")
+    assert set(article) == set(ARTICLE_FIELDS) and "Storm Corps" in article["text"]
+    assert backend.get("missing") is None and backend.count() == 5
+
+
+def test_upsert_replaces_by_id(backend):
+    backend.upsert(new_article(id="nw2", url="https://www.newsweek.com/yankees-10987000", outlet="newsweek",
+                               title="Yankees lose in extra innings", text="Updated. " * 20, revision=2,
+                               published_at="2025-11-05T14:00:00Z", language="en"))
+    backend.commit()
+    backend.flush_backlog()
+    assert backend.count() == 5 and backend.get("nw2")["revision"] == 2
+    assert [h["id"] for h in search(backend, ("q", "yankees"))["hits"]] == ["nw2"]
+
+
+def test_tantivy_upsert_survives_reopening(tmp_path):
     backend = TantivyBackend(tmp_path / "ix")
     backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="First", text="one " * 50))
     backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="Second", text="two " * 50, revision=2))
@@ -79,7 +96,7 @@ def test_upsert_replaces_by_id_and_survives_reopening(tmp_path):
     assert reopened.get("missing") is None
 
 
-def test_nothing_is_visible_before_commit(tmp_path):
+def test_tantivy_nothing_is_visible_before_commit(tmp_path):
     backend = TantivyBackend(tmp_path / "ix")
     backend.upsert(new_article(id="a", url="https://x.org/a", outlet="x", title="First", text="one " * 50))
     assert TantivyBackend(tmp_path / "ix", writable=False).count() == 0
