@@ -247,6 +247,7 @@ COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search"
 def main(argv: list[str] | None = None) -> int:
     import settings
     from crawler.outlet_config import OutletsError
+    from index.protocol import BackendUnavailable
     from scheduler.lock import IndexLocked
 
     args = _parser().parse_args(argv)
@@ -263,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     except IndexLocked as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except BackendUnavailable as exc:
+        print(f"newswatch: the index is unavailable: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
