@@ -20,6 +20,7 @@ class ElasticsearchStandIn:
         self.bulk_budget: int | None = None  # after this many _bulk requests, answer 503
         self.reject_ids: set[str] = set()  # per-item 400 for these ids
         self.acknowledged: list[str] = []  # every id a _bulk stored, in order
+        self.searches: list[tuple[list[str], dict]] = []  # (path parts, body) of each _search
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +113,10 @@ class ElasticsearchStandIn:
                                                        "reason": "index already exists"}]}, "status": 400}
             self.indices[parts[0]] = {}
             return 200, {"acknowledged": True, "index": parts[0]}
+        if parts[-1] == "_search":
+            return self.search(parts, json.loads(body or b"{}"))
+        if len(parts) == 2 and parts[1] == "_pit":
+            return 200, {"id": "pit-1"}
         if len(parts) == 2 and parts[1] == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
         if len(parts) == 2 and parts[1] == "_count":
@@ -145,3 +150,40 @@ class ElasticsearchStandIn:
             self.acknowledged.append(meta["_id"])
             items.append({op: {"_id": meta["_id"], "_index": index, "status": 201, "result": "created"}})
         return 200, {"took": 1, "errors": any(i[next(iter(i))]["status"] >= 300 for i in items), "items": items}
+
+    def search(self, parts: list[str], body: dict):
+        """Not a search engine: every document of the index, newest first, in the shape of a real
+        response (hits with sort values and highlight, terms aggregations, pit_id), so that the
+        backend's reading of responses and its paging requests can be checked."""
+        self.searches.append((parts, body))
+        if len(parts) == 2:
+            index = self.resolve(parts[0])
+        else:
+            index = self.resolve(next(iter(self.aliases), ""))
+        docs = sorted(self.indices.get(index, {}).values(), key=lambda d: (d["published_at"], d["id"]), reverse=True)
+        start = 0
+        if "search_after" in body:
+            start = next(n for n, d in enumerate(docs) if [d["published_at"], d["id"]] == body["search_after"]) + 1
+        page = docs[start:start + body.get("size", 10)]
+        excluded = set(body.get("_source", {}).get("excludes", []))
+        hits = [{"_index": index, "_id": d["id"], "_score": None, "sort": [d["published_at"], d["id"]],
+                 "_source": {k: v for k, v in d.items() if k not in excluded},
+                 "highlight": {"text": [d["text"][:240]]}} for d in page]
+        aggregations = {}
+        for name, spec in body.get("aggs", {}).items():
+            counts: dict = {}
+            for d in docs:
+                value = d
+                for part in spec["terms"]["field"].split("."):
+                    value = (value or {}).get(part) if isinstance(value, dict) else None
+                for v in value if isinstance(value, list) else [value] if value else []:
+                    counts[v] = counts.get(v, 0) + 1
+            buckets = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            aggregations[name] = {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
+                                  "buckets": [{"key": k, "doc_count": c} for k, c in buckets]}
+        answer = {"took": 1, "timed_out": False, "_shards": {"total": 1, "successful": 1, "failed": 0},
+                  "hits": {"total": {"value": len(docs), "relation": "eq"}, "max_score": None, "hits": hits},
+                  "aggregations": aggregations}
+        if "pit" in body:
+            answer["pit_id"] = body["pit"]["id"]
+        return 200, answer

@@ -136,3 +136,31 @@ def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
     # Resumed after the first batch: nothing copied twice except the batch that failed.
     assert len(standin.acknowledged) == 1203
     assert standin.indices["nw-articles-v1"]["a7"]["text"] == "Body of story 7"
+
+
+def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_time(standin, tmp_path):
+    from index.query import parse_search_params
+    from index.search import run_search
+
+    backend = backend_for(standin.url, tmp_path)
+    for n in range(3):
+        values = article(n, outlet="newsweek" if n else "rfa-english")
+        values.update(published_at=f"2025-11-0{n + 1}T00:00:00Z", entities={"person": ["Kim Jong Un"], "org": [],
+                                                                          "place": ["Kursk"]})
+        backend.upsert(values)
+    assert backend.flush_backlog() == 3
+    first = run_search(backend, parse_search_params([("size", "2"), ("outlet", "newsweek"), ("outlet", "rfa-english")]))
+    assert first["total"] == 3 and [h["id"] for h in first["hits"]] == ["a2", "a1"]
+    assert set(first["hits"][0]) == (set(ARTICLE_FIELDS) - {"text"}) | {"snippet"}
+    assert first["hits"][0]["snippet"] == "Body of story 2"
+    assert first["facets"]["outlet"] == [{"value": "newsweek", "count": 2}, {"value": "rfa-english", "count": 1}]
+    assert first["facets"]["person"] == [{"value": "Kim Jong Un", "count": 3}]
+    path, body = standin.searches[-1]
+    assert path == ["nw-articles", "_search"] and body["size"] == 2 and body["track_total_hits"] is True
+    assert {"terms": {"outlet": ["newsweek", "rfa-english"]}} in body["query"]["bool"]["filter"]
+    second = run_search(backend, parse_search_params([("size", "2"), ("outlet", "newsweek"), ("outlet", "rfa-english"),
+                                                      ("cursor", first["next_cursor"])]))
+    assert [h["id"] for h in second["hits"]] == ["a0"] and second["next_cursor"] is None
+    path, body = standin.searches[-1]
+    assert path == ["_search"] and body["pit"]["id"] == "pit-1"
+    assert body["search_after"] == ["2025-11-02T00:00:00Z", "a1"]
