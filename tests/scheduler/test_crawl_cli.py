@@ -254,3 +254,26 @@ def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, 
     assert [line["source"] for line in lines] == [str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html")]
     assert set(lines[0]) == {"source", "url", "title", "text", "authors", "published_at", "language", "entities"}
     assert lines[0]["published_at"] == "2025-11-05T15:15:00Z" and "error" in lines[1] and "error" in lines[2]
+
+
+def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articles(sample_outlets):
+    from es_standin import ElasticsearchStandIn
+    from index.article import ARTICLE_FIELDS
+
+    ws = sample_outlets
+    with ElasticsearchStandIn() as standin:
+        es = {"NEWSWATCH_INDEX": "elasticsearch", "ELASTICSEARCH_URL": standin.url, "ELASTICSEARCH_REPLICAS": "0"}
+        standin.bulk_status = 503  # the cluster rejects writes during the first crawl
+        ws.newswatch("crawl", "rfa-english", "newsweek", **es)
+        assert standin.acknowledged == []
+        waiting = {o["key"]: o["waiting_for_index"] for o in ws.json("outlets", "--json", **es)}
+        assert waiting == {"rfa-english": 2, "rfa-korean": 0, "newsweek": 1}
+        standin.bulk_status = None
+        ws.newswatch("crawl", "rfa-korean", **es)  # the next run delivers the backlog too
+        assert standin.templates["newswatch-articles"]["template"]["mappings"]["dynamic"] == "strict"
+        assert standin.aliases == {"newswatch-articles": "newswatch-articles-v1"}
+        docs = standin.indices["newswatch-articles-v1"]
+        assert len(docs) == len(standin.acknowledged) == 4
+        for doc in docs.values():
+            assert set(doc) == set(ARTICLE_FIELDS) and doc["text"] and doc["title"]
+        assert ws.json("outlets", "--json", **es)[0]["waiting_for_index"] == 0
