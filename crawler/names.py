@@ -109,9 +109,9 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
     if kind == "place" and name.isupper() and len(name) > 4 and " " not in name:
         name = name.title()  # datelines: "WASHINGTON (AP)"
     if kind == "place":
-        stripped = REGION_SUFFIX.sub("", name)
-        if stripped != name:
-            name = f"{stripped} Province" if stripped.lower() in names.keep_province else stripped
+        name = REGION_SUFFIX.sub("", name)
+        if name.lower() in names.keep_province:  # "North Hamgyong" is the province of that name
+            name = f"{name} Province"
     name = name.strip(QUOTES + " ,;:-")
     if not re.fullmatch(r"(?:[A-Za-z]\.){2,}", name):  # keep the dot of "U.S."
         name = name.rstrip(".")

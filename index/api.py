@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crawler.health import outlets_report
 from index.protocol import BackendUnavailable
-from index.query import QueryError, parse_search_params
+from index.query import QueryError, parse_entities_params, parse_search_params
 from index.search import run_search
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ class ApiContext:
     trigger_crawl: Callable[[str], None] | None = None
     reload: Callable[[], tuple[bool, str]] | None = None
     running: Callable[[], set] = field(default=lambda: set())
+    names: object = None  # crawler.names.NameTable: entity filters go through its aliases
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -108,10 +109,20 @@ def create_app(context: ApiContext) -> FastAPI:
         # The typed parameters document the API; the query string itself is parsed once, by the
         # query model shared with the CLI.
         try:
-            query = parse_search_params(request.query_params.multi_items())
+            query = parse_search_params(request.query_params.multi_items(), names=context.names)
             return run_search(context.backend, query)
         except QueryError as exc:
             return JSONResponse(exc.as_json(), status_code=400)
+
+    @app.get("/entities")
+    def entities(request: Request, type: str | None = None, prefix: str | None = None, since: str | None = None,
+                 until: str | None = None, size: str | None = None):
+        """The most frequent persons, organisations and places; `prefix` for autocomplete."""
+        try:
+            query = parse_entities_params(request.query_params.multi_items())
+        except QueryError as exc:
+            return JSONResponse(exc.as_json(), status_code=400)
+        return {"entities": context.backend.entities(query)}
 
     @app.get("/articles/{article_id}")
     def article(article_id: str):

@@ -19,7 +19,7 @@ from elasticsearch.dsl import Search
 
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
-from index.query import QueryError, SearchQuery
+from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ FACET_FIELDS = {"outlet": "outlet", "person": "entities.person", "org": "entitie
 SNIPPET_CHARS = 240
 PIT_KEEP_ALIVE = "5m"
 BULK_BATCH = 500
+ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
 RETRY_SECONDS = 30  # the courier retries the outbox this often while anything waits
 
 
@@ -250,6 +251,19 @@ class ElasticsearchBackend:
         else:
             search = search.index(self.alias)
         return search
+
+    def entities(self, query: EntitiesQuery) -> list[dict]:
+        search = self.build_search(query.as_search()).source(False).extra(size=0)
+        for kind in query.kinds:
+            search.aggs.bucket(kind, "terms", field=FACET_FIELDS[kind], size=ENTITY_BUCKETS)
+        try:
+            response = search.execute()
+        except NotFoundError:
+            return []
+        except TransportError as exc:
+            raise BackendUnavailable(str(exc)) from None
+        return top_entities({kind: [(b.key, b.doc_count) for b in getattr(response.aggregations, kind).buckets]
+                             for kind in query.kinds}, query)
 
     def search(self, query: SearchQuery) -> dict:
         try:

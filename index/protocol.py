@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from index.query import SearchQuery
+from index.query import EntitiesQuery, SearchQuery
 
 
 class BackendUnavailable(RuntimeError):
@@ -25,6 +25,8 @@ class SearchBackend(Protocol):
       the same backend where the next page starts (it comes back as `query.after`), or None on
       the last page. A query the backend cannot parse raises `index.query.QueryError` naming
       parameter `q`.
+    - `entities` answers an `EntitiesQuery` with `[{"type", "name", "count"}]` (articles per
+      canonical name, copies left out), most frequent first.
     - `get` returns the whole article, or None.
     - `count` is the number of articles held.
     - `flush_backlog` retries writes that could not be made yet (a remote index that was down);
@@ -38,6 +40,8 @@ class SearchBackend(Protocol):
     def commit(self) -> None: ...
 
     def search(self, query: SearchQuery) -> dict: ...
+
+    def entities(self, query: EntitiesQuery) -> list[dict]: ...
 
     def get(self, article_id: str) -> dict | None: ...
 

@@ -93,6 +93,11 @@ def parse_entity(value: str) -> tuple[str, str]:
     return kind, " ".join(name.split())
 
 
+def _canonical(entity: tuple[str, str], names) -> tuple[str, str]:
+    kind, name = entity
+    return (kind, names.canonical(kind, name)) if names is not None else entity
+
+
 def _decode_cursor(cursor: str) -> tuple[dict, str]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
@@ -121,8 +126,10 @@ KNOWN_PARAMETERS = {"q", "entity", "outlet", "topic", "language", "since", "unti
                     "cursor", "duplicates"}
 
 
-def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
-    """Parameters as (name, value) pairs, names possibly repeated (a query string's multi-dict)."""
+def parse_search_params(params: Iterable[tuple[str, str]], names=None) -> SearchQuery:
+    """Parameters as (name, value) pairs, names possibly repeated (a query string's multi-dict).
+    `names` (crawler.names.NameTable) maps entity values through the alias table, so that
+    `person:Zelenskyy` asks for Volodymyr Zelensky."""
     values: dict[str, list[str]] = {}
     for name, value in params:
         values.setdefault(name, []).append(value)
@@ -162,7 +169,7 @@ def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
     check_fields(one("q") or "")
     query = SearchQuery(
         q=(one("q") or "").strip(),
-        entities=tuple(parse_entity(v) for v in values.get("entity", []) if v.strip()),
+        entities=tuple(_canonical(parse_entity(v), names) for v in values.get("entity", []) if v.strip()),
         outlets=tuple(v.strip() for v in values.get("outlet", []) if v.strip()),
         topics=tuple(v.strip() for v in values.get("topic", []) if v.strip()),
         language=language, since=since, until=until, sort=sort, size=size,
@@ -174,3 +181,51 @@ def parse_search_params(params: Iterable[tuple[str, str]]) -> SearchQuery:
             raise QueryError("cursor", "the cursor belongs to another search")
         query = SearchQuery(**{**query.__dict__, "after": after})
     return query
+
+
+@dataclass(frozen=True)
+class EntitiesQuery:
+    """`/entities`: the most frequent entities (articles, copies left out), for lists and autocomplete."""
+    kinds: tuple[str, ...] = ENTITY_TYPES
+    prefix: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    size: int = DEFAULT_SIZE
+
+    def matches(self, name: str) -> bool:
+        """The name, or one of its words, starts with the prefix (any case): "zel" finds Zelensky."""
+        prefix = self.prefix.lower()
+        return not prefix or any(word.startswith(prefix) for word in [name.lower(), *name.lower().split()])
+
+    def as_search(self) -> SearchQuery:
+        return SearchQuery(since=self.since, until=self.until, size=0, facets=())
+
+
+def parse_entities_params(params: Iterable[tuple[str, str]]) -> EntitiesQuery:
+    values = dict(params)
+    for name in values:
+        if name not in ("type", "prefix", "since", "until", "size"):
+            raise QueryError(name, f"unknown parameter {name!r}")
+    kind = (values.get("type") or "").strip().lower()
+    if kind and kind not in ENTITY_TYPES:
+        raise QueryError("type", f"type must be one of {', '.join(ENTITY_TYPES)}")
+    size = DEFAULT_SIZE
+    if values.get("size"):
+        try:
+            size = int(values["size"])
+        except ValueError:
+            raise QueryError("size", f"{values['size']!r} is not an integer") from None
+        if size < 0:
+            raise QueryError("size", "size must not be negative")
+    since = parse_date_param("since", values["since"]) if values.get("since") else None
+    until = parse_date_param("until", values["until"]) if values.get("until") else None
+    return EntitiesQuery(kinds=(kind,) if kind else ENTITY_TYPES, prefix=(values.get("prefix") or "").strip(),
+                         since=since, until=until, size=min(size, MAX_SIZE))
+
+
+def top_entities(buckets: dict[str, list[tuple[str, int]]], query: EntitiesQuery) -> list[dict]:
+    """Both backends' answer to an EntitiesQuery, from their per-type (name, count) buckets."""
+    rows = [{"type": kind, "name": name, "count": count} for kind, pairs in buckets.items()
+            for name, count in pairs if query.matches(name)]
+    rows.sort(key=lambda row: (-row["count"], row["name"], row["type"]))
+    return rows[:query.size]

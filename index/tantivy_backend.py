@@ -13,7 +13,7 @@ import tantivy
 
 from crawler.dates import parse_date
 from index.article import ENTITY_TYPES, without_text
-from index.query import QueryError, SearchQuery
+from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
 
 # q searches these when it names no field; the title counts double.
 DEFAULT_FIELDS = ["title", "description", "text", "authors"]
@@ -166,6 +166,15 @@ class TantivyBackend:
             filters.append(Q.term_query(schema, "is_copy", 0))
         return filters
 
+    def entities(self, query: EntitiesQuery) -> list[dict]:
+        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query.as_search())]
+        self.index.reload()
+        buckets = self.index.searcher().aggregate(
+            tantivy.Query.boolean_query(clauses),
+            {kind: {"terms": {"field": kind, "size": ENTITY_BUCKETS}} for kind in query.kinds})
+        return top_entities({kind: [(b["key"], b["doc_count"]) for b in buckets.get(kind, {}).get("buckets", [])]
+                             for kind in query.kinds}, query)
+
     def search(self, query: SearchQuery) -> dict:
         text_query = self.parse_text_query(query.q) if query.q else None
         clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
@@ -206,6 +215,9 @@ class TantivyBackend:
             facets = {name: [] for name in query.facets}
         end = query.offset + query.size
         return {"total": total, "hits": hits, "facets": facets, "next": {"o": end} if query.size and end < total else None}
+
+
+ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
 
 
 def _lead(article: dict, doc: tantivy.Document) -> str:

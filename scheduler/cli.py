@@ -59,12 +59,21 @@ def _configure_logging(level: str) -> None:
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
 
 
+def configured_names(config):
+    from crawler.names import cached_names
+
+    return cached_names(str(config["NEWSWATCH_NAMES"]) if config["NEWSWATCH_NAMES"] else None)
+
+
 def _print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
 
 
 def cmd_extract(args, config) -> int:
+    from crawler.entities import tag_entities
     from crawler.extract import extract_page
+
+    names = str(config["NEWSWATCH_NAMES"]) if config["NEWSWATCH_NAMES"] else None
 
     for path in args.files:
         try:
@@ -75,13 +84,15 @@ def cmd_extract(args, config) -> int:
 
                 body = gzip.decompress(body)
             article = extract_page(body, url=args.url)
+            entities, _ = tag_entities(article["text"], article["title"], article["language"],
+                                       config["NEWSWATCH_NER_MODELS"], names)
         except Exception as exc:  # one bad file never stops the others
             _print_json({"source": path, "error": f"{type(exc).__name__}: {exc}"})
             continue
         _print_json({"source": path, "url": article["url"], "title": article["title"], "text": article["text"],
                      "authors": article["authors"], "published_at": article["published_at"],
                      "language": article["language"],
-                     "entities": {"person": [], "org": [], "place": []}})
+                     "entities": entities})
     return EXIT_OK
 
 
@@ -98,7 +109,7 @@ def cmd_search(args, config) -> int:
     if args.duplicates:
         params.append(("duplicates", "include"))
     try:
-        query = parse_search_params(params)
+        query = parse_search_params(params, names=configured_names(config))
         result = run_search(open_backend(config, writable=False), query)
     except QueryError as exc:
         print(f"newswatch: {exc.parameter}: {exc.message}", file=sys.stderr)

@@ -15,6 +15,7 @@ from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
+from scheduler.cli import configured_names
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class Daemon:
         self.api_state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
         self.api = ApiContext(backend=backend, state=self.api_state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
-                              reload=self.reload, running=lambda: set(self.service.running))
+                              reload=self.reload, running=lambda: set(self.service.running),
+                              names=configured_names(config))
 
     # --- jobs ---
     async def poll(self, key: str) -> None:

@@ -1,6 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from crawler.names import load_names
 from crawler.outlet_config import parse_outlets
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
@@ -23,7 +24,8 @@ def client(backend, tmp_path):
     state = CrawlState(tmp_path / "state.sqlite3")
     triggered = []
     context = ApiContext(backend=backend, state=state, outlets=lambda: OUTLETS, trigger_crawl=triggered.append,
-                         reload=lambda: (False, "kept the current outlets: outlet [x] interval: at least 1m"))
+                         reload=lambda: (False, "kept the current outlets: outlet [x] interval: at least 1m"),
+                         names=load_names())
     client = TestClient(create_app(context))
     client.triggered = triggered
     client.state = state
@@ -86,3 +88,23 @@ def test_admin_crawl_and_reload(client):
 def test_unknown_paths_answer_json(client):
     response = client.get("/nope")
     assert response.status_code == 404 and response.json() == {"error": "Not Found"}
+
+
+def test_entity_filters_go_through_the_alias_table(client):
+    hits = client.get("/search", params={"entity": "person:Zelenskyy"}).json()["hits"]
+    assert [h["id"] for h in hits] == ["nw1"]
+    assert client.get("/search", params={"entity": "place:DPRK"}).json()["total"] == 2
+
+
+def test_top_entities_and_autocomplete(client):
+    top = client.get("/entities").json()["entities"]
+    assert top[0] == {"type": "place", "name": "North Korea", "count": 2}
+    assert {"type": "org", "name": "Storm Corps", "count": 1} in top
+    assert client.get("/entities", params={"type": "person", "prefix": "zel"}).json() == \
+        {"entities": [{"type": "person", "name": "Volodymyr Zelensky", "count": 1}]}
+    assert client.get("/entities", params={"since": "2025-11-05"}).json()["entities"] == [
+        {"type": "place", "name": "North Korea", "count": 1}, {"type": "org", "name": "Radio Free Asia", "count": 1},
+        {"type": "person", "name": "Volodymyr Zelensky", "count": 1}]
+    for query, parameter in (("type=city", "type"), ("size=-1", "size"), ("since=soon", "since"), ("q=x", "q")):
+        response = client.get(f"/entities?{query}")
+        assert response.status_code == 400 and response.json()["parameter"] == parameter

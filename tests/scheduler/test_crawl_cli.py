@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests_support import article_paragraphs
 
+from crawler.names import load_names
 from crawler.outlet_config import load_outlets
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
@@ -20,7 +21,7 @@ PAGES = {
 def api(ws) -> TestClient:
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
     state = CrawlState(ws.data_dir / "state.sqlite3")
-    return TestClient(create_app(ApiContext(backend=backend, state=state,
+    return TestClient(create_app(ApiContext(backend=backend, state=state, names=load_names(),
                                             outlets=lambda: load_outlets(ws.outlets))))
 
 
@@ -51,6 +52,15 @@ def test_crawl_indexes_the_stories_and_the_api_finds_them(sample_outlets):
     assert [h["authors"] for h in zelensky] == [["Taejun Kang"]]
     korean = client.get("/search", params={"language": "ko"}).json()["hits"]
     assert len(korean) == 1 and korean[0]["outlet"] == "rfa-korean" and korean[0]["title"].startswith("북한")
+    # Entities: canonical names, searchable through aliases; none for Korean (no model configured).
+    assert korean[0]["entities"] == {"person": [], "org": [], "place": []} and korean[0]["entities_model"] is None
+    entities = found["newsweek"]["entities"]
+    assert {"Storm Corps", "Radio Free Asia"} <= set(entities["org"])
+    assert {"North Korea", "Kursk", "North Hamgyong Province", "Russia", "Ukraine"} <= set(entities["place"])
+    assert "Volodymyr Zelensky" in entities["person"] and found["newsweek"]["entities_model"].startswith("en_core_web_sm")
+    assert "Storm Corps" in found["rfa-english"]["entities"]["org"]
+    both = client.get("/search", params={"entity": ["org:Storm Corps", "place:kursk"]}).json()
+    assert {h["outlet"] for h in both["hits"]} == {"rfa-english", "newsweek"}
     # Feed items with full text were never fetched as pages; filtered items were never fetched.
     assert server.hits.get("/english/korea/2025/11/04/north-korea-war-certificates-russia/") is None
     assert server.hits.get("/sports/mlb/yankees-red-sox-extra-innings-10987000") is None
@@ -90,6 +100,8 @@ def test_a_changed_feed_entry_makes_a_new_revision_of_the_same_article(sample_ou
 def test_search_and_outlets_json_print_exactly_the_api_responses(sample_outlets):
     ws = sample_outlets
     ws.newswatch("crawl", "rfa-english", "newsweek")
+    zelensky = ws.json("search", "--entity", "person:Zelenskiy", "--json")
+    assert {h["outlet"] for h in zelensky["hits"]} == {"rfa-english", "newsweek"}
     cli = ws.json("search", "certificates", "--outlet", "newsweek", "--outlet", "rfa-english", "--size", "1", "--json")
     response = api(ws).get("/search?q=certificates&outlet=newsweek&outlet=rfa-english&size=1").json()
     assert cli == response and cli["next_cursor"]
@@ -254,6 +266,7 @@ def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, 
     assert [line["source"] for line in lines] == [str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html")]
     assert set(lines[0]) == {"source", "url", "title", "text", "authors", "published_at", "language", "entities"}
     assert lines[0]["published_at"] == "2025-11-05T15:15:00Z" and "error" in lines[1] and "error" in lines[2]
+    assert "Storm Corps" in lines[0]["entities"]["org"] and "Kursk" in lines[0]["entities"]["place"]
 
 
 def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articles(sample_outlets):

