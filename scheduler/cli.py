@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--cursor")
     search.add_argument("--duplicates", action="store_true", help="show copies too")
     search.add_argument("--json", action="store_true", help="print exactly the /search response")
+    reprocess = commands.add_parser("reprocess", help="re-run extraction and entities over the archived pages")
+    reprocess.add_argument("--since", help="only pages fetched since this date")
+    reprocess.add_argument("--outlet", help="only this outlet's pages")
     commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)")
     commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing")
     outlets = commands.add_parser("outlets", help="the outlets and their health")
@@ -246,13 +249,46 @@ def cmd_reindex(args, config) -> int:
     return EXIT_OK
 
 
+def cmd_reprocess(args, config) -> int:
+    from tqdm import tqdm
+
+    from crawler import reprocess
+    from crawler.archive import PageArchive
+    from crawler.outlet_config import load_outlets
+    from crawler.state import CrawlState
+    from index.backends import open_backend
+    from index.query import QueryError, parse_date_param
+    from scheduler.lock import DataDirLock
+
+    try:
+        since = parse_date_param("since", args.since) if args.since else None
+    except QueryError as exc:
+        raise UsageError(f"--since: {exc.message}") from None
+    outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
+    if args.outlet and args.outlet not in outlets:
+        raise UsageError(f"unknown outlet {args.outlet!r}")
+    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    backend = open_backend(config)
+    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    try:
+        with tqdm(unit="page", desc="reprocess", file=sys.stderr) as bar:
+            counts = reprocess.run(config, outlets, backend, state, PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages"),
+                                   since, args.outlet, bar)
+    finally:
+        backend.close()
+        state.close()
+        lock.release()
+    _print_json(counts)
+    return EXIT_OK
+
+
 def cmd_migrate(args, config) -> int:
     _print_json(_elasticsearch(config).migrate())
     return EXIT_OK
 
 
 COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
-            "outlets": cmd_outlets, "reindex": cmd_reindex, "migrate": cmd_migrate}
+            "outlets": cmd_outlets, "reindex": cmd_reindex, "reprocess": cmd_reprocess, "migrate": cmd_migrate}
 
 
 def main(argv: list[str] | None = None) -> int:

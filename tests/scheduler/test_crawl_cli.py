@@ -290,3 +290,22 @@ def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articl
         for doc in docs.values():
             assert set(doc) == set(ARTICLE_FIELDS) and doc["text"] and doc["title"]
         assert ws.json("outlets", "--json", **es)[0]["waiting_for_index"] == 0
+
+
+def test_reprocess_brings_a_new_alias_table_to_articles_already_crawled(sample_outlets):
+    ws = sample_outlets
+    ws.newswatch("crawl", "rfa-english", "newsweek")
+    before = ws.json("search", "--entity", "org:Storm Corps", "--size", "100", "--json")["hits"]
+    assert not ws.json("search", "--entity", "place:Hamgyong Land", "--json")["hits"]
+    names = ws.root / "names.toml"
+    names.write_text('[aliases.place]\n"Hamgyong Land" = ["North Hamgyong Province"]\n')
+    result = ws.newswatch("reprocess", "--outlet", "newsweek", NEWSWATCH_NAMES=str(names))
+    assert json.loads(result.stdout) == {"updated": 1, "skipped": 0, "failed": 0}
+    after = ws.json("search", "--entity", "place:Hamgyong Land", "--json", NEWSWATCH_NAMES=str(names))["hits"]
+    assert [h["outlet"] for h in after] == ["newsweek"]
+    same = next(h for h in before if h["outlet"] == "newsweek")
+    assert (after[0]["id"], after[0]["revision"], after[0]["crawled_at"]) == \
+        (same["id"], same["revision"], same["crawled_at"])
+    assert ws.json("search", "--size", "100", "--json")["total"] == 3  # updated in place, nothing added
+    bad = ws.newswatch("reprocess", "--since", "someday", check=False)
+    assert bad.returncode == 2 and "--since" in bad.stderr
