@@ -271,6 +271,7 @@ def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, 
 
 def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articles(sample_outlets):
     from es_standin import ElasticsearchStandIn
+
     from index.article import ARTICLE_FIELDS
 
     ws = sample_outlets
