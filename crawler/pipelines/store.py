@@ -24,6 +24,10 @@ class IndexWriter:
         if len(self._pending) >= self.commit_every:
             self.flush()
 
+    def pending(self, article_id: str) -> dict | None:
+        entry = self._pending.get(article_id)
+        return entry[0] if entry else None
+
     def flush(self) -> int:
         if not self._pending:
             return 0

@@ -310,3 +310,69 @@ def test_reprocess_brings_a_new_alias_table_to_articles_already_crawled(sample_o
     assert ws.json("search", "--size", "100", "--json")["total"] == 3  # updated in place, nothing added
     bad = ws.newswatch("reprocess", "--since", "someday", check=False)
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def syndicate(server, path: str, body: str, title: str, published: str, prefix: str = "") -> None:
+    server.serve(path, f"<html lang='en'><head><title>{title}</title><meta property='article:published_time' "
+                       f"content='{published}'></head><body><article><h1>{title}</h1>{prefix}{body}</article></body></html>")
+
+
+def test_copies_point_at_the_earliest_original_and_are_hidden_from_search(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    from tests_support import SENTENCES
+
+    paragraphs = [f"<p>In Kursk, {s[0].lower()}{s[1:]} Officials gave no further detail on the {n}th day.</p>"
+                  for n, s in enumerate(SENTENCES * 2)]
+    original = "".join(paragraphs)
+    trimmed = "".join(paragraphs[:11])  # a truncated reprint
+    syndicate(server, "/wire/story", original, "Strike on Kursk grid", "2025-11-05T10:00:00Z")
+    syndicate(server, "/agg/copy", trimmed, "Strike on Kursk grid (copy)", "2025-11-05T12:00:00Z",
+              prefix="<p>KURSK (Wire) -</p>")
+    feeds = {"wire": ["/wire/story"], "agg": ["/agg/copy"], "early": ["/early/first"]}
+    for key, paths in feeds.items():
+        server.serve(f"/{key}.xml", "<rss version='2.0'><channel><title>x</title>" + "".join(
+            f"<item><title>Story</title><link>{server.base}{p}</link></item>" for p in paths) + "</channel></rss>",
+            content_type="application/rss+xml")
+    ws.outlets.write_text("".join(f'[{key}]\nname = "{key}"\nlanguage = "en"\nfeeds = ["{server.base}/{key}.xml"]\n'
+                                  for key in feeds))
+    ws.newswatch("crawl", "wire")
+    ws.newswatch("crawl", "agg")
+    result = ws.json("search", "kursk", "--json")
+    assert [h["outlet"] for h in result["hits"]] == ["wire"] and result["total"] == 1
+    assert result["hits"][0]["duplicate_count"] == 1
+    everything = {h["outlet"]: h for h in ws.json("search", "kursk", "--duplicates", "--json")["hits"]}
+    wire, copy = everything["wire"], everything["agg"]
+    assert copy["duplicate_of"] == wire["id"] and copy["story_id"] == wire["id"]
+    # An earlier copy crawled later takes over as the original of the whole story.
+    syndicate(server, "/early/first", original, "Strike on Kursk grid", "2025-11-05T08:00:00Z")
+    ws.newswatch("crawl", "early")
+    everything = {h["outlet"]: h for h in ws.json("search", "kursk", "--duplicates", "--json")["hits"]}
+    early = everything["early"]
+    assert early["duplicate_of"] is None and early["duplicate_count"] == 2
+    assert everything["wire"]["duplicate_of"] == early["id"] and everything["agg"]["duplicate_of"] == early["id"]
+    assert {h["story_id"] for h in everything.values()} == {early["id"]}
+    assert [h["outlet"] for h in ws.json("search", "kursk", "--json")["hits"]] == ["early"]
+    client = api(ws)
+    related = client.get(f"/articles/{everything['agg']['id']}/related").json()
+    assert {h["outlet"] for h in related["duplicates"]} == {"early", "wire"}
+    scores = [h["score"] for h in related["duplicates"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= h["score"] <= 1 and "text" not in h for h in related["duplicates"])
+
+
+def test_another_outlets_report_of_the_event_is_related_not_a_copy(sample_outlets):
+    ws = sample_outlets
+    ws.newswatch("crawl", "rfa-english")
+    ws.newswatch("crawl", "newsweek")
+    client = api(ws)
+    hits = {h["outlet"]: h for h in client.get("/search", params={"q": '"war certificates"'}).json()["hits"]}
+    rfa, newsweek = hits["rfa-english"], hits["newsweek"]
+    assert newsweek["duplicate_of"] is None and newsweek["story_id"] == rfa["id"]
+    related = client.get(f"/articles/{rfa['id']}/related").json()
+    assert related["duplicates"] == [] and [h["id"] for h in related["related"]] == [newsweek["id"]]
+    assert 0 < related["related"][0]["score"] <= 1
+    # The other RFA story (Zelensky) is on the same beat but neither a copy nor related.
+    zelensky = client.get("/search", params={"q": "interrogation"}).json()["hits"][0]
+    assert zelensky["story_id"] == zelensky["id"]
+    assert client.get(f"/articles/{zelensky['id']}/related").json() == {"duplicates": [], "related": []}
+    assert client.get("/articles/nope/related").status_code == 404

@@ -81,8 +81,9 @@ def test_the_daemon_polls_serves_reloads_and_stops_cleanly(daemon):
     assert len(call(ws.port, "/outlets")[1]) == 3
 
     # SIGHUP reloads a good file: a new outlet appears and is polled.
-    ws.server.serve("/extra.xml", ws.server.fixture("rfa_korean_rss.xml").replace(b"nk-war-certificates", b"extra-story"),
-                    content_type="application/rss+xml")
+    extra = ws.server.fixture("rfa_korean_rss.xml").replace(b"nk-war-certificates", b"extra-story")
+    extra = extra.replace("참전 증서".encode(), "새 소식".encode()).replace("북한".encode(), "평양".encode())
+    ws.server.serve("/extra.xml", extra, content_type="application/rss+xml")
     ws.outlets.write_text(good + f'\n[extra]\nname = "Extra"\nlanguage = "ko"\nfeeds = ["{ws.server.base}/extra.xml"]\n')
     ws.process.send_signal(signal.SIGHUP)
     wait_for(lambda: [o for o in call(ws.port, "/outlets")[1] if o["key"] == "extra" and o["articles"] == 1])

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from crawler.pipelines import Stage
+from crawler.stories import RELATED_MIN, candidates_query, related_score
+
+# Countries: sharing one says little about sharing an event.
+_COUNTRY_SET: set[str] | None = None
+
+
+def _countries(names) -> set[str]:
+    global _COUNTRY_SET
+    if _COUNTRY_SET is None:
+        _COUNTRY_SET = {name for name, kind in names.gazetteer.items() if kind == "place" and " " not in name} | \
+            {"united states", "united kingdom", "north korea", "south korea", "saudi arabia"}
+    return _COUNTRY_SET
+
+
+class RelatedPipeline(Stage):
+    """Links an original to other outlets' reports of the same event (shared names and words within
+    the window): they join the earlier story."""
+
+    def process_item(self, item):
+        service, article = self.crawler.spider.service, item.article
+        if article.get("duplicate_of") or not article.get("published_at"):
+            return item
+        from crawler.names import cached_names
+
+        names_file = service.config["NEWSWATCH_NAMES"]
+        countries = {c.title() for c in _countries(cached_names(str(names_file) if names_file else None))}
+        when = datetime.fromisoformat(article["published_at"].replace("Z", "+00:00"))
+        window = timedelta(days=service.config["NEWSWATCH_RELATED_WINDOW_DAYS"])
+        query = candidates_query(article, when - window, when + window)
+        if query is None:
+            return item
+        try:
+            hits = service.backend.search(query)["hits"]
+        except Exception as exc:  # a query built from names the parser rejects: no links, no loss
+            self.crawler.spider.record_error(item.url, f"related search failed: {exc}")
+            return item
+        related = []
+        for hit in hits:
+            if hit["outlet"] == article["outlet"] or hit["id"] == article["id"]:
+                continue
+            score = related_score(article, hit, countries)
+            if score >= RELATED_MIN:
+                service.state.link(article["id"], hit["id"], "related", score)
+                related.append(hit)
+        earlier = [h for h in related if (h["published_at"] or "") <= article["published_at"]]
+        if earlier:
+            first = min(earlier, key=lambda h: h["published_at"] or "")
+            article["story_id"] = first["story_id"] or first["id"]
+        for hit in related:
+            if (hit["published_at"] or "") > article["published_at"] and hit["story_id"] != article["story_id"]:
+                # A later report crawled first: it (and its copies) join this earlier story.
+                for member_id in [hit["id"], *(c for c, _ in service.state.copies_of(hit["id"]))]:
+                    member = service.article_now(member_id)
+                    if member is not None:
+                        member["story_id"] = article["story_id"]
+                        service.update_article(member)
+        return item
