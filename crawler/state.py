@@ -6,6 +6,7 @@ a crash between the two re-crawls it (an upsert by id: nothing duplicated) and n
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,10 @@ CREATE TABLE IF NOT EXISTS links (
     PRIMARY KEY (a, b, kind)
 );
 CREATE INDEX IF NOT EXISTS links_b ON links(b, kind);
+CREATE TABLE IF NOT EXISTS term_df (
+    word TEXT PRIMARY KEY,          -- document frequencies of words, for related-report scoring
+    n INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS validators (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -145,6 +150,23 @@ class CrawlState:
                                "SELECT a, score FROM links WHERE b = ? AND kind = 'related' ORDER BY 2 DESC",
                                (article_id, article_id))
         return [(r[0], r[1]) for r in rows]
+
+    def count_terms(self, words: set[str]) -> None:
+        with self.db:
+            self.db.executemany("INSERT INTO term_df(word, n) VALUES (?, 1) ON CONFLICT(word) DO UPDATE SET n = n + 1",
+                                [(w,) for w in words])
+            self.db.execute("INSERT INTO term_df(word, n) VALUES ('', 1) ON CONFLICT(word) DO UPDATE SET n = n + 1")
+
+    def idf(self, words: set[str]) -> dict[str, float]:
+        """Smoothed inverse document frequencies (the empty word counts documents)."""
+        words = list(words)
+        counts = {}
+        for start in range(0, len(words), 900):
+            chunk = words[start:start + 900]
+            counts.update(self.db.execute(
+                f"SELECT word, n FROM term_df WHERE word IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        total = (self.db.execute("SELECT n FROM term_df WHERE word = ''").fetchone() or (0,))[0]
+        return {w: math.log((total + 10) / (counts.get(w, 0) + 1)) for w in words}
 
     def articles_by_outlet(self) -> dict[str, int]:
         rows = self.db.execute("SELECT outlet, COUNT(*) AS n FROM articles GROUP BY outlet")

@@ -3,7 +3,9 @@ reports of the same event on other outlets join the story. `story_id` is the id 
 first article; a lone article's is its own id."""
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 from index.query import SearchQuery
 
@@ -12,9 +14,8 @@ STOP = set("""the and for that with from this have has had was were are but not 
 our who what when where which while will would could should said says after before into over under about than then
 there these those been being also more most other some such only just like new one two three year years day days
 week weeks month months time people according told report reported""".split())
-RELATED_MIN = 0.35  # score of a related report (0..1): shared names and words, see related_score
-ENTITY_WEIGHT = 0.6
-COUNTRY_WEIGHT = 0.25  # a shared country says little about a shared event
+RELATED_MIN = 0.25  # TF-IDF cosine of two reports of one event (see related_score)
+MIN_SHARED_NAMES = 3
 
 
 def link_copy(service, article: dict, original_id: str, score: float) -> None:
@@ -47,21 +48,36 @@ def words(*texts: str | None) -> set[str]:
     return {w for text in texts if text for w in WORD.findall(text.lower()) if w not in STOP}
 
 
-def related_score(article: dict, other: dict, countries: set[str]) -> float:
-    """0..1: weighted overlap of the names both articles give (countries count little), blended
-    with the overlap of the words of their titles and descriptions."""
-    def names(a):
-        return {(k, n) for k, values in (a.get("entities") or {}).items() for n in values}
+def term_counts(text: str) -> Counter:
+    return Counter(w for w in WORD.findall(text.lower()) if w not in STOP)
 
-    mine, theirs = names(article), names(other)
-    weight = {name: (COUNTRY_WEIGHT if name[1] in countries else 1.0) for name in mine | theirs}
-    union = sum(weight[n] for n in mine | theirs)
-    entity_overlap = sum(weight[n] for n in mine & theirs) / union if union else 0.0
-    lead = " ".join((article.get("text") or "").split()[:80])
-    a_words = words(article.get("title"), article.get("description"), lead)
-    b_words = words(other.get("title"), other.get("description"), other.get("snippet"))
-    word_overlap = len(a_words & b_words) / len(a_words | b_words) if a_words | b_words else 0.0
-    return ENTITY_WEIGHT * entity_overlap + (1 - ENTITY_WEIGHT) * word_overlap
+
+def cosine(a: Counter, b: Counter, idf) -> float:
+    """TF-IDF cosine of two texts' word counts; `idf(words) -> {word: idf}`."""
+    weights = idf(set(a) | set(b))
+
+    def vector(counts):
+        return {w: (1 + math.log(n)) * weights.get(w, 0.0) for w, n in counts.items()}
+
+    va, vb = vector(a), vector(b)
+    dot = sum(x * vb.get(w, 0.0) for w, x in va.items())
+    norm = math.sqrt(sum(x * x for x in va.values())) * math.sqrt(sum(x * x for x in vb.values()))
+    return dot / norm if norm else 0.0
+
+
+def shared_names(a: dict, b: dict, countries: set[str]) -> set[str]:
+    """Names both articles give, countries left out (sharing one says little about an event)."""
+    def names(entities):
+        return {n for values in (entities or {}).values() for n in values if n not in countries}
+    return names(a.get("entities")) & names(b.get("entities"))
+
+
+def related_score(article: dict, other: dict, countries: set[str], idf) -> tuple[float, bool]:
+    """(TF-IDF cosine of the two texts, whether they report the same event): the texts must be
+    close and at least MIN_SHARED_NAMES names (people, organisations, places other than countries)
+    shared — a same-beat story shares words but rarely the same people and places."""
+    score = cosine(term_counts(article.get("text") or ""), term_counts(other.get("text") or ""), idf)
+    return score, score >= RELATED_MIN and len(shared_names(article, other, countries)) >= MIN_SHARED_NAMES
 
 
 def candidates_query(article: dict, since, until) -> SearchQuery | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from crawler.pipelines import Stage
-from crawler.stories import RELATED_MIN, candidates_query, related_score
+from crawler.stories import candidates_query, related_score, term_counts
 
 # Countries: sharing one says little about sharing an event.
 _COUNTRY_SET: set[str] | None = None
@@ -25,6 +25,7 @@ class RelatedPipeline(Stage):
         service, article = self.crawler.spider.service, item.article
         if article.get("duplicate_of") or not article.get("published_at"):
             return item
+        service.state.count_terms(set(term_counts(article["text"])))
         from crawler.names import cached_names
 
         names_file = service.config["NEWSWATCH_NAMES"]
@@ -43,8 +44,11 @@ class RelatedPipeline(Stage):
         for hit in hits:
             if hit["outlet"] == article["outlet"] or hit["id"] == article["id"]:
                 continue
-            score = related_score(article, hit, countries)
-            if score >= RELATED_MIN:
+            other = service.article_now(hit["id"])
+            if other is None:
+                continue
+            score, is_related = related_score(article, other, countries, service.state.idf)
+            if is_related:
                 service.state.link(article["id"], hit["id"], "related", score)
                 related.append(hit)
         earlier = [h for h in related if (h["published_at"] or "") <= article["published_at"]]
