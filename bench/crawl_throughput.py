@@ -78,7 +78,8 @@ def main() -> None:
         wall = time.perf_counter() - start
         # Everything the machine did during the crawl, less this process (the local server).
         crawl_cpu = (machine_busy_seconds() - busy) - (time.process_time() - own)
-        result = subprocess.run([str(Path(sys.executable).parent / "newswatch"), "search", "--json", "--size", "0"],
+        result = subprocess.run([str(Path(sys.executable).parent / "newswatch"), "search", "--json", "--size", "0",
+                                 "--duplicates"],
                                 env=env, check=True, capture_output=True, text=True)
         import json
 

@@ -72,8 +72,8 @@ def edits(page: dict, rng: random.Random) -> dict[str, str]:
         reworded.append(sentence)
     for n in range(0, len(reworded) - 1, 5):
         reworded[n], reworded[n + 1] = reworded[n + 1], reworded[n]
-    template = (f"<html><head><title>Syndicated</title></head><body><header><nav>Home | World | Business | Sport |"
-                f" Opinion</nav></header><main><article><h1>Syndicated story</h1>"
+    template = ("<html><head><title>Syndicated</title></head><body><header><nav>Home | World | Business | Sport |"
+                " Opinion</nav></header><main><article><h1>Syndicated story</h1>"
                 + "".join(f"<p>{p}</p>" for p in paragraphs)
                 + "</article><aside><h3>More from our partners</h3><ul><li>Ten things to know today</li>"
                   "<li>Markets at a glance</li></ul></aside></main><footer>© Partner Network. All rights reserved."

@@ -1,8 +1,8 @@
 import numpy as np
+from tests_support import article_paragraphs
 
 from crawler.dedupe import SIGNATURE_VERSION, DuplicateIndex, overlap, shingles
 from crawler.stories import cosine, related_score, term_counts
-from tests_support import article_paragraphs
 
 TEXT = " ".join(article_paragraphs("Kharkiv", 8).replace("<p>", " ").replace("</p>", " ").split())
 OTHER = " ".join(article_paragraphs("Odesa", 8).replace("<p>", " ").replace("</p>", " ").split())
