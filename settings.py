@@ -124,6 +124,29 @@ def _names_file(raw: str) -> Path | None:
     return path
 
 
+def _hour(raw: str) -> int:
+    hour = int(raw)
+    if not 0 <= hour <= 23:
+        raise ValueError("expected an hour 0-23")
+    return hour
+
+
+def _smtp_url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not re.match(r"^smtp://(?:[^@/\s]+@)?[^:/\s]+(?::\d+)?/?$", value):
+        raise ValueError("expected smtp://[user:pass@]host:port")
+    return value
+
+
+def _optional_email(raw: str) -> str | None:
+    value = raw.strip()
+    if value and not re.match(r"^[^@\s]+@[^@\s]+$", value):
+        raise ValueError("expected an e-mail address")
+    return value or None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -177,6 +200,14 @@ SETTINGS: tuple[Setting, ...] = (
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.
     Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),
+    # The topics (watchlists) file; no file, no topics.
+    Setting("NEWSWATCH_TOPICS", "./topics.toml", _path, "the topics (watchlists) file"),
+    # Hour of the day (UTC) when daily digests are sent.
+    Setting("NEWSWATCH_DIGEST_HOUR", "7", _hour, "hour (UTC, 0-23) of the daily digest"),
+    # The mail server for e-mail alerts, smtp://[user:pass@]host:port.
+    Setting("NEWSWATCH_SMTP_URL", "", _smtp_url, "SMTP server for e-mail alerts, smtp://[user:pass@]host:port"),
+    # The sender of e-mail alerts.
+    Setting("NEWSWATCH_MAIL_FROM", "", _optional_email, "sender address of e-mail alerts"),
     # Log verbosity of the daemon and the CLI.
     Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
     # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
@@ -240,6 +271,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.entities.EntitiesPipeline": 400,
     # Related reports need the entities: shared names are the evidence of one event.
     "crawler.pipelines.related.RelatedPipeline": 500,
+    # Topics last but one: they match on the final article (entities included) and skip copies.
+    "crawler.pipelines.topics.TopicsPipeline": 600,
     # Store last: only finished articles reach the index, and the crawl state marks an article
     # known only after the commit that holds it.
     "crawler.pipelines.store.StorePipeline": 900,

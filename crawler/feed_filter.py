@@ -1,18 +1,23 @@
-"""An outlet's `filter`: a search query (the `/search` syntax) that a feed item's title, summary
-and feed text must match before its page is fetched. Items are matched in a throw-away in-memory
-tantivy index, so the filter means exactly what the same query means in search."""
+"""Matching items against a search query (the `/search` syntax) without the index: an outlet's
+`filter` (feed items before their pages are fetched) and topics (new articles). Items are put in
+a throw-away in-memory tantivy index, so a query means exactly what it means in search."""
 from __future__ import annotations
 
 import tantivy
 
-FIELDS = ["title", "description", "text"]
+FIELDS = ["title", "description", "text"]  # searched when the query names no field
+RAW_FIELDS = ["outlet", "language", "tags", "url"]
 
 
 def _schema() -> tantivy.Schema:
+    # The fields `q` may name (index.query.QUERY_FIELDS), tokenised as in the embedded index.
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("n", stored=True, indexed=True)
     for name in FIELDS:
         sb.add_text_field(name, tokenizer_name="en_stem")
+    sb.add_text_field("authors", tokenizer_name="default")
+    for name in RAW_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw")
     return sb.build()
 
 
@@ -35,7 +40,12 @@ def matching(query: str, items: list[dict]) -> set[int]:
     index = tantivy.Index(SCHEMA)
     writer = index.writer(15_000_000, 1)
     for n, item in enumerate(items):
-        writer.add_document(tantivy.Document(n=n, **{f: item.get(f) or "" for f in FIELDS}))
+        fields = {f: item.get(f) or "" for f in FIELDS}
+        for name in ["authors", *RAW_FIELDS]:
+            value = item.get(name)
+            if value:
+                fields[name] = list(value) if isinstance(value, (list, tuple)) else value
+        writer.add_document(tantivy.Document(n=n, **fields))
     writer.commit()
     writer.wait_merging_threads()
     index.reload()

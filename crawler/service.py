@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from scrapy.crawler import AsyncCrawlerRunner
 
 import settings as settings_module
+from crawler.alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.dates import iso, utcnow
 from crawler.dedupe import DuplicateIndex
@@ -51,7 +52,7 @@ class CrawlReport:
 
 
 class CrawlService:
-    def __init__(self, config, outlets: dict, backend):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None):
         self.config = config
         self.outlets = outlets
         self.backend = backend
@@ -61,6 +62,8 @@ class CrawlService:
         self.pool = WorkerPool(config["NEWSWATCH_WORKERS"])
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
         self.dedupe = DuplicateIndex(data_dir / "state.sqlite3", config["NEWSWATCH_DEDUPE_WINDOW_DAYS"])
+        self.alerts = Alerts(data_dir / "state.sqlite3", topics or {}, self.article_now,
+                             config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
         self.runner = AsyncCrawlerRunner(scrapy_values)
@@ -81,7 +84,10 @@ class CrawlService:
         return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
 
     async def crawl(self, keys) -> list[CrawlReport]:
-        return list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
+        """One crawl of the named outlets; its topic matches become one alert per topic and channel."""
+        reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
+        self.alerts.enqueue()  # after the commits: alerts only for articles in the index
+        return reports
 
     async def crawl_outlet(self, outlet) -> CrawlReport:
         report = CrawlReport(outlet.key)
@@ -141,4 +147,5 @@ class CrawlService:
         self.writer.flush()
         self.pool.shutdown()
         self.dedupe.close()
+        self.alerts.close()
         self.state.close()

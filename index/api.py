@@ -32,6 +32,7 @@ class ApiContext:
     reload: Callable[[], tuple[bool, str]] | None = None
     running: Callable[[], set] = field(default=lambda: set())
     names: object = None  # crawler.names.NameTable: entity filters go through its aliases
+    alerts: object = None  # crawler.alerts.Alerts: topics and their matches
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -66,6 +67,25 @@ class _StateCollector:
         waiting = self.context.backend.backlog().get("elasticsearch_outbox", {}).get("waiting")
         if waiting is not None:
             yield GaugeMetricFamily("newswatch_outbox_waiting", "Articles waiting for Elasticsearch", value=waiting)
+
+
+def parse_matches_params(params) -> dict:
+    """`since`, `size`, `cursor` of /topics/{key}/matches, validated like /search's."""
+    from index.query import SearchQuery, _decode_cursor, parse_date_param, parse_search_params
+
+    values = dict(params)
+    for name in values:
+        if name not in ("since", "size", "cursor"):
+            raise QueryError(name, f"unknown parameter {name!r}")
+    base = parse_search_params([(n, values[n]) for n in ("since", "size") if values.get(n)])
+    since = parse_date_param("since", values["since"]).isoformat().replace("+00:00", "Z") if values.get("since") else None
+    offset = 0
+    if values.get("cursor"):
+        after, fingerprint = _decode_cursor(values["cursor"])
+        if fingerprint != base.fingerprint():
+            raise QueryError("cursor", "the cursor belongs to another listing")
+        offset = SearchQuery(after=after).offset
+    return {"since": since, "size": base.size, "offset": offset, "cursor": lambda end: base.cursor({"o": end})}
 
 
 def related_articles(context: ApiContext, article: dict) -> dict:
@@ -158,6 +178,30 @@ def create_app(context: ApiContext) -> FastAPI:
         if article is None:
             return error(404, f"no article with id {article_id!r}")
         return related_articles(context, article)
+
+    @app.get("/topics")
+    def topics():
+        """Each topic with its last match, pending deliveries and last delivery error."""
+        return context.alerts.status() if context.alerts is not None else []
+
+    @app.get("/topics/{key}/matches")
+    def topic_matches(request: Request, key: str, since: str | None = None, size: str | None = None,
+                      cursor: str | None = None):
+        if context.alerts is None or key not in context.alerts.topics:
+            return error(404, f"no topic {key!r}")
+        try:
+            query = parse_matches_params(request.query_params.multi_items())
+        except QueryError as exc:
+            return JSONResponse(exc.as_json(), status_code=400)
+        total, rows = context.alerts.matches(key, query["since"], query["offset"], query["size"])
+        matches = []
+        for article_id, matched_at in rows:
+            article = context.backend.get(article_id)
+            if article is not None:
+                article.pop("text", None)
+                matches.append({**article, "matched_at": matched_at})
+        end = query["offset"] + query["size"]
+        return {"total": total, "matches": matches, "next_cursor": query["cursor"](end) if end < total else None}
 
     @app.get("/outlets")
     def outlets():

@@ -150,6 +150,12 @@ def cmd_outlets(args, config) -> int:
     return EXIT_OK
 
 
+def load_topics_for(config):
+    from crawler.topic_config import load_topics
+
+    return load_topics(config["NEWSWATCH_TOPICS"], configured_names(config))
+
+
 def cmd_crawl(args, config) -> int:
     from crawler.outlet_config import load_outlets
     from scheduler.lock import DataDirLock
@@ -159,6 +165,7 @@ def cmd_crawl(args, config) -> int:
     unknown = [k for k in args.keys if k not in outlets]
     if unknown:
         raise UsageError(f"unknown outlet {unknown[0]!r} (known: {', '.join(outlets)})")
+    topics = load_topics_for(config)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
 
     async def main():
@@ -166,9 +173,11 @@ def cmd_crawl(args, config) -> int:
         from index.backends import open_backend
 
         backend = open_backend(config)
-        service = CrawlService(config, outlets, backend)
+        service = CrawlService(config, outlets, backend, topics)
         try:
-            return await service.crawl(args.keys)
+            reports = await service.crawl(args.keys)
+            service.alerts.deliver_pending()  # what fails waits in the outbox for the next run
+            return reports
         finally:
             service.close()
             backend.close()
@@ -188,13 +197,14 @@ def cmd_run(args, config) -> int:
     from scheduler.loop import run
 
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
+    topics = load_topics_for(config)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
 
     async def main():
         from index.backends import open_backend
         from scheduler.daemon import Daemon
 
-        await Daemon(config, outlets, open_backend(config)).run()
+        await Daemon(config, outlets, open_backend(config), topics).run()
 
     try:
         run(main)
@@ -294,6 +304,7 @@ COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search"
 def main(argv: list[str] | None = None) -> int:
     import settings
     from crawler.outlet_config import OutletsError
+    from crawler.topic_config import TopicsError
     from index.protocol import BackendUnavailable
     from scheduler.lock import IndexLocked
 
@@ -305,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             logging.basicConfig(level=logging.WARNING)
         return COMMANDS[args.command](args, config)
-    except (settings.SettingsError, OutletsError, UsageError) as exc:
+    except (settings.SettingsError, OutletsError, TopicsError, UsageError) as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except IndexLocked as exc:

@@ -9,17 +9,20 @@ from datetime import datetime, timedelta, timezone
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
 from crawler.state import CrawlState
+from crawler.topic_config import TopicsError, load_topics
 from index.api import ApiContext, create_app
 from scheduler.cli import configured_names
 
 logger = logging.getLogger(__name__)
 
-MISFIRE_GRACE_SECONDS = 600  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
+MISFIRE_GRACE_SECONDS = 600
+ALERT_SECONDS = 30  # how often pending alerts (new, or waiting for a retry) are sent  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
 
 
 class QuietServer(uvicorn.Server):
@@ -31,10 +34,10 @@ class QuietServer(uvicorn.Server):
 
 
 class Daemon:
-    def __init__(self, config, outlets: dict, backend):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None):
         self.config = config
         self.backend = backend
-        self.service = CrawlService(config, outlets, backend)
+        self.service = CrawlService(config, outlets, backend, topics)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
@@ -43,13 +46,13 @@ class Daemon:
         self.api = ApiContext(backend=backend, state=self.api_state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
-                              names=configured_names(config))
+                              names=configured_names(config), alerts=self.service.alerts)
 
     # --- jobs ---
     async def poll(self, key: str) -> None:
-        outlet = self.service.outlets.get(key)
-        if outlet is not None:
-            await self.service.crawl_outlet(outlet)
+        if key in self.service.outlets:
+            await self.service.crawl([key])
+            await self.deliver_alerts()
 
     def _schedule(self, outlet, first_run: datetime) -> None:
         self.scheduler.add_job(
@@ -62,16 +65,26 @@ class Daemon:
         for n, outlet in enumerate(self.service.outlets.values()):
             self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
 
+    async def deliver_alerts(self) -> None:
+        # Off the loop: a slow webhook or mail server must not stall the API or the crawls.
+        await asyncio.to_thread(self.service.alerts.deliver_pending)
+
+    async def daily_digest(self) -> None:
+        self.service.alerts.enqueue(digest=True)
+        await self.deliver_alerts()
+
     def trigger_crawl(self, key: str) -> None:
         self.scheduler.modify_job(key, next_run_time=datetime.now(timezone.utc))
 
     def reload(self) -> tuple[bool, str]:
-        """Re-reads the outlets file; an invalid file keeps the outlets in use and says why."""
+        """Re-reads the outlets and topics files; an invalid file keeps the ones in use and says why."""
         try:
             outlets = load_outlets(self.config["NEWSWATCH_OUTLETS"])
-        except OutletsError as exc:
-            logger.error("reload refused, keeping the current outlets: %s", exc)
-            return False, f"kept the current outlets: {exc}"
+            topics = load_topics(self.config["NEWSWATCH_TOPICS"], configured_names(self.config))
+        except (OutletsError, TopicsError) as exc:
+            logger.error("reload refused, keeping the current outlets and topics: %s", exc)
+            return False, f"kept the current outlets and topics: {exc}"
+        self.service.alerts.topics = topics
         old = self.service.outlets
         self.service.outlets = outlets
         now = datetime.now(timezone.utc)
@@ -96,6 +109,10 @@ class Daemon:
             create_app(self.api), host=self.config["NEWSWATCH_API_HOST"], port=self.config["NEWSWATCH_API_PORT"],
             log_config=None, access_log=False, lifespan="off"))
         self.schedule_all()
+        self.scheduler.add_job(self.deliver_alerts, IntervalTrigger(seconds=ALERT_SECONDS), id="alerts",
+                               name="deliver alerts")
+        self.scheduler.add_job(self.daily_digest, CronTrigger(hour=self.config["NEWSWATCH_DIGEST_HOUR"], minute=0),
+                               id="digest", name="daily digest")
         self.scheduler.start()
         serving = asyncio.ensure_future(server.serve())
         logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),

@@ -22,6 +22,7 @@ class Route:
     headers: dict = field(default_factory=dict)
     etag: str | None = None
     delay: float = 0.0
+    fail_first: int = 0  # answer 500 to this many requests first (a flaky webhook receiver)
 
 
 class OutletServer:
@@ -29,6 +30,7 @@ class OutletServer:
         self.routes: dict[str, Route] = {}
         self.hits: dict[str, int] = {}
         self.user_agents: set[str] = set()
+        self.posts: list[tuple[str, dict, bytes]] = []  # (path, headers, body) of every POST
         self._lock = threading.Lock()
         server = self
 
@@ -37,6 +39,19 @@ class OutletServer:
 
             def log_message(self, *args):
                 pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with server._lock:
+                    server.posts.append((self.path, dict(self.headers), body))
+                route = server.routes.get(self.path) or Route(status=404)
+                status = route.status
+                if route.fail_first > 0:
+                    route.fail_first -= 1
+                    status = 500
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_GET(self):
                 with server._lock:

@@ -1,0 +1,167 @@
+"""Topics end to end: a local webhook receiver and a real local SMTP server (aiosmtpd)."""
+import json
+import socket
+from datetime import timedelta
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from crawler.alerts import Alerts
+from crawler.dates import utcnow
+from crawler.topic_config import TopicsError, parse_topics
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailbox.url = f"smtp://127.0.0.1:{port}"
+    yield mailbox
+    controller.stop()
+
+
+def topics_file(server, digest: str = "") -> str:
+    return f"""
+[nk-troops-russia]
+name = "North Korean troops in Russia"
+query = '"north korea" OR "north korean" OR pyongyang'
+entities = ["place:Kursk"]
+notify = ["webhook:{server.base}/hook", "email:analyst@example.org"]
+{digest}
+"""
+
+
+def test_a_new_matching_story_alerts_once_by_webhook_and_mail(sample_outlets, smtp_server):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve("/hook", "")
+    (ws.root / "topics.toml").write_text(topics_file(server))
+    env = {"NEWSWATCH_TOPICS": str(ws.root / "topics.toml"), "NEWSWATCH_SMTP_URL": smtp_server.url,
+           "NEWSWATCH_MAIL_FROM": "newswatch@example.org"}
+    ws.newswatch("crawl", "rfa-english", "rfa-korean", "newsweek", **env)
+    [(path, headers, body)] = server.posts
+    payload = json.loads(body)
+    assert path == "/hook" and payload["topic"] == "nk-troops-russia" and payload["name"].startswith("North Korean")
+    assert {a["outlet"] for a in payload["articles"]} == {"rfa-english", "newsweek"}
+    assert all("text" not in a and a["snippet"] for a in payload["articles"])
+    assert headers["X-Newswatch-Delivery"]
+    [mail] = smtp_server.messages
+    assert mail["To"] == "analyst@example.org" and "North Korean troops in Russia" in mail["Subject"]
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in mail.walk()
+             if part.get_content_type() in ("text/plain", "text/html")}
+    assert "war certificates" in parts["text/plain"].lower() and "<li>" in parts["text/html"]
+    # Matches are searchable and kept; a re-crawl (a restart) sends nothing again.
+    found = ws.json("search", "--topic", "nk-troops-russia", "--json", **env)
+    assert {h["outlet"] for h in found["hits"]} == {"rfa-english", "newsweek"}
+    assert found["facets"]["topic"] == [{"value": "nk-troops-russia", "count": 3}]  # the Zelensky story too
+    server.serve_fixture("/arc/outboundfeeds/english/rss/", "rfa_english_rss.xml", etag='"changed"')
+    ws.newswatch("crawl", "rfa-english", "newsweek", **env)
+    assert len(server.posts) == 1 and len(smtp_server.messages) == 1
+
+
+def test_a_copy_of_an_alerted_story_does_not_alert_again(sample_outlets, smtp_server):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve("/hook", "")
+    (ws.root / "topics.toml").write_text(topics_file(server))
+    env = {"NEWSWATCH_TOPICS": str(ws.root / "topics.toml")}
+    ws.newswatch("crawl", "newsweek", **env)
+    assert len(server.posts) == 1
+    copy = server.fixture("newsweek_article.html").replace(b"10987654", b"copy-10987654")
+    server.serve("/mirror/story", copy)
+    server.serve("/mirror.xml", f"<rss version='2.0'><channel><title>m</title><item><title>x</title>"
+                                f"<link>{server.base}/mirror/story</link></item></channel></rss>",
+                 content_type="application/rss+xml")
+    with open(ws.outlets, "a") as outlets:
+        outlets.write(f'\n[mirror]\nname = "Mirror"\nlanguage = "en"\nfeeds = ["{server.base}/mirror.xml"]\n')
+    ws.newswatch("crawl", "mirror", **env)
+    copies = ws.json("search", "--outlet", "mirror", "--duplicates", "--json", **env)["hits"]
+    assert len(copies) == 1 and copies[0]["duplicate_of"] and copies[0]["topics"] == []
+    assert len(server.posts) == 1
+
+
+def test_a_failing_receiver_gets_the_alert_on_the_fourth_try_and_only_then(tmp_path, outlet_server):
+    server = outlet_server
+    server.serve("/hook", "", fail_first=3)
+    topics = parse_topics(topics_file(server).replace(', "email:analyst@example.org"', ""))
+    article = {"id": "a1", "outlet": "rfa-english", "title": "Kursk", "description": "d", "text": "t",
+               "url": "https://www.rfa.org/a1", "published_at": "2025-11-05T00:00:00Z"}
+    alerts = Alerts(tmp_path / "s.sqlite3", topics, {"a1": article}.get, None, None)
+    assert alerts.record("nk-troops-russia", "a1") and not alerts.record("nk-troops-russia", "a1")
+    assert alerts.enqueue() == 1 and alerts.enqueue() == 0
+    now = utcnow()
+    for minutes in (0, 1, 3):
+        assert alerts.deliver_pending(now + timedelta(minutes=minutes)) == 0
+    [status] = alerts.status()
+    assert status["pending_deliveries"] == 1 and "HTTP" in status["last_delivery_error"] or "500" in status["last_delivery_error"]
+    assert alerts.deliver_pending(now + timedelta(minutes=10)) == 1
+    assert alerts.deliver_pending(now + timedelta(hours=5)) == 0
+    ids = {headers["X-Newswatch-Delivery"] for _, headers, _ in server.posts}
+    assert len(server.posts) == 4 and len(ids) == 1  # one delivery id across retries
+    assert alerts.status()[0]["pending_deliveries"] == 0
+
+
+def test_daily_digest_topics_wait_for_the_digest(tmp_path, outlet_server):
+    server = outlet_server
+    server.serve("/hook", "")
+    topics = parse_topics(topics_file(server, 'digest = "daily"').replace(', "email:analyst@example.org"', ""))
+    article = {"id": "a1", "outlet": "x", "title": "t", "text": "t", "url": "u", "published_at": "2025-11-05T00:00:00Z"}
+    alerts = Alerts(tmp_path / "s.sqlite3", topics, {"a1": article}.get, None, None)
+    alerts.record("nk-troops-russia", "a1")
+    assert alerts.enqueue() == 0 and alerts.deliver_pending() == 0
+    assert alerts.enqueue(digest=True) == 1 and alerts.deliver_pending() == 1
+
+
+@pytest.mark.parametrize("change, key", [
+    (('query = \'"north korea" OR "north korean" OR pyongyang\'', 'query = "(kursk"'), "query"),
+    (('entities = ["place:Kursk"]', 'entities = ["city:Kursk"]'), "entities"),
+    (('notify = [', 'notify = ["pager:123", '), "notify"),
+    (('name = "North Korean troops in Russia"', 'name = ""'), "name"),
+    (('entities = ["place:Kursk"]', 'entities = ["place:Kursk"]\ncolour = "red"'), "colour"),
+    (('entities = ["place:Kursk"]', 'entities = ["place:Kursk"]\ndigest = "hourly"'), "digest"),
+])
+def test_bad_topic_entries_name_the_topic_and_key(outlet_server, change, key):
+    with pytest.raises(TopicsError) as raised:
+        parse_topics(topics_file(outlet_server).replace(*change))
+    assert "[nk-troops-russia]" in str(raised.value) and key in str(raised.value)
+
+
+def test_topics_api(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve("/hook", "")
+    (ws.root / "topics.toml").write_text(topics_file(server).replace(', "email:analyst@example.org"', ""))
+    env = {"NEWSWATCH_TOPICS": str(ws.root / "topics.toml")}
+    ws.newswatch("crawl", "rfa-english", "newsweek", **env)
+    from fastapi.testclient import TestClient
+
+    from crawler.outlet_config import load_outlets
+    from crawler.state import CrawlState
+    from crawler.topic_config import load_topics
+    from index.api import ApiContext, create_app
+    from index.tantivy_backend import TantivyBackend
+
+    backend = TantivyBackend(ws.data_dir / "index", writable=False)
+    alerts = Alerts(ws.data_dir / "state.sqlite3", load_topics(ws.root / "topics.toml"), backend.get, None, None)
+    client = TestClient(create_app(ApiContext(backend=backend, state=CrawlState(ws.data_dir / "state.sqlite3"),
+                                              outlets=lambda: load_outlets(ws.outlets), alerts=alerts)))
+    [topic] = client.get("/topics").json()
+    assert topic["key"] == "nk-troops-russia" and topic["matches"] == 3 and topic["pending_deliveries"] == 0
+    assert topic["last_match_at"] and topic["last_delivery_error"] is None
+    first = client.get("/topics/nk-troops-russia/matches", params={"size": 1}).json()
+    assert first["total"] == 3 and len(first["matches"]) == 1 and first["matches"][0]["matched_at"]
+    second = client.get("/topics/nk-troops-russia/matches", params={"size": 1, "cursor": first["next_cursor"]}).json()
+    assert second["next_cursor"] and second["matches"][0]["id"] != first["matches"][0]["id"]
+    assert client.get("/topics/nope/matches").status_code == 404
+    assert client.get("/topics/nk-troops-russia/matches", params={"since": "soon"}).status_code == 400
