@@ -124,6 +124,14 @@ def _names_file(raw: str) -> Path | None:
     return path
 
 
+def _keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        if len(key) < 16 or not re.fullmatch(r"[A-Za-z0-9._~+/=-]+", key):
+            raise ValueError("each key needs 16 or more characters of A-Z a-z 0-9 . _ ~ + / = -")
+    return keys
+
+
 def _hour(raw: str) -> int:
     hour = int(raw)
     if not 0 <= hour <= 23:
@@ -208,6 +216,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSWATCH_SMTP_URL", "", _smtp_url, "SMTP server for e-mail alerts, smtp://[user:pass@]host:port"),
     # The sender of e-mail alerts.
     Setting("NEWSWATCH_MAIL_FROM", "", _optional_email, "sender address of e-mail alerts"),
+    # Keys that may read (search, articles, outlets, topics), comma-separated; none: open API.
+    Setting("NEWSWATCH_API_KEYS", "", _keys, "read keys for the API, comma-separated (Authorization: Bearer KEY)"),
+    # Keys that may also use the admin endpoints (crawl now, reload).
+    Setting("NEWSWATCH_ADMIN_KEYS", "", _keys, "admin keys for the API, comma-separated"),
+    # Searches per minute allowed to one key (or, without keys, one client address).
+    Setting("NEWSWATCH_SEARCH_RATE", "120", _positive_int, "searches per minute per key"),
     # Log verbosity of the daemon and the CLI.
     Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
     # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
@@ -250,6 +264,10 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
             config[setting.name] = setting.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"setting {setting.name}={raw!r}: {exc}") from None
+    host = config["NEWSWATCH_API_HOST"]
+    if not (config["NEWSWATCH_API_KEYS"] or config["NEWSWATCH_ADMIN_KEYS"]) and host not in ("127.0.0.1", "::1", "localhost"):
+        raise SettingsError(f"setting NEWSWATCH_API_HOST={host!r}: serving beyond this machine needs "
+                            "NEWSWATCH_API_KEYS or NEWSWATCH_ADMIN_KEYS")
     if config["NEWSWATCH_INDEX"] == "elasticsearch" and not config["ELASTICSEARCH_URL"]:
         raise SettingsError("setting ELASTICSEARCH_URL: required when NEWSWATCH_INDEX=elasticsearch")
     return config

@@ -33,6 +33,7 @@ class ApiContext:
     running: Callable[[], set] = field(default=lambda: set())
     names: object = None  # crawler.names.NameTable: entity filters go through its aliases
     alerts: object = None  # crawler.alerts.Alerts: topics and their matches
+    access: object = None  # index.access.AccessControl; None: an open API (loopback only, see settings)
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -111,6 +112,14 @@ def create_app(context: ApiContext) -> FastAPI:
     app = FastAPI(title="newswatch", description="Search the articles newswatch has collected.")
     registry = CollectorRegistry()
     registry.register(_StateCollector(context))
+
+    @app.middleware("http")
+    async def access_control(request: Request, call_next):
+        if context.access is not None:
+            refused = context.access.check(request)
+            if refused is not None:
+                return refused
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -16,6 +16,7 @@ from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
 from crawler.state import CrawlState
 from crawler.topic_config import TopicsError, load_topics
+from index.access import AccessControl
 from index.api import ApiContext, create_app
 from scheduler.cli import configured_names
 
@@ -46,7 +47,9 @@ class Daemon:
         self.api = ApiContext(backend=backend, state=self.api_state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
-                              names=configured_names(config), alerts=self.service.alerts)
+                              names=configured_names(config), alerts=self.service.alerts,
+                              access=AccessControl(config["NEWSWATCH_API_KEYS"], config["NEWSWATCH_ADMIN_KEYS"],
+                                                   config["NEWSWATCH_SEARCH_RATE"]))
 
     # --- jobs ---
     async def poll(self, key: str) -> None:

@@ -21,7 +21,8 @@ def test_defaults_load_and_match_the_contract():
 
 def test_environment_wins_over_dotenv_which_wins_over_default(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text("NEWSWATCH_API_PORT=9001\nNEWSWATCH_API_HOST=0.0.0.0\n")
+    env_file.write_text("NEWSWATCH_API_PORT=9001\nNEWSWATCH_API_HOST=0.0.0.0\n"
+                        "NEWSWATCH_API_KEYS=a-key-of-sixteen-chars\n")
     config = settings.load({"NEWSWATCH_API_PORT": "9002"}, env_file=env_file)
     assert config["NEWSWATCH_API_PORT"] == 9002
     assert config["NEWSWATCH_API_HOST"] == "0.0.0.0"

@@ -1,0 +1,60 @@
+"""Access control for the API: with keys configured, every endpoint but /health needs
+`Authorization: Bearer KEY` (or the `newswatch_key` cookie the search page sets); admin endpoints
+need an admin key. Searches are rate-limited per key. Keys are compared in constant time and
+never logged."""
+from __future__ import annotations
+
+import hmac
+import time
+from collections import defaultdict, deque
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+OPEN_PATHS = {"/health"}
+ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+RATE_WINDOW = 60.0
+
+
+class AccessControl:
+    def __init__(self, read_keys: tuple[str, ...], admin_keys: tuple[str, ...], searches_per_minute: int):
+        self.read_keys, self.admin_keys = tuple(read_keys), tuple(admin_keys)
+        self.limit = searches_per_minute
+        self._recent: dict[str, deque] = defaultdict(deque)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.read_keys or self.admin_keys)
+
+    @staticmethod
+    def _known(key: str, keys: tuple[str, ...]) -> bool:
+        return any(hmac.compare_digest(key.encode(), k.encode()) for k in keys)
+
+    def key_of(self, request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return header[7:].strip()
+        return request.cookies.get("newswatch_key", "")
+
+    def check(self, request: Request) -> JSONResponse | None:
+        key = self.key_of(request)
+        if self.enabled and request.url.path not in OPEN_PATHS:
+            is_admin = self._known(key, self.admin_keys)
+            if not (is_admin or self._known(key, self.read_keys)):
+                return JSONResponse({"error": "a valid API key is needed (Authorization: Bearer KEY)"},
+                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            if request.method in ADMIN_METHODS and not is_admin:
+                return JSONResponse({"error": "this needs an admin key"}, status_code=403)
+        if request.url.path == "/search" and not self._allow(key or (request.client.host if request.client else "")):
+            return JSONResponse({"error": f"more than {self.limit} searches a minute; slow down"}, status_code=429,
+                                headers={"Retry-After": str(int(RATE_WINDOW))})
+        return None
+
+    def _allow(self, who: str) -> bool:
+        now, recent = time.monotonic(), self._recent[who]
+        while recent and now - recent[0] > RATE_WINDOW:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            return False
+        recent.append(now)
+        return True
