@@ -130,6 +130,8 @@ def test_kill_9_mid_crawl_loses_nothing_and_duplicates_nothing(outlet_server, wo
         db = sqlite3.connect(ws.data_dir / "state.sqlite3")
         try:
             return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0  # the crawl has created the file but not yet its tables
         finally:
             db.close()
 
