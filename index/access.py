@@ -11,7 +11,8 @@ from collections import defaultdict, deque
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-OPEN_PATHS = {"/health"}
+OPEN_PATHS = {"/health", "/login"}
+PAGE_PREFIXES = ("/page/",)
 ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RATE_WINDOW = 60.0
 
@@ -30,6 +31,9 @@ class AccessControl:
     def _known(key: str, keys: tuple[str, ...]) -> bool:
         return any(hmac.compare_digest(key.encode(), k.encode()) for k in keys)
 
+    def valid(self, key: str) -> bool:
+        return bool(key) and (self._known(key, self.admin_keys) or self._known(key, self.read_keys))
+
     def key_of(self, request: Request) -> str:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
@@ -41,6 +45,10 @@ class AccessControl:
         if self.enabled and request.url.path not in OPEN_PATHS:
             is_admin = self._known(key, self.admin_keys)
             if not (is_admin or self._known(key, self.read_keys)):
+                if request.url.path == "/" or request.url.path.startswith(PAGE_PREFIXES):
+                    from index.page import key_form  # the page asks for the key once, then keeps it
+
+                    return key_form(request, str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
                 return JSONResponse({"error": "a valid API key is needed (Authorization: Bearer KEY)"},
                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
             if request.method in ADMIN_METHODS and not is_admin:

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crawler.health import outlets_report
+from index.page import page_router
 from index.protocol import BackendUnavailable
 from index.query import QueryError, parse_entities_params, parse_search_params
 from index.search import run_search
@@ -252,4 +253,5 @@ def create_app(context: ApiContext) -> FastAPI:
             return error(400, message)
         return {"status": "reloaded", "outlets": sorted(context.outlets())}
 
+    app.include_router(page_router(context))
     return app

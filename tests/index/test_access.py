@@ -53,3 +53,15 @@ def test_no_keys_means_loopback_only():
     assert settings.load({"NEWSWATCH_API_HOST": "0.0.0.0", "NEWSWATCH_API_KEYS": READ}, env_file="/nonexistent")
     with pytest.raises(settings.SettingsError, match="NEWSWATCH_API_KEYS"):
         settings.load({"NEWSWATCH_API_KEYS": "short"}, env_file="/nonexistent")
+
+
+def test_the_page_asks_for_a_key_once_and_keeps_it_in_a_cookie(make_client):
+    client = make_client()
+    asked = client.get("/?q=kursk")
+    assert asked.status_code == 401 and 'action="/login"' in asked.text and "text/html" in asked.headers["content-type"]
+    wrong = client.post("/login", content="key=nope&next=/", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert wrong.status_code == 401 and "not valid" in wrong.text
+    ok = client.post("/login", content=f"key={READ}&next=/?q=kursk", follow_redirects=False,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert ok.status_code == 303 and ok.headers["location"] == "/?q=kursk" and "httponly" in ok.headers["set-cookie"].lower()
+    assert client.get("/?q=kursk").status_code == 200  # the cookie came back

@@ -1,0 +1,88 @@
+"""The search page: the same search function as `/search` (one code path), rendered as HTML.
+No JavaScript, no assets from the internet; the query string is /search's."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from index.query import QueryError, parse_search_params
+from index.search import run_search
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+FILTER_PARAMETERS = ("entity", "outlet", "topic", "language", "since", "until")
+
+
+def _link(pairs: list[tuple[str, str]]) -> str:
+    return "/?" + urlencode(pairs) if pairs else "/"
+
+
+def page_router(context) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def outlet_names() -> dict:
+        return {key: outlet.name for key, outlet in context.outlets().items()}
+
+    def params_dict(pairs):
+        values: dict = {}
+        for name, value in pairs:
+            values.setdefault(name, []).append(value)
+        return {k: (v if k in ("entity", "outlet", "topic") else v[0]) for k, v in values.items()}
+
+    @router.get("/", response_class=HTMLResponse)
+    def search_page(request: Request):
+        pairs = [(k, v) for k, v in request.query_params.multi_items() if v != ""]
+        result, error, status = None, None, 200
+        try:
+            result = run_search(context.backend, parse_search_params(pairs, names=context.names))
+        except QueryError as exc:
+            error, status = exc.as_json(), 400
+        base = [(k, v) for k, v in pairs if k != "cursor"]
+        facet_links = {}
+        if result:
+            for name, buckets in result["facets"].items():
+                key = name if name in ("outlet", "topic") else "entity"
+                facet_links[name] = {b["value"]: _link(base + [(key, b["value"] if key != "entity" else f"{name}:{b['value']}")])
+                                     for b in buckets}
+        filters = [(f"{k}: {v}", _link([p for p in base if p != (k, v)])) for k, v in base if k in FILTER_PARAMETERS]
+        return TEMPLATES.TemplateResponse(request, "search.html", {
+            "params": params_dict(pairs), "result": result, "error": error, "filters": filters,
+            "facet_links": facet_links, "outlet_names": outlet_names(),
+            "next_link": _link(base + [("cursor", result["next_cursor"])]) if result and result["next_cursor"] else None,
+            "topics": context.alerts.status() if context.alerts is not None else [],
+        }, status_code=status)
+
+    @router.get("/page/articles/{article_id}", response_class=HTMLResponse)
+    def article_page(request: Request, article_id: str):
+        from index.api import related_articles
+
+        article = context.backend.get(article_id)
+        if article is None:
+            return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No such article. <a href='/'>Search</a></p>",
+                                status_code=404)
+        return TEMPLATES.TemplateResponse(request, "article.html", {
+            "params": {}, "article": article, "paragraphs": [p for p in (article.get("text") or "").split("\n") if p],
+            "related": related_articles(context, article), "outlet_names": outlet_names()})
+
+    @router.post("/login")
+    async def login(request: Request):
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        key, target = (form.get("key") or [""])[0], (form.get("next") or ["/"])[0]
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        access = context.access
+        if access is None or not access.valid(key):
+            return key_form(request, target, wrong=True)
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie("newswatch_key", key, httponly=True, samesite="strict", max_age=90 * 86400)
+        return response
+
+    return router
+
+
+def key_form(request: Request, next_path: str, wrong: bool = False) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "key.html", {"params": {}, "next": next_path, "wrong": wrong},
+                                      status_code=401)
