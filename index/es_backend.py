@@ -193,6 +193,41 @@ class ElasticsearchBackend:
         self.outbox.close()
         self.client.close()
 
+    # --- topics: a percolator index of the topic queries ---
+    @property
+    def topics_index(self) -> str:
+        return f"{self.prefix}topics-v{SCHEMA_VERSION}"
+
+    def sync_topics(self, topics: dict) -> None:
+        """The topics as percolator queries, translated by the same code as searches."""
+        body = index_body(self.shards, self.replicas)
+        body["mappings"]["properties"].update(query={"type": "percolator"}, topic={"type": "keyword"})
+        try:
+            self.client.indices.create(index=self.topics_index, settings=body["settings"], mappings=body["mappings"])
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+        actions = [{"_op_type": "index", "_index": self.topics_index, "_id": key,
+                    "_source": {"topic": key, "query": self.topic_query(topic)}} for key, topic in topics.items()]
+        helpers.bulk(self.client, actions, refresh=True)
+        self.client.delete_by_query(index=self.topics_index, refresh=True,
+                                    query={"bool": {"must_not": [{"terms": {"topic": sorted(topics)}}]}})
+        self._percolating = topics
+
+    def topic_query(self, topic) -> dict:
+        query = SearchQuery(q=topic.query, entities=topic.entities, outlets=topic.outlets, include_duplicates=True,
+                            facets=(), size=0)
+        return self.build_search(query).to_dict().get("query", {"match_all": {}})
+
+    def match_topics(self, article: dict, topics: dict) -> list[str]:
+        if not topics:
+            return []
+        if getattr(self, "_percolating", None) is not topics:
+            self.sync_topics(topics)
+        response = self.client.search(index=self.topics_index, size=len(topics), source=["topic"],
+                                      query={"percolate": {"field": "query", "document": article}})
+        return sorted(hit["_source"]["topic"] for hit in response["hits"]["hits"])
+
     # --- reading ---
     def get(self, article_id: str) -> dict | None:
         try:

@@ -27,6 +27,8 @@ class SearchBackend(Protocol):
       parameter `q`.
     - `entities` answers an `EntitiesQuery` with `[{"type", "name", "count"}]` (articles per
       canonical name, copies left out), most frequent first.
+    - `match_topics` says which topics (crawler.topic_config.Topic by key) a new article
+      matches, as `/search` would with the topic's query, entities and outlets.
     - `get` returns the whole article, or None.
     - `count` is the number of articles held.
     - `flush_backlog` retries writes that could not be made yet (a remote index that was down);
@@ -42,6 +44,8 @@ class SearchBackend(Protocol):
     def search(self, query: SearchQuery) -> dict: ...
 
     def entities(self, query: EntitiesQuery) -> list[dict]: ...
+
+    def match_topics(self, article: dict, topics: dict) -> list[str]: ...
 
     def get(self, article_id: str) -> dict | None: ...
 

@@ -175,6 +175,12 @@ class TantivyBackend:
         return top_entities({kind: [(b["key"], b["doc_count"]) for b in buckets.get(kind, {}).get("buckets", [])]
                              for kind in query.kinds}, query)
 
+    def match_topics(self, article: dict, topics: dict) -> list[str]:
+        """The topics a new article matches, without the index: see crawler.alerts."""
+        from crawler.alerts import topics_matching
+
+        return topics_matching(article, topics)
+
     def search(self, query: SearchQuery) -> dict:
         text_query = self.parse_text_query(query.q) if query.q else None
         clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]

@@ -15,12 +15,14 @@ class ElasticsearchStandIn:
         self.templates: dict = {}
         self.indices: dict[str, dict] = {}  # name -> {id: source}
         self.aliases: dict[str, str] = {}
+        self.created_bodies: dict[str, dict] = {}
         self.requests: list[tuple[str, str]] = []
         self.bulk_status: int | None = None  # answer every _bulk with this status (e.g. 503)
         self.bulk_budget: int | None = None  # after this many _bulk requests, answer 503
         self.reject_ids: set[str] = set()  # per-item 400 for these ids
         self.acknowledged: list[str] = []  # every id a _bulk stored, in order
         self.searches: list[tuple[list[str], dict]] = []  # (path parts, body) of each _search
+        self.percolate_matches: set[str] = set()  # topics a percolate query "matches" (the test says which)
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -107,12 +109,21 @@ class ElasticsearchStandIn:
         if parts[0] == "_bulk" and method in ("POST", "PUT"):
             return self.bulk(body)
         if len(parts) == 1 and method == "PUT":
+            if body:
+                self.created_bodies[parts[0]] = json.loads(body)
             if parts[0] in self.indices:
                 return 400, {"error": {"type": "resource_already_exists_exception",
                                        "root_cause": [{"type": "resource_already_exists_exception",
                                                        "reason": "index already exists"}]}, "status": 400}
             self.indices[parts[0]] = {}
             return 200, {"acknowledged": True, "index": parts[0]}
+        if parts[-1] == "_delete_by_query":
+            return 200, {"deleted": 0}
+        if len(parts) == 2 and parts[1] == "_search" and "percolate" in json.loads(body or b"{}").get("query", {}):
+            self.searches.append((parts, json.loads(body)))
+            hits = [{"_id": key, "_source": {"topic": key}} for key in sorted(self.percolate_matches)
+                    if key in self.indices.get(parts[0], {})]
+            return 200, {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}}
         if parts[-1] == "_search":
             return self.search(parts, json.loads(body or b"{}"))
         if len(parts) == 2 and parts[1] == "_pit":

@@ -13,7 +13,11 @@ class TopicsPipeline(Stage):
         service, article = self.crawler.spider.service, item.article
         if article.get("duplicate_of") or not service.alerts.topics:
             return item
-        matched = topics_matching(article, service.alerts.topics)
+        try:
+            matched = service.backend.match_topics(article, service.alerts.topics)
+        except Exception as exc:  # a cluster that cannot percolate now: match here, lose nothing
+            self.crawler.spider.record_error(item.url, f"topic matching in the index failed, matched locally: {exc}")
+            matched = topics_matching(article, service.alerts.topics)
         for key in matched:
             service.alerts.record(key, article["id"])
         article["topics"] = sorted(set(article.get("topics") or []) | set(matched))

@@ -102,3 +102,18 @@ def test_tantivy_nothing_is_visible_before_commit(tmp_path):
     assert TantivyBackend(tmp_path / "ix", writable=False).count() == 0
     backend.commit()
     assert TantivyBackend(tmp_path / "ix", writable=False).count() == 1
+
+
+def test_topics_match_new_articles_as_search_would(backend):
+    from crawler.topic_config import parse_topics
+
+    topics = parse_topics('[nk]\nname = "NK"\nquery = \'"war certificates"\'\nentities = ["place:Kursk"]\n'
+                          '[nw]\nname = "Newsweek only"\nquery = "certificates"\noutlets = ["newsweek"]\n'
+                          '[other]\nname = "Baseball"\nquery = "yankees"\n')
+    story = new_article(id="new1", url="https://www.rfa.org/new1", outlet="rfa-english", language="en",
+                        title="More war certificates", text="Families in Kursk receive war certificates. " * 5,
+                        published_at="2025-11-06T00:00:00Z",
+                        entities={"person": [], "org": [], "place": ["Kursk"]})
+    assert backend.match_topics(story, topics) == ["nk"]
+    assert backend.match_topics({**story, "outlet": "newsweek"}, topics) == ["nk", "nw"]
+    assert backend.match_topics({**story, "entities": {"person": [], "org": [], "place": []}}, topics) == []

@@ -164,3 +164,25 @@ def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_tim
     path, body = standin.searches[-1]
     assert path == ["_search"] and body["pit"]["id"] == "pit-1"
     assert body["search_after"] == ["2025-11-02T00:00:00Z", "a1"]
+
+
+def test_topics_become_percolator_queries_translated_like_searches(standin, tmp_path):
+    from crawler.topic_config import parse_topics
+
+    backend = backend_for(standin.url, tmp_path)
+    backend.ensure_index()
+    topics = parse_topics('[nk]\nname = "NK"\nquery = \'"north korea" OR pyongyang\'\nentities = ["place:Kursk"]\n'
+                          'outlets = ["newsweek"]\n[other]\nname = "Other"\nquery = "baseball"\n')
+    standin.percolate_matches = {"nk"}
+    assert backend.match_topics(article(1, outlet="newsweek"), topics) == ["nk"]
+    mapping = standin.created_bodies["nw-topics-v1"]["mappings"]
+    assert mapping["properties"]["query"] == {"type": "percolator"} and mapping["dynamic"] == "strict"
+    stored = standin.indices["nw-topics-v1"]["nk"]["query"]["bool"]
+    assert stored["must"] == [{"query_string": {"query": '"north korea" OR pyongyang', "default_operator": "AND",
+                                                "fields": stored["must"][0]["query_string"]["fields"]}}]
+    assert {"term": {"entities.place.key": "kursk"}} in stored["filter"]
+    assert {"terms": {"outlet": ["newsweek"]}} in stored["filter"]
+    path, body = standin.searches[-1]
+    assert path == ["nw-topics-v1", "_search"] and body["query"]["percolate"]["document"]["id"] == "a1"
+    backend.match_topics(article(2), topics)  # the same topics are not sent again
+    assert sum(1 for r in standin.requests if r[1] == "/nw-topics-v1") == 1
