@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.dates import iso, utcnow
 from crawler.feed_filter import matching
+from crawler.locking import locked
 from index.article import without_text
 
 logger = logging.getLogger(__name__)
@@ -70,13 +71,6 @@ def snippet(article: dict) -> str:
     return text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
 
 
-def _locked(method):
-    def run(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-    return run
-
-
 class Alerts:
     """Used from the crawl (record, enqueue) and from a delivery thread: its own connection to the
     crawl-state database, one lock."""
@@ -91,7 +85,7 @@ class Alerts:
         self.smtp_url, self.mail_from = smtp_url, mail_from
 
     # --- matching ---
-    @_locked
+    @locked
     def record(self, topic: str, article_id: str) -> bool:
         """A new match (True), or one already recorded (a re-crawl, a restart: never re-alerted)."""
         cursor = self.db.execute("INSERT OR IGNORE INTO topic_matches(topic, article_id, matched_at) VALUES (?, ?, ?)",
@@ -99,7 +93,7 @@ class Alerts:
         return cursor.rowcount == 1
 
     # --- grouping matches into deliveries ---
-    @_locked
+    @locked
     def enqueue(self, digest: bool = False, now: datetime | None = None) -> int:
         """Instant topics: every match not yet in a delivery, one delivery per topic and channel.
         `digest=True`: the same for daily-digest topics (run once a day)."""
@@ -126,7 +120,7 @@ class Alerts:
         return created
 
     # --- sending ---
-    @_locked
+    @locked
     def deliver_pending(self, now: datetime | None = None) -> int:
         now = now or utcnow()
         rows = self.db.execute("SELECT id, topic, channel, target, articles, attempts FROM deliveries "
@@ -202,7 +196,7 @@ class Alerts:
             smtp.send_message(message)
 
     # --- reporting ---
-    @_locked
+    @locked
     def status(self) -> list[dict]:
         report = []
         for key, topic in self.topics.items():
@@ -218,7 +212,7 @@ class Alerts:
                            "last_delivery_error": error})
         return report
 
-    @_locked
+    @locked
     def matches(self, key: str, since: str | None, offset: int, size: int) -> tuple[int, list[tuple[str, str]]]:
         where, args = "topic = ?", [key]
         if since:

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from crawler.dates import iso, utcnow
+from crawler.locking import locked
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS es_outbox (
@@ -22,13 +23,6 @@ CREATE TABLE IF NOT EXISTS es_outbox (
 """
 
 
-def _locked(method):
-    def run(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-    return run
-
-
 class Outbox:
     """Used from the crawl (put) and from the Elasticsearch courier thread (the rest): one lock
     serialises them on the one connection."""
@@ -40,7 +34,7 @@ class Outbox:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
 
-    @_locked
+    @locked
     def put(self, article: dict) -> None:
         # A newer version of an article still waiting replaces the older one.
         self.db.execute(
@@ -48,13 +42,13 @@ class Outbox:
             "doc = excluded.doc, queued_at = excluded.queued_at, attempts = 0, rejected = 0, last_error = NULL",
             (article["id"], json.dumps(article, ensure_ascii=False), iso(utcnow())))
 
-    @_locked
+    @locked
     def pending(self, limit: int) -> list[tuple[str, dict]]:
         rows = self.db.execute("SELECT id, doc FROM es_outbox WHERE rejected = 0 ORDER BY queued_at, id LIMIT ?",
                                (limit,))
         return [(row[0], json.loads(row[1])) for row in rows]
 
-    @_locked
+    @locked
     def delivered(self, ids: list[str], docs: dict[str, dict]) -> None:
         """Removes what Elasticsearch acknowledged, unless a newer version was queued meanwhile."""
         with self.db:
@@ -62,13 +56,13 @@ class Outbox:
                 self.db.execute("DELETE FROM es_outbox WHERE id = ? AND doc = ?",
                                 (article_id, json.dumps(docs[article_id], ensure_ascii=False)))
 
-    @_locked
+    @locked
     def failed(self, ids: list[str], error: str, rejected: bool = False) -> None:
         with self.db:
             self.db.executemany("UPDATE es_outbox SET attempts = attempts + 1, rejected = ?, last_error = ? "
                                 "WHERE id = ?", [(int(rejected), error[:500], i) for i in ids])
 
-    @_locked
+    @locked
     def backlog(self) -> dict:
         waiting, rejected = self.db.execute(
             "SELECT COALESCE(SUM(rejected = 0), 0), COALESCE(SUM(rejected = 1), 0) FROM es_outbox").fetchone()
@@ -79,6 +73,6 @@ class Outbox:
         return {"waiting": waiting, "rejected": rejected, "last_error": last[0] if last else None,
                 "by_outlet": by_outlet}
 
-    @_locked
+    @locked
     def close(self) -> None:
         self.db.close()
