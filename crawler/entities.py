@@ -6,10 +6,6 @@ from __future__ import annotations
 import importlib.util
 import re
 
-import spacy
-from spacy.matcher import PhraseMatcher
-from spacy.util import filter_spans
-
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.article import ENTITY_TYPES, empty_entities
 
@@ -42,6 +38,11 @@ class EntityTagger:
         self._pipelines: dict[str, tuple] = {}
 
     def _pipeline(self, language: str):
+        # spaCy is imported here, not at module level: settings validation imports this module
+        # and should not pay half a second for a library it does not use.
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
         if language not in self._pipelines:
             nlp = spacy.load(self.models[language], exclude=UNUSED_PIPES)
             matcher = PhraseMatcher(nlp.vocab)
@@ -56,6 +57,8 @@ class EntityTagger:
     def tag(self, text: str, title: str | None = None, language: str | None = None) -> tuple[dict, str | None]:
         if language not in self.models:
             return empty_entities(), None
+        from spacy.util import filter_spans
+
         nlp, matcher, label = self._pipeline(language)
         body = f"{title}\n\n{text}" if title else text
         doc = nlp(body[:MAX_CHARS])
