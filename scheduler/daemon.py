@@ -112,10 +112,10 @@ class Daemon:
             create_app(self.api), host=self.config["NEWSWATCH_API_HOST"], port=self.config["NEWSWATCH_API_PORT"],
             log_config=None, access_log=False, lifespan="off"))
         self.schedule_all()
-        self.scheduler.add_job(self.deliver_alerts, IntervalTrigger(seconds=ALERT_SECONDS), id="alerts",
+        self.scheduler.add_job(self.deliver_alerts, IntervalTrigger(seconds=ALERT_SECONDS), id="_alerts",
                                name="deliver alerts")
         self.scheduler.add_job(self.daily_digest, CronTrigger(hour=self.config["NEWSWATCH_DIGEST_HOUR"], minute=0),
-                               id="digest", name="daily digest")
+                               id="_digest", name="daily digest")  # "_": never an outlet slug
         self.scheduler.start()
         serving = asyncio.ensure_future(server.serve())
         logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),
