@@ -62,6 +62,12 @@ def signature(ids: np.ndarray) -> np.ndarray:
     return minhash.hashvalues
 
 
+def fingerprint(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(shingles, MinHash values) of a text: the CPU part of dedupe, run in a worker process."""
+    ids = shingles(text)
+    return ids, signature(ids)
+
+
 def band_keys(hashvalues: np.ndarray) -> list[tuple[int, int]]:
     return [(band, zlib.crc32(hashvalues[band * _ROWS:(band + 1) * _ROWS].astype("<u4").tobytes()))
             for band in range(_BANDS)]
@@ -103,30 +109,32 @@ class DuplicateIndex:
             self._bands(article_id, np.frombuffer(zlib.decompress(blob), dtype="<u4"))
         self.db.execute("UPDATE dedupe_signatures SET version = ?", (SIGNATURE_VERSION,))
 
-    def _bands(self, article_id: str, ids: np.ndarray) -> None:
+    def _bands(self, article_id: str, ids: np.ndarray, hashvalues: np.ndarray | None = None) -> None:
+        keys = band_keys(signature(ids) if hashvalues is None else hashvalues)
         with self.db:
             self.db.execute("DELETE FROM dedupe_bands WHERE id = ?", (article_id,))
             self.db.executemany("INSERT INTO dedupe_bands(band, key, id) VALUES (?, ?, ?)",
-                                [(band, key, article_id) for band, key in band_keys(signature(ids))])
+                                [(band, key, article_id) for band, key in keys])
 
-    def add(self, article_id: str, ids: np.ndarray, published_at: str) -> None:
+    def add(self, article_id: str, ids: np.ndarray, published_at: str, hashvalues: np.ndarray | None = None) -> None:
         with self._lock:
             self.db.execute(
                 "INSERT INTO dedupe_signatures(id, published_at, size, shingles, version) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET published_at = excluded.published_at, size = excluded.size, "
                 "shingles = excluded.shingles, version = excluded.version",
                 (article_id, published_at, len(ids), zlib.compress(ids.astype("<u4").tobytes()), SIGNATURE_VERSION))
-            self._bands(article_id, ids)
+            self._bands(article_id, ids, hashvalues)
 
     def shingles_of(self, article_id: str) -> np.ndarray | None:
         row = self.db.execute("SELECT shingles FROM dedupe_signatures WHERE id = ?", (article_id,)).fetchone()
         return np.frombuffer(zlib.decompress(row[0]), dtype="<u4") if row else None
 
-    def find(self, article_id: str, ids: np.ndarray, published_at: str) -> list[Match]:
+    def find(self, article_id: str, ids: np.ndarray, published_at: str,
+             hashvalues: np.ndarray | None = None) -> list[Match]:
         """Verified copies among the articles published within the window, best first."""
         if len(ids) < MIN_SHINGLES:
             return []
-        keys = band_keys(signature(ids))
+        keys = band_keys(signature(ids) if hashvalues is None else hashvalues)
         with self._lock:
             candidates = set()
             for band, key in keys:
