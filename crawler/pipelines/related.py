@@ -2,19 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from crawler.names import cached_names
 from crawler.pipelines import Stage
 from crawler.stories import candidates_query, related_score, term_counts
-
-# Countries: sharing one says little about sharing an event.
-_COUNTRY_SET: set[str] | None = None
-
-
-def _countries(names) -> set[str]:
-    global _COUNTRY_SET
-    if _COUNTRY_SET is None:
-        _COUNTRY_SET = {name for name, kind in names.gazetteer.items() if kind == "place" and " " not in name} | \
-            {"united states", "united kingdom", "north korea", "south korea", "saudi arabia"}
-    return _COUNTRY_SET
 
 
 class RelatedPipeline(Stage):
@@ -26,10 +16,8 @@ class RelatedPipeline(Stage):
         if article.get("duplicate_of") or not article.get("published_at"):
             return item
         service.state.count_terms(set(term_counts(article["text"])))
-        from crawler.names import cached_names
-
         names_file = service.config["NEWSWATCH_NAMES"]
-        countries = {c.title() for c in _countries(cached_names(str(names_file) if names_file else None))}
+        countries = cached_names(str(names_file) if names_file else None).countries
         when = datetime.fromisoformat(article["published_at"].replace("Z", "+00:00"))
         window = timedelta(days=service.config["NEWSWATCH_RELATED_WINDOW_DAYS"])
         query = candidates_query(article, when - window, when + window)
