@@ -17,7 +17,7 @@ from html import escape
 from urllib.parse import unquote, urlsplit
 
 from crawler.dates import iso, utcnow
-from crawler.feed_filter import matching
+from crawler.feed_filter import queries_matching
 from crawler.locking import locked
 from index.article import without_text
 
@@ -52,16 +52,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
 def topics_matching(article: dict, topics: dict) -> list[str]:
     """The topics a new article matches: its query (the search syntax), all its entities, any of its outlets."""
     names = {(kind, name.lower()) for kind, values in (article.get("entities") or {}).items() for name in values}
-    item = {**article, "tags": article.get("tags") or [], "authors": article.get("authors") or []}
-    matched = []
-    for key, topic in topics.items():
-        if topic.outlets and article["outlet"] not in topic.outlets:
-            continue
-        if any((kind, name.lower()) not in names for kind, name in topic.entities):
-            continue
-        if matching(topic.query, [item]):
-            matched.append(key)
-    return matched
+    candidates = {key: topic.query for key, topic in topics.items()
+                  if (not topic.outlets or article["outlet"] in topic.outlets)
+                  and all((kind, name.lower()) in names for kind, name in topic.entities)}
+    return sorted(queries_matching(candidates, article))
 
 
 def snippet(article: dict) -> str:

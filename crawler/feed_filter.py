@@ -33,10 +33,7 @@ def validate_filter(query: str) -> None:
     _parse(tantivy.Index(SCHEMA), query)
 
 
-def matching(query: str, items: list[dict]) -> set[int]:
-    """Indexes of the items (dicts with title/description/text) that the query matches."""
-    if not items:
-        return set()
+def _index(items: list[dict]) -> tantivy.Index:
     index = tantivy.Index(SCHEMA)
     writer = index.writer(15_000_000, 1)
     for n, item in enumerate(items):
@@ -49,6 +46,23 @@ def matching(query: str, items: list[dict]) -> set[int]:
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
+    return index
+
+
+def _hits(index: tantivy.Index, query: str, limit: int) -> set[int]:
     searcher = index.searcher()
-    result = searcher.search(_parse(index, query), len(items))
+    result = searcher.search(_parse(index, query), limit)
     return {searcher.doc(address)["n"][0] for _, address in result.hits}
+
+
+def matching(query: str, items: list[dict]) -> set[int]:
+    """Indexes of the items (dicts with title/description/text...) that the query matches."""
+    return _hits(_index(items), query, len(items)) if items else set()
+
+
+def queries_matching(queries: dict[str, str], item: dict) -> set[str]:
+    """The keys of the queries one item matches (one throw-away index for all of them)."""
+    if not queries:
+        return set()
+    index = _index([item])
+    return {key for key, query in queries.items() if _hits(index, query, 1)}
