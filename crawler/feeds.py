@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import lxml.etree
 
-from crawler.dates import iso, parse_date
+from core.dates import iso, parse_date
 from crawler.extract import html_fragment_text, language_code
 from crawler.state import marker_json
 

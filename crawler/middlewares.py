@@ -5,6 +5,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import time
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -12,7 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.dates import utcnow
+from core.dates import utcnow
 from crawler.urls import is_public_address
 
 logger = logging.getLogger(__name__)
@@ -77,29 +78,83 @@ class BackoffMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request):
-        spider = self.crawler.spider
-        if getattr(spider, "backed_off", False) and not request.meta.get("dont_obey_robotstxt"):
-            raise IgnoreRequest(f"outlet {spider.outlet.key} is backed off")
+        context = self.crawler.newswatch
+        if context.backed_off and not request.meta.get("dont_obey_robotstxt"):
+            raise IgnoreRequest(f"outlet {context.outlet.key} is backed off")
         return None
 
-    def process_response(self, request: Request, response: Response):
+    async def process_response(self, request: Request, response: Response):
         # robots.txt statuses mean something else (RFC 9309): Rfc9309RobotsTxtMiddleware decides.
         if response.status in BACKOFF_STATUSES and not request.meta.get("dont_obey_robotstxt"):
-            self.crawler.spider.back_off(response.url, response.status, retry_after_seconds(response))
+            await self.crawler.spider.back_off(response.url, response.status, retry_after_seconds(response))
         return response
+
+
+ROBOTS_TTL_SECONDS = 24 * 3600  # RFC 9309 2.4: a crawler should not use a cached robots.txt longer
+
+
+class RobotsCache:
+    """Parsed robots.txt files by host, kept across crawls for ROBOTS_TTL_SECONDS: the daemon
+    builds a new crawler for every poll, and would otherwise fetch robots.txt every time. A 5xx
+    (stay away for now) and a failed download are not kept: the next poll asks again."""
+
+    def __init__(self, ttl: float = ROBOTS_TTL_SECONDS):
+        self.ttl = ttl
+        self._parsers: dict[str, tuple[object, float]] = {}
+        self.fetching: dict[str, asyncio.Future] = {}  # hosts whose robots.txt a crawl is fetching now
+
+    def get(self, netloc: str):
+        entry = self._parsers.get(netloc)
+        if entry is None or time.monotonic() > entry[1]:
+            self._parsers.pop(netloc, None)
+            return None
+        return entry[0]
+
+    def put(self, netloc: str, parser) -> None:
+        self._parsers[netloc] = (parser, time.monotonic() + self.ttl)
 
 
 class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt handling, with the status codes RFC 9309 gives meaning to: a 4xx
     robots.txt means no rules (Scrapy parses whatever body came, often an error page); a 5xx
-    means the site is unreachable for now, so everything is disallowed and the outlet backs off."""
+    means the site is unreachable for now, so everything is disallowed and the outlet backs off.
+    Parsed files are shared by every crawl of the process (RobotsCache)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        context = getattr(crawler, "newswatch", None)
+        self.cache: RobotsCache = context.robots if context is not None else RobotsCache()
+
+    async def robot_parser(self, request: Request):
+        netloc = urlparse_cached(request).netloc
+        cached = self.cache.get(netloc)
+        if cached is not None:
+            return cached
+        fetching = self.cache.fetching.get(netloc)
+        if fetching is not None and netloc not in self._parsers:
+            # Another crawl (another outlet on the same host) is fetching it right now.
+            await asyncio.shield(fetching)
+            cached = self.cache.get(netloc)
+            if cached is not None:
+                return cached
+        if netloc in self._parsers or netloc in self.cache.fetching:
+            return await super().robot_parser(request)
+        done = self.cache.fetching[netloc] = asyncio.get_running_loop().create_future()
+        try:
+            return await super().robot_parser(request)
+        finally:
+            self.cache.fetching.pop(netloc, None)
+            done.set_result(None)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        cacheable = response.status < 500
         if 400 <= response.status < 500:
             response = response.replace(body=b"")
         elif response.status >= 500:
             spider = self.crawler.spider
             if hasattr(spider, "back_off"):
-                spider.back_off(response.url, response.status, retry_after_seconds(response))
+                await spider.back_off(response.url, response.status, retry_after_seconds(response))
             response = response.replace(body=b"User-agent: *\nDisallow: /\n")
         await super()._parse_robots(response, netloc, request)
+        if cacheable:
+            self.cache.put(netloc, self._parsers[netloc])

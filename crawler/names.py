@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from index.article import ENTITY_TYPES
+from core.article import ENTITY_TYPES
 
 SHIPPED = Path(__file__).parent / "entity_data" / "names.toml"
 QUOTES = "\"'“”‘’«»"

@@ -94,7 +94,7 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
 
 
 def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:
-    from crawler.feed_filter import validate_filter
+    from index.matching import validate_filter
 
     try:
         data = tomllib.loads(text)

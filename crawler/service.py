@@ -1,23 +1,36 @@
 """The crawl service: one per process, shared by `newswatch crawl` and the daemon. It owns the
-crawl state, the page archive, the worker pool and the single index writer, and runs each
-outlet's spider through Scrapy's AsyncCrawlerRunner on the running asyncio loop."""
+state database, the page archive, the worker pool and the single index writer, and runs each
+outlet's spider through Scrapy's AsyncCrawlerRunner on the running asyncio loop.
+
+The event loop only schedules. CPU work runs in the worker processes (`pool`); everything that
+blocks on a disk, a lock or the network — SQLite, the index writer and its commits, searches of a
+remote index, the page archive's gzip — runs on one serial thread (`serial`), in the order the
+loop hands it over. One thread is also what makes the dedupe decisions deterministic: they are
+taken one article at a time, in arrival order, across every crawl running at once."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 
 import settings as settings_module
+from core.dates import iso, utcnow
+from core.statedb import StateDB
 from crawler.alerts import Alerts
 from crawler.archive import PageArchive
-from crawler.dates import iso, utcnow
 from crawler.dedupe import DuplicateIndex
-from crawler.middlewares import BACKOFF_BASE_SECONDS
+from crawler.middlewares import BACKOFF_BASE_SECONDS, RobotsCache
+from crawler.names import cached_names
+from crawler.retention import prune
 from crawler.pipelines.store import IndexWriter
 from crawler.spiders import OutletSpider
 from crawler.state import CrawlState
+from crawler.stories import StoryLinker
 from crawler.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
@@ -51,19 +64,51 @@ class CrawlReport:
         return {k: v for k, v in self.__dict__.items() if k != "validators"}
 
 
+@dataclass
+class CrawlContext:
+    """What one crawl of one outlet gives its spider, middlewares and pipeline stages (Scrapy
+    builds those from the crawler, which carries this as `crawler.newswatch`)."""
+    service: "CrawlService"
+    outlet: object
+    report: CrawlReport
+    backed_off: bool = False
+
+    def __getattr__(self, name):
+        # The service's shared parts (state, dedupe, stories, writer, pool, archive, alerts,
+        # backend, config, serial, later) are this crawl's too.
+        return getattr(self.service, name)
+
+    def item_abandoned(self, item, **_) -> None:
+        """A dropped or failed item leaves the in-flight set of the dedupe decisions."""
+        if item.article is not None:
+            self.service.later(self.service.stories.forget, item.article["id"])
+
+    def record_error(self, url: str | None, message: str) -> None:
+        logger.warning("%s: %s: %s", self.outlet.key, url, message)
+        self.report.errors += 1
+        self.service.later(self.service.state.record_error, self.outlet.key, url, message)
+
+
 class CrawlService:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db: StateDB | None = None):
         self.config = config
         self.outlets = outlets
         self.backend = backend
         data_dir = config["NEWSWATCH_DATA_DIR"]
-        self.state = CrawlState(data_dir / "state.sqlite3")
+        self.db = db if db is not None else StateDB(data_dir / "state.sqlite3")
+        self.state = CrawlState(self.db)
         self.archive = PageArchive(data_dir / "pages")
-        self.pool = WorkerPool(config["NEWSWATCH_WORKERS"])
+        self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"])
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
-        self.dedupe = DuplicateIndex(data_dir / "state.sqlite3", config["NEWSWATCH_DEDUPE_WINDOW_DAYS"])
-        self.alerts = Alerts(data_dir / "state.sqlite3", topics or {}, self.article_now,
+        self.dedupe = DuplicateIndex(self.db)
+        names_file = config["NEWSWATCH_NAMES"]
+        self.stories = StoryLinker(self.state, self.dedupe, backend, self.writer,
+                                   cached_names(str(names_file) if names_file else None).countries,
+                                   config["NEWSWATCH_RELATED_WINDOW_DAYS"])
+        self.alerts = Alerts(self.db, topics or {}, backend.get,
                              config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])
+        self.robots = RobotsCache()
+        self._serial = ThreadPoolExecutor(1, thread_name_prefix="newswatch-serial")
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
         self.runner = AsyncCrawlerRunner(scrapy_values)
@@ -71,27 +116,50 @@ class CrawlService:
         self.tasks: set[asyncio.Task] = set()
         self.stopping = False
 
-    def article_now(self, article_id: str) -> dict | None:
-        """The newest version of an article: waiting for the next commit, else the index's."""
-        pending = self.writer.pending(article_id)
-        return dict(pending) if pending is not None else self.backend.get(article_id)
+    # --- the serial thread ---
+    async def serial(self, function, *args, **kwargs):
+        """Runs `function` on the serial thread and waits for it without blocking the loop."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._serial, functools.partial(function, *args, **kwargs))
 
-    def update_article(self, article: dict) -> None:
-        """Rewrites another article (its story links changed) through the same writer."""
-        self.writer.add(article, [], None)
+    def later(self, function, *args) -> None:
+        """Queues `function` on the serial thread without waiting (bookkeeping: errors, counts)."""
+        def run():
+            try:
+                function(*args)
+            except Exception:
+                logger.exception("background write %s failed", getattr(function, "__name__", function))
+        self._serial.submit(run)
+
+    def article_now(self, article_id: str) -> dict | None:
+        return self.stories.article_now(article_id)
 
     def back_off(self, outlet, retry_after: float | None):
         return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
 
+    async def prepare(self) -> None:
+        """Before the first crawl: dedupe signatures made by another scheme (or an older
+        newswatch) are rebuilt from the index's texts."""
+        if await self.serial(self.dedupe.needs_rebuild):
+            logger.info("rebuilding the dedupe signatures from the index")
+            count = await self.serial(self.dedupe.rebuild, self._index_texts())
+            logger.info("rebuilt the dedupe signatures of %d articles", count)
+
+    def _index_texts(self):
+        if hasattr(self.backend, "articles"):
+            for _, article in self.backend.articles():
+                yield article["id"], article.get("text") or ""
+
+    # --- crawling ---
     async def crawl(self, keys) -> list[CrawlReport]:
         """One crawl of the named outlets; its topic matches become one alert per topic and channel."""
         reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
-        self.alerts.enqueue()  # after the commits: alerts only for articles in the index
+        await self.serial(self.alerts.enqueue)  # after the commits: alerts only for articles in the index
         return reports
 
     async def crawl_outlet(self, outlet) -> CrawlReport:
         report = CrawlReport(outlet.key)
-        until = self.state.backoff_until(outlet.key)
+        until = await self.serial(self.state.backoff_until, outlet.key)
         if until is not None:
             report.skipped = f"backed off until {iso(until)}"
             logger.info("%s: skipped, %s", outlet.key, report.skipped)
@@ -102,33 +170,44 @@ class CrawlService:
         self.running.add(outlet.key)
         task = asyncio.current_task()
         self.tasks.add(task)
+        context = CrawlContext(self, outlet, report)
+        crawler = self.runner.create_crawler(OutletSpider.for_outlet(outlet))
+        crawler.newswatch = context
+        for signal in (signals.item_dropped, signals.item_error):
+            crawler.signals.connect(context.item_abandoned, signal=signal, weak=False)
         try:
-            await self.runner.crawl(OutletSpider.for_outlet(outlet), outlet=outlet, service=self, report=report)
+            await self.runner.crawl(crawler, context=context)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # a crawl must never take the daemon down
             logger.exception("%s: crawl failed", outlet.key)
             report.errors += 1
-            self.state.record_error(outlet.key, None, f"crawl failed: {type(exc).__name__}: {exc}")
+            self.later(self.state.record_error, outlet.key, None, f"crawl failed: {type(exc).__name__}: {exc}")
             report.sources_ok = 0
         finally:
             self.running.discard(outlet.key)
             self.tasks.discard(task)
-            self.writer.flush()
-        # Feed validators are saved only now, after the commit of what those feeds brought, and
-        # only when no page of this poll failed transiently (else a 304 would hide it next time).
-        if not report.transient_failures:
-            for url, (etag, last_modified) in report.validators.items():
-                if etag or last_modified:
-                    self.state.save_validators(url, etag, last_modified)
-        if report.ok and not self.state.backoff_until(outlet.key):
-            self.state.clear_backoff(outlet.key)
+        await self.serial(self._finish, outlet, report)
         if self.stopping:
             # Cut short by shutdown: not a poll that succeeded or failed. What it committed is
             # recorded; the rest is fetched at the next poll.
             logger.info("%s: stopped by shutdown: %s", outlet.key, report.summary())
             return report
-        self.state.record_poll(outlet.key, report.ok, report.new_articles, report.filtered)
+        await self.serial(self.state.record_poll, outlet.key, report.ok, report.new_articles, report.filtered)
         logger.info("%s: %s", outlet.key, report.summary())
         return report
+
+    def _finish(self, outlet, report: CrawlReport) -> None:
+        for article_id, article in list(self.stories.in_flight.items()):
+            if article["outlet"] == outlet.key:  # never reached the end of the pipeline
+                self.stories.forget(article_id)
+        self.writer.flush()
+        # Feed validators are saved only now, after the commit of what those feeds brought, and
+        # only when no page of this poll failed transiently (else a 304 would hide it next time).
+        if not report.transient_failures:
+            self.state.save_validators(report.validators)
+        if report.ok and not self.state.backoff_until(outlet.key):
+            self.state.clear_backoff(outlet.key)
 
     async def stop(self) -> None:
         """Stops the running crawls; returns once each has committed what it had."""
@@ -143,9 +222,12 @@ class CrawlService:
         if not done:
             logger.warning("abandoning downloads still in flight after %d s", SHUTDOWN_GRACE_SECONDS)
 
-    def close(self) -> None:
-        self.writer.flush()
+    async def prune(self) -> dict:
+        return await self.serial(prune, self.config, self.db, self.backend, self.archive, self.dedupe)
+
+    async def close(self) -> None:
+        """Commits what waits, then stops the serial thread and the workers. The state database
+        belongs to whoever opened it."""
+        await self.serial(self.writer.flush)
+        self._serial.shutdown(wait=True)
         self.pool.shutdown()
-        self.dedupe.close()
-        self.alerts.close()
-        self.state.close()

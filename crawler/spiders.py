@@ -9,9 +9,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
-from crawler.dates import iso, parse_date, utcnow
+from core.dates import iso, parse_date, utcnow
 from crawler.extract import carries_full_text
-from crawler.feed_filter import matching
+from index.matching import matching
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, slug_words
 from crawler.items import CrawledItem
 from crawler.urls import canonical_url, identity_url
@@ -25,30 +25,31 @@ MAX_SITEMAP_CHILDREN = 10
 class OutletSpider(Spider):
     name = "outlet"
 
-    def __init__(self, outlet, service, report, *args, **kwargs):
-        super().__init__(*args, name=f"outlet:{outlet.key}", **kwargs)
-        self.outlet = outlet
-        self.service = service
-        self.report = report
-        self.backed_off = False
+    def __init__(self, context, *args, **kwargs):
+        super().__init__(*args, name=f"outlet:{context.outlet.key}", **kwargs)
+        self.context = context
+        self.outlet = context.outlet
+        self.report = context.report
+        self.config = context.config
         self.claimed: set[str] = set()
 
     @classmethod
     def for_outlet(cls, outlet) -> type["OutletSpider"]:
         """A spider class carrying the outlet's own Scrapy settings (its `delay`)."""
-        settings = {"DOWNLOAD_DELAY": outlet.delay} if outlet.delay is not None else {}
+        settings = {"DOWNLOAD_DELAY": outlet.delay, "AUTOTHROTTLE_START_DELAY": outlet.delay} \
+            if outlet.delay is not None else {}
         return type(f"OutletSpider[{outlet.key}]", (cls,), {"custom_settings": settings})
 
     # --- start ---
     async def start(self):
         for url in self.outlet.feeds:
-            yield self._source_request(url, self.parse_feed)
+            yield await self._source_request(url, self.parse_feed)
         for url in self.outlet.sitemaps:
-            yield self._source_request(url, self.parse_sitemap, depth=0)
+            yield await self._source_request(url, self.parse_sitemap, depth=0)
 
-    def _source_request(self, url: str, callback, **meta) -> Request:
+    async def _source_request(self, url: str, callback, **meta) -> Request:
         headers = {}
-        etag, last_modified = self.service.state.validators(url)
+        etag, last_modified = await self.context.serial(self.context.state.validators, url)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -56,7 +57,7 @@ class OutletSpider(Spider):
         self.report.sources += 1
         return Request(url, callback=callback, errback=self.on_source_error, headers=headers,
                        dont_filter=True, meta={"source_url": url, "handle_httpstatus_list": [304],
-                                               "download_maxsize": self.service.config["NEWSWATCH_MAX_PAGE_BYTES"],
+                                               "download_maxsize": self.config["NEWSWATCH_MAX_PAGE_BYTES"],
                                                **meta})
 
     # --- feeds and sitemaps ---
@@ -64,13 +65,17 @@ class OutletSpider(Spider):
         self.report.sources_ok += 1
         if response.status == 304:
             self.report.not_modified += 1
+            # The validators sent are still good: saved again, so pruning sees them in use.
+            sent = response.request.headers
+            self.report.validators[response.meta["source_url"]] = (
+                _decoded(sent.get(b"If-None-Match")), _decoded(sent.get(b"If-Modified-Since")))
             return False
         # Saved only after this crawl's articles are committed, so a crash before that refetches.
         self.report.validators[response.meta["source_url"]] = (
             _header(response, b"ETag"), _header(response, b"Last-Modified"))
         return True
 
-    def parse_feed(self, response):
+    async def parse_feed(self, response):
         if not self._source_fetched(response):
             return
         try:
@@ -81,9 +86,10 @@ class OutletSpider(Spider):
         if problem:
             # Still read what could be read: a half-broken feed keeps its good items.
             self.record_error(response.url, f"malformed feed ({len(entries)} items read): {problem}")
-        yield from self._follow(entries, response)
+        for request in await self._follow(entries):
+            yield request
 
-    def parse_sitemap(self, response):
+    async def parse_sitemap(self, response):
         if not self._source_fetched(response):
             return
         try:
@@ -91,7 +97,7 @@ class OutletSpider(Spider):
         except FeedError as exc:
             self._source_failed(response.url, str(exc))
             return
-        oldest = utcnow().timestamp() - self.service.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
+        oldest = utcnow().timestamp() - self.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
         recent = [e for e in entries
                   if not (parse_date(e.get("lastmod") or e.get("published_at")) or utcnow()).timestamp() < oldest]
         if kind == "sitemapindex":
@@ -99,14 +105,16 @@ class OutletSpider(Spider):
             if depth <= MAX_SITEMAP_DEPTH:
                 recent.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
                 for entry in recent[:MAX_SITEMAP_CHILDREN]:
-                    yield self._source_request(entry["url"], self.parse_sitemap, depth=depth)
+                    yield await self._source_request(entry["url"], self.parse_sitemap, depth=depth)
             return
         for entry in recent:
             if not entry.get("title"):
                 entry["title"] = slug_words(entry["url"])
-        yield from self._follow(recent, response)
+        for request in await self._follow(recent):
+            yield request
 
-    def _follow(self, entries: list[dict], response):
+    async def _follow(self, entries: list[dict]) -> list:
+        """The requests (or, for full-text feed items, the items) for entries not known yet."""
         language = self.outlet.language
         for entry in entries:
             entry["language"] = entry.get("language") or language
@@ -114,13 +122,14 @@ class OutletSpider(Spider):
             keep = matching(self.outlet.filter, entries)
             self.report.filtered += len(entries) - len(keep)
             entries = [e for n, e in enumerate(entries) if n in keep]
+        known = await self.context.serial(self.context.state.seen_markers, [identity_url(e["url"]) for e in entries])
+        follow = []
         for entry in entries:
             key = identity_url(entry["url"])
             if key in self.claimed:
                 continue
             self.claimed.add(key)
-            seen = self.service.state.seen(key)
-            if seen is not None and (entry.get("marker") is None or seen["marker"] == entry["marker"]):
+            if key in known and (entry.get("marker") is None or known[key] == entry["marker"]):
                 self.report.known += 1
                 continue
             marker = entry.pop("marker", None)
@@ -128,13 +137,14 @@ class OutletSpider(Spider):
             entry["url"] = canonical_url(entry["url"])
             if carries_full_text(entry.get("text")):
                 # The feed carries the full text (RFA's Arc feeds): no page fetch.
-                yield CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
-                                  fetched_at=iso(utcnow()), url_keys=[key], marker=marker)
+                follow.append(CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
+                                          fetched_at=iso(utcnow()), url_keys=[key], marker=marker))
             else:
                 # dont_filter: `claimed` already dedupes, and Scrapy's duplicate filter would
                 # silently swallow a redirect loop instead of reporting it.
-                yield Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
-                              dont_filter=True, meta={"feed": entry, "url_keys": [key], "marker": marker})
+                follow.append(Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
+                                      dont_filter=True, meta={"feed": entry, "url_keys": [key], "marker": marker}))
+        return follow
 
     # --- article pages ---
     def parse_page(self, response):
@@ -150,9 +160,7 @@ class OutletSpider(Spider):
 
     # --- failures ---
     def record_error(self, url: str | None, message: str) -> None:
-        logger.warning("%s: %s: %s", self.outlet.key, url, message)
-        self.report.errors += 1
-        self.service.state.record_error(self.outlet.key, url, message)
+        self.context.record_error(url, message)
 
     def _source_failed(self, url: str, message: str) -> None:
         self.report.sources_failed += 1
@@ -171,17 +179,20 @@ class OutletSpider(Spider):
         # Name the URL the feed gave, not the last hop of its redirects.
         self.record_error((request.meta.get("redirect_urls") or [request.url])[0], _failure_message(failure))
 
-    def back_off(self, url: str, status: int, retry_after: float | None) -> None:
-        if self.backed_off:
+    async def back_off(self, url: str, status: int, retry_after: float | None) -> None:
+        if self.context.backed_off:
             return
-        self.backed_off = True
-        until = self.service.back_off(self.outlet, retry_after)
+        self.context.backed_off = True
+        until = await self.context.serial(self.context.service.back_off, self.outlet, retry_after)
         self.record_error(url, f"HTTP {status}: backing off {self.outlet.key} until {iso(until)}")
 
 
-def _header(response, name: bytes) -> str | None:
-    value = response.headers.get(name)
+def _decoded(value: bytes | None) -> str | None:
     return value.decode("latin-1") if value else None
+
+
+def _header(response, name: bytes) -> str | None:
+    return _decoded(response.headers.get(name))
 
 
 def _body(response) -> bytes:

@@ -1,13 +1,23 @@
 """Story clusters: copies point at the earliest published original and share its story; related
-reports of the same event on other outlets join the story. `story_id` is the id of the story's
-first article; a lone article's is its own id."""
+reports of the same event on other outlets join the story. `story_id` is the id of the article
+that started the cluster, and stays so when an earlier report turns up later; a lone article's is
+its own id.
+
+`StoryLinker` runs on the crawl service's serial thread only: every dedupe decision is taken
+there, one article at a time in arrival order, so two copies of one crawl (or of two crawls
+running at once) always see each other — an article counts from the moment its decision is
+taken (`in_flight`), not only once it is committed."""
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
+from datetime import datetime, timedelta
 
 from index.query import SearchQuery
+
+logger = logging.getLogger(__name__)
 
 WORD = re.compile(r"[^\W\d_]{3,}")
 STOP = set("""the and for that with from this have has had was were are but not you your they their them his her its
@@ -18,30 +28,135 @@ RELATED_MIN = 0.25  # TF-IDF cosine of two reports of one event (see related_sco
 MIN_SHARED_NAMES = 3
 
 
-def link_copy(service, article: dict, original_id: str, score: float) -> None:
-    """`article` copies the story of `original_id` (an original or one of its copies)."""
-    state = service.state
-    target = service.article_now(original_id)
-    if target is None:
-        return
-    original = service.article_now(target["duplicate_of"]) if target.get("duplicate_of") else target
-    if original is None:
-        return
-    if (article["published_at"] or "") < (original["published_at"] or ""):
-        # An earlier copy found later: it becomes the original of the whole story.
-        state.move_copies(original["id"], article["id"], score)
-        for copy_id, _ in state.copies_of(article["id"]):
-            member = original if copy_id == original["id"] else service.article_now(copy_id)
-            if member is not None:
-                member.update(duplicate_of=article["id"], story_id=article["id"], duplicate_count=0)
-                service.update_article(member)
-        article.update(duplicate_of=None, story_id=article["id"],
-                       duplicate_count=len(state.copies_of(article["id"])))
-    else:
-        state.link(article["id"], original["id"], "duplicate", score)
-        article.update(duplicate_of=original["id"], story_id=original["story_id"] or original["id"], duplicate_count=0)
-        original["duplicate_count"] = len(state.copies_of(original["id"]))
-        service.update_article(original)
+def earlier(a: dict, b: dict) -> bool:
+    """`a` was published before `b`. At the same publication time (a wire copy often keeps the
+    original's), the one crawled first stays first — a story's original does not change on no
+    evidence — and within the same second, the id decides, so that the outcome is the same
+    whatever the order in which one crawl's items arrive."""
+    def order(article):
+        return article.get("published_at") or "", article.get("crawled_at") or "", article["id"]
+    return order(a) < order(b)
+
+
+class StoryLinker:
+    def __init__(self, state, dedupe, backend, writer, countries: set[str], related_window_days: int):
+        self.state = state
+        self.dedupe = dedupe
+        self.backend = backend
+        self.writer = writer
+        self.countries = countries
+        self.related_window = timedelta(days=related_window_days)
+        # Articles past their dedupe decision and not yet handed to the writer, by id.
+        self.in_flight: dict[str, dict] = {}
+
+    # --- reading and rewriting other articles ---
+    def article_now(self, article_id: str) -> dict | None:
+        """The newest version of an article: in the pipeline, waiting for the next commit, else the index's."""
+        if article_id in self.in_flight:
+            return self.in_flight[article_id]
+        pending = self.writer.pending(article_id)
+        return dict(pending) if pending is not None else self.backend.get(article_id)
+
+    def update_article(self, article: dict) -> None:
+        """Rewrites another article whose story links changed. One still in the pipeline was
+        changed in place and is written when it reaches the end."""
+        if article["id"] not in self.in_flight:
+            self.writer.add(article, [], None)
+
+    def known(self, article_id: str) -> bool:
+        return (article_id in self.in_flight or self.writer.pending(article_id) is not None
+                or self.state.article(article_id) is not None)
+
+    def forget(self, article_id: str) -> None:
+        self.in_flight.pop(article_id, None)
+
+    # --- copies ---
+    def deduplicate(self, article: dict, fp) -> None:
+        """Links the article to its original when it is a copy (exact, or near by MinHash)."""
+        if article["revision"] > 1:
+            # An update of an article already in a story keeps its place in it.
+            current = self.article_now(article["id"]) or {}
+            for name in ("duplicate_of", "story_id", "duplicate_count", "topics"):
+                if current.get(name) is not None:
+                    article[name] = current[name]
+        self.in_flight[article["id"]] = article
+        exact = self.state.article_by_hash(article["content_hash"], article["id"]) or next(
+            (other["id"] for other in self.in_flight.values()
+             if other["id"] != article["id"] and other["content_hash"] == article["content_hash"]), None)
+        matches = [] if exact else [m for m in self.dedupe.find(article["id"], fp) if self.known(m.id)]
+        self.dedupe.add(article["id"], fp)
+        if article["revision"] == 1 and (exact or matches):
+            self.link_copy(article, exact or matches[0].id, 1.0 if exact else matches[0].score)
+
+    def link_copy(self, article: dict, original_id: str, score: float) -> None:
+        """`article` copies the story of `original_id` (an original or one of its copies)."""
+        target = self.article_now(original_id)
+        if target is None:
+            return
+        original = self.article_now(target["duplicate_of"]) if target.get("duplicate_of") else target
+        if original is None:
+            return
+        # A story keeps its id whoever turns out to be its first report, so that its related
+        # reports never need rewriting.
+        story = original.get("story_id") or original["id"]
+        if earlier(article, original):
+            # An earlier copy found later: it becomes the original of the whole story.
+            self.state.move_copies(original["id"], article["id"], score)
+            for copy_id, _ in self.state.copies_of(article["id"]):
+                member = original if copy_id == original["id"] else self.article_now(copy_id)
+                if member is not None:
+                    member.update(duplicate_of=article["id"], story_id=story, duplicate_count=0)
+                    self.update_article(member)
+            article.update(duplicate_of=None, story_id=story, duplicate_count=len(self.state.copies_of(article["id"])))
+        else:
+            self.state.link(article["id"], original["id"], "duplicate", score)
+            article.update(duplicate_of=original["id"], story_id=story, duplicate_count=0)
+            original["duplicate_count"] = len(self.state.copies_of(original["id"]))
+            self.update_article(original)
+
+    def _move_story(self, root: dict, story_id: str) -> None:
+        """`root` (an original) and its copies join another story."""
+        for member_id in [root["id"], *(c for c, _ in self.state.copies_of(root["id"]))]:
+            member = root if member_id == root["id"] else self.article_now(member_id)
+            if member is not None and member.get("story_id") != story_id:
+                member["story_id"] = story_id
+                self.update_article(member)
+
+    # --- related reports ---
+    def relate(self, article: dict) -> list[tuple[str, float]]:
+        """Links an original to other outlets' reports of the same event within the window; the
+        reports join the earliest one's story. Returns the links made."""
+        if article.get("duplicate_of") or not article.get("published_at"):
+            return []
+        self.state.count_terms(set(term_counts(article["text"])))
+        when = datetime.fromisoformat(article["published_at"].replace("Z", "+00:00"))
+        query = candidates_query(article, when - self.related_window, when + self.related_window)
+        if query is None:
+            return []
+        hits = self.backend.search(query)["hits"]
+        related, links = [], []
+        for hit in hits:
+            if hit["outlet"] == article["outlet"] or hit["id"] == article["id"]:
+                continue
+            other = self.article_now(hit["id"])
+            if other is None or other.get("duplicate_of"):
+                continue
+            score, is_related = related_score(article, other, self.countries, self.state.idf)
+            if is_related:
+                self.state.link(article["id"], other["id"], "related", score)
+                related.append(other)
+                links.append((other["id"], score))
+        if not related:
+            return links
+        # The new report joins the story of the earliest report it relates to; reports of other
+        # stories it relates to (and their copies) join that story too.
+        first = min(related, key=lambda a: (a.get("published_at") or "", a.get("crawled_at") or "", a["id"]))
+        story = first["story_id"] or first["id"]
+        self._move_story(article, story)
+        for other in related:
+            if other["story_id"] != story:
+                self._move_story(other, story)
+        return links
 
 
 def words(*texts: str | None) -> set[str]:

@@ -29,7 +29,7 @@ class Topic:
 
 
 def _topic(key: str, table, names) -> Topic:
-    from crawler.feed_filter import validate_filter
+    from index.matching import validate_filter
     from index.query import QueryError, check_fields, parse_entity
 
     if not SLUG.match(key):

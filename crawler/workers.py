@@ -5,15 +5,52 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 logger = logging.getLogger(__name__)
 
+WATCH_SECONDS = 2.0
+
+
+def _alive(pid: int) -> bool:
+    """A killed process stays a zombie until its parent reaps it, and `kill(pid, 0)` still finds
+    it; /proc says what state it is in."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: signal 0 at least finds a process that was reaped
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+def _watch_owner(owner: int) -> None:
+    """In a worker: exit when the process that owns the pool is gone. Workers are children of
+    the forkserver, not of the owner, so a kill -9 of the daemon would otherwise leave them (and
+    the forkserver) running for ever, holding its log file open."""
+    def watch():
+        while _alive(owner):
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
 
 class WorkerPool:
-    def __init__(self, workers: int):
+    """`max_tasks`: a worker is replaced after this many tasks, so that what a long-running
+    process accumulates (spaCy's string store grows with every new word it sees, fragmentation)
+    is returned to the system; the replacement loads its models again on its first task."""
+
+    def __init__(self, workers: int, max_tasks: int | None = None):
         self.workers = workers
+        self.max_tasks = max_tasks
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -21,7 +58,8 @@ class WorkerPool:
             # forkserver: workers start clean, not as forks of a process running an event loop
             # and Twisted.
             context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, max_tasks_per_child=self.max_tasks,
+                                                 initializer=_watch_owner, initargs=(os.getpid(),))
         return self._executor
 
     async def run(self, function, *args):

@@ -15,6 +15,7 @@ OPEN_PATHS = {"/health", "/login"}
 PAGE_PREFIXES = ("/page/",)
 ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RATE_WINDOW = 60.0
+SWEEP_AT = 10_000  # clients remembered before idle ones are forgotten
 
 
 class AccessControl:
@@ -59,7 +60,12 @@ class AccessControl:
         return None
 
     def _allow(self, who: str) -> bool:
-        now, recent = time.monotonic(), self._recent[who]
+        now = time.monotonic()
+        if len(self._recent) > SWEEP_AT:
+            # Clients come and go (addresses, without keys): forget those idle for a window.
+            for idle in [k for k, times in self._recent.items() if not times or now - times[-1] > RATE_WINDOW]:
+                del self._recent[idle]
+        recent = self._recent[who]
         while recent and now - recent[0] > RATE_WINDOW:
             recent.popleft()
         if len(recent) >= self.limit:

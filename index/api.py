@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crawler.health import outlets_report
+from core.health import outlets_report
 from index.page import page_router
 from index.protocol import BackendUnavailable
 from index.query import QueryError, parse_entities_params, parse_search_params

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import Search
 
+from core.statedb import StateDB
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
 from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
@@ -33,6 +35,10 @@ PIT_KEEP_ALIVE = "5m"
 BULK_BATCH = 500
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
 RETRY_SECONDS = 30  # the courier retries the outbox this often while anything waits
+# Reads answer a person or the crawl: they wait less, and once the cluster has failed to answer
+# they fail at once for a while instead of each waiting out its own timeout.
+READ_TIMEOUT_SECONDS = 10
+UNAVAILABLE_SECONDS = 30
 
 
 def make_client(config) -> Elasticsearch:
@@ -68,11 +74,26 @@ class ElasticsearchBackend:
         self._closing = False
         self._courier: threading.Thread | None = None
 
+        self._unavailable_until = 0.0
+        self._unavailable_reason = ""
+
     @classmethod
-    def from_config(cls, config) -> "ElasticsearchBackend":
-        return cls(make_client(config), Outbox(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3"),
+    def from_config(cls, config, db: StateDB | None = None) -> "ElasticsearchBackend":
+        return cls(make_client(config), Outbox(db or StateDB(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")),
                    prefix=config["ELASTICSEARCH_INDEX_PREFIX"], shards=config["ELASTICSEARCH_SHARDS"],
                    replicas=config["ELASTICSEARCH_REPLICAS"])
+
+    # --- reads that fail fast while the cluster does not answer ---
+    @property
+    def reader(self) -> Elasticsearch:
+        if time.monotonic() < self._unavailable_until:
+            raise BackendUnavailable(f"Elasticsearch did not answer a moment ago: {self._unavailable_reason}")
+        return self.client.options(request_timeout=READ_TIMEOUT_SECONDS, max_retries=1)
+
+    def _unreachable(self, exc: Exception) -> BackendUnavailable:
+        self._unavailable_until = time.monotonic() + UNAVAILABLE_SECONDS
+        self._unavailable_reason = str(exc)[:200]
+        return BackendUnavailable(str(exc))
 
     # --- layout ---
     def ensure_index(self) -> None:
@@ -157,22 +178,23 @@ class ElasticsearchBackend:
             logger.warning("Elasticsearch refused the write, articles wait in the outbox: %s", exc)
         return delivered
 
-    def _bulk(self, batch: list[tuple[str, dict]]) -> int:
-        docs = dict(batch)
-        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": doc}
-                   for article_id, doc in batch)
+    def _bulk(self, batch: list[tuple[str, str, dict]]) -> int:
+        entries = {article_id: (article_id, op, doc) for article_id, op, doc in batch}
+        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": doc} if op == "index"
+                   else {"_op_type": "delete", "_index": self.alias, "_id": article_id}
+                   for article_id, op, doc in batch)
         ok_ids, retry_ids, rejected = [], [], []
         # 429s are retried here with backoff; 502-504 and timeouts by the client's transport.
         for ok, item in helpers.streaming_bulk(self.client, actions, max_retries=3, initial_backoff=1,
                                                max_backoff=30, raise_on_error=False, raise_on_exception=True):
-            info = item["index"]
-            if ok:
+            op, info = next(iter(item.items()))
+            if ok or (op == "delete" and info.get("status") == 404):  # deleting what is gone is done
                 ok_ids.append(info["_id"])
             elif info.get("status", 500) in (429, 502, 503, 504) or info.get("status", 500) >= 500:
                 retry_ids.append((info["_id"], str(info.get("error"))))
             else:
                 rejected.append((info["_id"], str(info.get("error"))))
-        self.outbox.delivered(ok_ids, docs)
+        self.outbox.delivered([entries[i] for i in ok_ids])
         for article_id, error in retry_ids:
             self.outbox.failed([article_id], error)
         for article_id, error in rejected:
@@ -183,6 +205,10 @@ class ElasticsearchBackend:
     def backlog(self) -> dict:
         return {"elasticsearch_outbox": self.outbox.backlog()}
 
+    def delete(self, article_ids: list[str]) -> None:
+        for article_id in article_ids:
+            self.outbox.delete(article_id)
+
     def close(self) -> None:
         """A last delivery attempt; what still waits stays in the outbox for the next start."""
         self._closing = True
@@ -190,7 +216,6 @@ class ElasticsearchBackend:
         if self._courier is not None:
             self._courier.join(timeout=60)
         self.flush_backlog()
-        self.outbox.close()
         self.client.close()
 
     # --- topics: a percolator index of the topic queries ---
@@ -224,26 +249,42 @@ class ElasticsearchBackend:
             return []
         if getattr(self, "_percolating", None) is not topics:
             self.sync_topics(topics)
-        response = self.client.search(index=self.topics_index, size=len(topics), source=["topic"],
+        response = self.reader.search(index=self.topics_index, size=len(topics), source=["topic"],
                                       query={"percolate": {"field": "query", "document": article}})
         return sorted(hit["_source"]["topic"] for hit in response["hits"]["hits"])
 
     # --- reading ---
     def get(self, article_id: str) -> dict | None:
+        waiting = self.outbox.get(article_id)  # newer than what the cluster holds, or not there yet
+        if waiting is not None:
+            op, doc = waiting
+            return doc if op == "index" else None
         try:
-            return self.client.get(index=self.alias, id=article_id)["_source"]
+            return self.reader.get(index=self.alias, id=article_id)["_source"]
         except NotFoundError:
             return None
         except TransportError as exc:
-            raise BackendUnavailable(str(exc)) from None
+            raise self._unreachable(exc) from None
+
+    def articles(self, start: int = 0, batch: int = 500):
+        """Every article, whole (for rebuilding what is derived from the texts)."""
+        try:
+            for position, hit in enumerate(helpers.scan(self.client, index=self.alias, size=batch,
+                                                        query={"match_all": {}}), start=1):
+                if position > start:
+                    yield position, hit["_source"]
+        except NotFoundError:
+            return
+        except TransportError as exc:
+            raise self._unreachable(exc) from None
 
     def count(self) -> int:
         try:
-            return self.client.count(index=self.alias)["count"]
+            return self.reader.count(index=self.alias)["count"]
         except NotFoundError:
             return 0
         except TransportError as exc:
-            raise BackendUnavailable(str(exc)) from None
+            raise self._unreachable(exc) from None
 
     def build_search(self, query: SearchQuery) -> Search:
         """The one translation of the query model into Elasticsearch's query DSL."""
@@ -292,24 +333,24 @@ class ElasticsearchBackend:
         for kind in query.kinds:
             search.aggs.bucket(kind, "terms", field=FACET_FIELDS[kind], size=ENTITY_BUCKETS)
         try:
-            response = search.execute()
+            response = search.using(self.reader).execute()
         except NotFoundError:
             return []
         except TransportError as exc:
-            raise BackendUnavailable(str(exc)) from None
+            raise self._unreachable(exc) from None
         return top_entities({kind: [(b.key, b.doc_count) for b in getattr(response.aggregations, kind).buckets]
                              for kind in query.kinds}, query)
 
     def search(self, query: SearchQuery) -> dict:
         try:
-            response = self.build_search(query).execute()
+            response = self.build_search(query).using(self.reader).execute()
             pit = (query.after or {}).get("p") or None
             total = response.hits.total.value
             end = query.offset + query.size
             more = bool(query.size) and end < total and len(response.hits) == query.size
             if more and pit is None:
                 # The following pages read one point in time, whatever is indexed meanwhile.
-                pit = self.client.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)["id"]
+                pit = self.reader.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)["id"]
         except BadRequestError as exc:
             raise QueryError("q", f"malformed query {query.q!r}: {_reason(exc)}") from None
         except NotFoundError:
@@ -317,7 +358,7 @@ class ElasticsearchBackend:
                 raise QueryError("cursor", "the cursor has expired; search again") from None
             return {"total": 0, "hits": [], "facets": {name: [] for name in query.facets}, "next": None}
         except TransportError as exc:
-            raise BackendUnavailable(str(exc)) from None
+            raise self._unreachable(exc) from None
         hits = []
         for hit in response.hits:
             article = hit.to_dict()

@@ -15,7 +15,7 @@ class SearchBackend(Protocol):
 
     Contract, for every implementation:
     - `upsert` adds or replaces the article with the same `id` (a full article dict of
-      `index.article.ARTICLE_FIELDS`); nothing is visible to `search`/`get` before `commit`.
+      `core.article.ARTICLE_FIELDS`); nothing is visible to `search`/`get` before `commit`.
     - `commit` makes every upsert so far durable and visible; after it returns, a crash loses
       none of them. The crawl state marks articles known only after it.
     - `search` answers a `SearchQuery` with `{"total", "hits", "facets", "next"}`: hits are
@@ -29,7 +29,10 @@ class SearchBackend(Protocol):
       canonical name, copies left out), most frequent first.
     - `match_topics` says which topics (crawler.topic_config.Topic by key) a new article
       matches, as `/search` would with the topic's query, entities and outlets.
-    - `get` returns the whole article, or None.
+    - `delete` removes articles by id (visible after `commit`); `articles()` yields
+      (position, whole article) for every article held.
+    - `get` returns the whole article, or None; on a remote index, one still waiting to be
+      written is returned as it will be.
     - `count` is the number of articles held.
     - `flush_backlog` retries writes that could not be made yet (a remote index that was down);
       `backlog` describes what is waiting, for `/health` (empty when nothing can wait).
@@ -46,6 +49,10 @@ class SearchBackend(Protocol):
     def entities(self, query: EntitiesQuery) -> list[dict]: ...
 
     def match_topics(self, article: dict, topics: dict) -> list[str]: ...
+
+    def delete(self, article_ids: list[str]) -> None: ...
+
+    def articles(self, start: int = 0): ...
 
     def get(self, article_id: str) -> dict | None: ...
 

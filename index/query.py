@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from typing import Iterable
 
-from index.article import ENTITY_TYPES
+from core.article import ENTITY_TYPES
 
 DEFAULT_SIZE = 20
 MAX_SIZE = 100

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import tantivy
 
-from crawler.dates import parse_date
-from index.article import ENTITY_TYPES, without_text
+from core.dates import parse_date
+from core.article import ENTITY_TYPES, without_text
+from index.matching import topics_matching
 from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
 
 # q searches these when it names no field; the title counts double.
@@ -65,6 +66,12 @@ class TantivyBackend:
             raise RuntimeError("this index was opened read-only")
         self._writer.delete_documents_by_term("id", article["id"])
         self._writer.add_document(self._document(article))
+
+    def delete(self, article_ids: list[str]) -> None:
+        if self._writer is None:
+            raise RuntimeError("this index was opened read-only")
+        for article_id in article_ids:
+            self._writer.delete_documents_by_term("id", article_id)
 
     def commit(self) -> None:
         if self._writer is not None:
@@ -176,9 +183,7 @@ class TantivyBackend:
                              for kind in query.kinds}, query)
 
     def match_topics(self, article: dict, topics: dict) -> list[str]:
-        """The topics a new article matches, without the index: see crawler.alerts."""
-        from crawler.alerts import topics_matching
-
+        """The topics a new article matches, without the index (index.matching)."""
         return topics_matching(article, topics)
 
     def search(self, query: SearchQuery) -> dict:

@@ -3,6 +3,7 @@ is held by a running daemon."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     reprocess = commands.add_parser("reprocess", help="re-run extraction and entities over the archived pages")
     reprocess.add_argument("--since", help="only pages fetched since this date")
     reprocess.add_argument("--outlet", help="only this outlet's pages")
+    commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)")
     commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)")
     commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing")
     outlets = commands.add_parser("outlets", help="the outlets and their health")
@@ -129,16 +131,24 @@ def cmd_search(args, config) -> int:
     return EXIT_OK
 
 
+def _state_db(config):
+    from core.statedb import StateDB
+
+    return StateDB(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+
+
 def cmd_outlets(args, config) -> int:
-    from crawler.health import outlets_report
+    from core.health import outlets_report
     from crawler.outlet_config import load_outlets
     from crawler.state import CrawlState
     from index.backends import open_backend
 
-    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
-    report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), state,
-                            open_backend(config, writable=False).backlog())
-    state.close()
+    db = _state_db(config)
+    try:
+        report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), CrawlState(db),
+                                open_backend(config, writable=False, db=db).backlog())
+    finally:
+        db.close()
     if args.json:
         _print_json(report)
         return EXIT_OK
@@ -172,15 +182,19 @@ def cmd_crawl(args, config) -> int:
         from crawler.service import CrawlService
         from index.backends import open_backend
 
-        backend = open_backend(config)
-        service = CrawlService(config, outlets, backend, topics)
+        db = _state_db(config)
+        backend = open_backend(config, db=db)
+        service = CrawlService(config, outlets, backend, topics, db)
         try:
+            await service.prepare()
             reports = await service.crawl(args.keys)
-            service.alerts.deliver_pending()  # what fails waits in the outbox for the next run
+            # What fails waits in the outbox for the next run.
+            await asyncio.to_thread(service.alerts.deliver_pending)
             return reports
         finally:
-            service.close()
-            backend.close()
+            await service.close()
+            await asyncio.to_thread(backend.close)
+            db.close()
 
     try:
         reports = run(main)
@@ -204,7 +218,11 @@ def cmd_run(args, config) -> int:
         from index.backends import open_backend
         from scheduler.daemon import Daemon
 
-        await Daemon(config, outlets, open_backend(config), topics).run()
+        db = _state_db(config)
+        try:
+            await Daemon(config, outlets, open_backend(config, db=db), topics, db).run()
+        finally:
+            db.close()
 
     try:
         run(main)
@@ -213,12 +231,12 @@ def cmd_run(args, config) -> int:
     return EXIT_OK
 
 
-def _elasticsearch(config):
+def _elasticsearch(config, db=None):
     from index.es_backend import ElasticsearchBackend
 
     if not config["ELASTICSEARCH_URL"]:
         raise UsageError("setting ELASTICSEARCH_URL: required for this command")
-    return ElasticsearchBackend.from_config(config)
+    return ElasticsearchBackend.from_config(config, db)
 
 
 def cmd_reindex(args, config) -> int:
@@ -231,8 +249,9 @@ def cmd_reindex(args, config) -> int:
     from index.tantivy_backend import TantivyBackend
 
     source = TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)
-    target = _elasticsearch(config)
-    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    db = _state_db(config)
+    target = _elasticsearch(config, db)
+    state = CrawlState(db)
     total = source.count()
     done = state.progress("reindex")
     if done >= total:
@@ -278,17 +297,41 @@ def cmd_reprocess(args, config) -> int:
     if args.outlet and args.outlet not in outlets:
         raise UsageError(f"unknown outlet {args.outlet!r}")
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
-    backend = open_backend(config)
-    state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    db = _state_db(config)
+    backend = open_backend(config, db=db)
     try:
         with tqdm(unit="page", desc="reprocess", file=sys.stderr) as bar:
-            counts = reprocess.run(config, outlets, backend, state, PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages"),
-                                   since, args.outlet, bar)
+            counts = reprocess.run(config, outlets, backend, CrawlState(db),
+                                   PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages"), since, args.outlet, bar)
     finally:
         backend.close()
-        state.close()
+        db.close()
         lock.release()
     _print_json(counts)
+    return EXIT_OK
+
+
+def cmd_prune(args, config) -> int:
+    """Applies the retention settings now (the daemon does it daily) and prints what went and
+    what the data directory holds."""
+    from crawler.archive import PageArchive
+    from crawler.dedupe import DuplicateIndex
+    from crawler.retention import prune, storage_report
+    from index.backends import open_backend
+    from scheduler.lock import DataDirLock
+
+    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    db = _state_db(config)
+    backend = open_backend(config, db=db)
+    archive = PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages")
+    try:
+        counts = prune(config, db, backend, archive, DuplicateIndex(db))
+        backend.commit()
+        _print_json({"pruned": counts, **storage_report(db, archive)})
+    finally:
+        backend.close()
+        db.close()
+        lock.release()
     return EXIT_OK
 
 
@@ -298,7 +341,8 @@ def cmd_migrate(args, config) -> int:
 
 
 COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
-            "outlets": cmd_outlets, "reindex": cmd_reindex, "reprocess": cmd_reprocess, "migrate": cmd_migrate}
+            "outlets": cmd_outlets, "reindex": cmd_reindex, "reprocess": cmd_reprocess, "migrate": cmd_migrate,
+            "prune": cmd_prune}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
-from crawler.state import CrawlState
 from crawler.topic_config import TopicsError, load_topics
 from index.access import AccessControl
 from index.api import ApiContext, create_app
@@ -22,8 +21,8 @@ from scheduler.cli import configured_names
 
 logger = logging.getLogger(__name__)
 
-MISFIRE_GRACE_SECONDS = 600
-ALERT_SECONDS = 30  # how often pending alerts (new, or waiting for a retry) are sent  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
+MISFIRE_GRACE_SECONDS = 600  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
+ALERT_SECONDS = 30  # how often pending alerts (new, or waiting for a retry) are sent
 
 
 class QuietServer(uvicorn.Server):
@@ -35,16 +34,15 @@ class QuietServer(uvicorn.Server):
 
 
 class Daemon:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None):
         self.config = config
         self.backend = backend
-        self.service = CrawlService(config, outlets, backend, topics)
+        self.service = CrawlService(config, outlets, backend, topics, db)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
-        # The API reads the crawl state through its own connection: its handlers run in threads.
-        self.api_state = CrawlState(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
-        self.api = ApiContext(backend=backend, state=self.api_state, outlets=lambda: self.service.outlets,
+        # The API's handlers run in threads; each reads the state through its own connection.
+        self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
                               names=configured_names(config), alerts=self.service.alerts,
@@ -73,8 +71,11 @@ class Daemon:
         await asyncio.to_thread(self.service.alerts.deliver_pending)
 
     async def daily_digest(self) -> None:
-        self.service.alerts.enqueue(digest=True)
+        await self.service.serial(self.service.alerts.enqueue, digest=True)
         await self.deliver_alerts()
+
+    async def daily_prune(self) -> None:
+        await self.service.prune()
 
     def trigger_crawl(self, key: str) -> None:
         self.scheduler.modify_job(key, next_run_time=datetime.now(timezone.utc))
@@ -116,7 +117,11 @@ class Daemon:
                                name="deliver alerts")
         self.scheduler.add_job(self.daily_digest, CronTrigger(hour=self.config["NEWSWATCH_DIGEST_HOUR"], minute=0),
                                id="_digest", name="daily digest")  # "_": never an outlet slug
+        self.scheduler.add_job(self.daily_prune, CronTrigger(hour=self.config["NEWSWATCH_PRUNE_HOUR"], minute=17),
+                               id="_prune", name="daily pruning")
         self.scheduler.start()
+        # Crawls wait behind it on the serial thread; the API serves meanwhile.
+        preparing = asyncio.ensure_future(self.service.prepare())
         serving = asyncio.ensure_future(server.serve())
         logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),
                     self.config["NEWSWATCH_API_HOST"], self.config["NEWSWATCH_API_PORT"])
@@ -124,21 +129,22 @@ class Daemon:
         await asyncio.wait([serving, stop], return_when=asyncio.FIRST_COMPLETED)
         if serving.done() and serving.exception() is not None:
             logger.error("the API server failed: %s", serving.exception())
-        await self.shutdown(server, serving)
+        await self.shutdown(server, serving, preparing)
 
-    async def shutdown(self, server, serving) -> None:
+    async def shutdown(self, server, serving, preparing) -> None:
         """The one shutdown path: no new polls, running crawls stopped, index committed, then the
         API closes."""
         logger.info("shutting down")
         self.scheduler.shutdown(wait=False)
         await self.service.stop()
         logger.info("crawls stopped")
-        self.service.close()
-        self.backend.close()
+        with contextlib.suppress(Exception):
+            await preparing
+        await self.service.close()
+        await asyncio.to_thread(self.backend.close)
         logger.info("index committed and closed")
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
-        self.api_state.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             asyncio.get_running_loop().remove_signal_handler(sig)

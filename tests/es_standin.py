@@ -19,7 +19,7 @@ class ElasticsearchStandIn:
         self.requests: list[tuple[str, str]] = []
         self.bulk_status: int | None = None  # answer every _bulk with this status (e.g. 503)
         self.bulk_budget: int | None = None  # after this many _bulk requests, answer 503
-        self.reject_ids: set[str] = set()  # per-item 400 for these ids
+        self.reject_ids: set[str] = set()  # per-item 400 for these ids ("*": all)
         self.acknowledged: list[str] = []  # every id a _bulk stored, in order
         self.searches: list[tuple[list[str], dict]] = []  # (path parts, body) of each _search
         self.percolate_matches: set[str] = set()  # topics a percolate query "matches" (the test says which)
@@ -150,12 +150,18 @@ class ElasticsearchStandIn:
                                       "status": self.bulk_status}
         lines = [json.loads(line) for line in body.splitlines() if line.strip()]
         items = []
-        for action, source in zip(lines[::2], lines[1::2]):
-            (op, meta), = action.items()
+        while lines:
+            (op, meta), = lines.pop(0).items()
+            source = lines.pop(0) if op != "delete" else None  # a delete has no source line
             index = self.resolve(meta["_index"])
-            if meta["_id"] in self.reject_ids or index is None:
+            if (meta["_id"] in self.reject_ids or "*" in self.reject_ids) or index is None:
                 items.append({op: {"_id": meta["_id"], "status": 400,
                                    "error": {"type": "document_parsing_exception", "reason": "strict mapping"}}})
+                continue
+            if op == "delete":
+                found = self.indices[index].pop(meta["_id"], None)
+                items.append({op: {"_id": meta["_id"], "_index": index, "status": 200 if found else 404,
+                                   "result": "deleted" if found else "not_found"}})
                 continue
             self.indices[index][meta["_id"]] = source
             self.acknowledged.append(meta["_id"])

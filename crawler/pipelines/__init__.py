@@ -2,12 +2,13 @@
 
 
 class Stage:
-    """A pipeline stage built by Scrapy from the crawler; the running spider (and through it the
-    crawl service) is `self.crawler.spider`."""
+    """A pipeline stage built by Scrapy from the crawler. `crawl` is the crawl's context
+    (crawler.service.CrawlContext): this crawl's outlet, report and error log, and the service's
+    shared parts — each stage takes what it uses from it when it is built."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
+    def __init__(self, crawl):
+        self.crawl = crawl
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler.newswatch)

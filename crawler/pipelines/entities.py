@@ -8,14 +8,17 @@ class EntitiesPipeline(Stage):
     """Tags persons, organisations and places in a worker process (spaCy is CPU-bound). A
     failure is counted and the article is indexed without entities, never lost."""
 
+    def __init__(self, crawl):
+        super().__init__(crawl)
+        self.pool = crawl.pool
+        names = crawl.config["NEWSWATCH_NAMES"]
+        self.models, self.names = crawl.config["NEWSWATCH_NER_MODELS"], str(names) if names else None
+
     async def process_item(self, item):
-        spider = self.crawler.spider
-        config, article = spider.service.config, item.article
-        names = config["NEWSWATCH_NAMES"]
+        article = item.article
         try:
-            article["entities"], article["entities_model"] = await spider.service.pool.run(
-                tag_entities, article["text"], article["title"], article["language"],
-                config["NEWSWATCH_NER_MODELS"], str(names) if names else None)
+            article["entities"], article["entities_model"] = await self.pool.run(
+                tag_entities, article["text"], article["title"], article["language"], self.models, self.names)
         except Exception as exc:  # input-borne: count it, keep the article
-            spider.record_error(item.url, f"entity tagging failed: {type(exc).__name__}: {exc}")
+            self.crawl.record_error(item.url, f"entity tagging failed: {type(exc).__name__}: {exc}")
         return item

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
-from crawler.dates import iso, utcnow
+from core.dates import iso, utcnow
 from crawler.pipelines import Stage
 from crawler.urls import article_id, identity_url
-from index.article import new_article
+from core.article import new_article
 
 
 def content_hash(text: str) -> str:
@@ -33,8 +33,11 @@ class NormalizePipeline(Stage):
     it was indexed is dropped (its entry's new marker recorded); a changed one is a new revision
     of the same id."""
 
-    def process_item(self, item):
-        state = self.crawler.spider.service.state
+    def __init__(self, crawl):
+        super().__init__(crawl)
+        self.state = crawl.state
+
+    async def process_item(self, item):
         fields = dict(item.fields)
         now = iso(utcnow())
         canonical = fields.get("canonical_url") or fields["url"]
@@ -44,11 +47,11 @@ class NormalizePipeline(Stage):
         identifier = article_id(id_url)
         item.url_keys = list(dict.fromkeys(item.url_keys + [identity_url(id_url)]))
         digest = content_hash(fields["text"])
-        known = state.article(identifier)
+        known = await self.crawl.serial(self.state.article, identifier)
         revision = 1
         if known is not None:
             if known["content_hash"] == digest:
-                state.mark_seen(item.url_keys, identifier, item.marker)
+                await self.crawl.serial(self.state.mark_seen, item.url_keys, identifier, item.marker)
                 raise DropItem("unchanged since it was indexed")
             revision = known["revision"] + 1
             fields["modified_at"] = fields.get("modified_at") or now

@@ -9,8 +9,9 @@ logger = logging.getLogger(__name__)
 
 
 class IndexWriter:
-    """The process's single path into the index: buffers upserts from every running crawl and
-    commits in batches; only after a commit are the articles recorded in the crawl state."""
+    """The process's single path into the index (used on the serial thread only): buffers upserts
+    from every running crawl and commits in batches; only after a commit are the articles
+    recorded in the crawl state."""
 
     def __init__(self, backend, state, commit_every: int):
         self.backend = backend
@@ -20,6 +21,9 @@ class IndexWriter:
 
     def add(self, article: dict, url_keys: list[str], marker: str | None) -> None:
         self.backend.upsert(article)
+        if article["id"] in self._pending and not url_keys:
+            # A rewrite (story links) of an article waiting for the commit keeps how it was found.
+            _, url_keys, marker = self._pending[article["id"]]
         self._pending[article["id"]] = (article, url_keys, marker)
         if len(self._pending) >= self.commit_every:
             self.flush()
@@ -42,15 +46,22 @@ class IndexWriter:
 class StorePipeline(Stage):
     """Archives the fetched page, then writes the article through the process's IndexWriter."""
 
-    def process_item(self, item):
-        spider = self.crawler.spider
-        service, article = spider.service, item.article
-        service.archive.save(article["id"], {
+    def __init__(self, crawl):
+        super().__init__(crawl)
+        self.archive, self.writer, self.stories = crawl.archive, crawl.writer, crawl.stories
+
+    async def process_item(self, item):
+        await self.crawl.serial(self.store, item)
+        self.crawl.report.new_articles += 1
+        return item
+
+    def store(self, item) -> None:
+        article = item.article
+        self.archive.save(article["id"], {
             "outlet": item.outlet, "url": item.url, "fetched_at": item.fetched_at,
             "content_type": item.content_type, "feed": item.feed, "url_keys": item.url_keys,
             # The raw bytes, whatever their encoding, so re-processing sees exactly what was fetched.
             "body_base64": base64.b64encode(item.body).decode("ascii") if item.body is not None else None,
         })
-        service.writer.add(article, item.url_keys, item.marker)
-        spider.report.new_articles += 1
-        return item
+        self.writer.add(article, item.url_keys, item.marker)
+        self.stories.forget(article["id"])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from crawler.alerts import topics_matching
 from crawler.pipelines import Stage
+from index.matching import topics_matching
 
 
 class TopicsPipeline(Stage):
@@ -9,16 +9,24 @@ class TopicsPipeline(Stage):
     a re-crawl never matches, so never alerts, again) and the article carries `topics[]`. A copy
     of a story is not matched: its original already alerted."""
 
-    def process_item(self, item):
-        service, article = self.crawler.spider.service, item.article
-        if article.get("duplicate_of") or not service.alerts.topics:
+    def __init__(self, crawl):
+        super().__init__(crawl)
+        self.alerts, self.backend, self.state = crawl.alerts, crawl.backend, crawl.state
+
+    async def process_item(self, item):
+        if item.article.get("duplicate_of") or not self.alerts.topics:
             return item
-        try:
-            matched = service.backend.match_topics(article, service.alerts.topics)
-        except Exception as exc:  # a cluster that cannot percolate now: match here, lose nothing
-            self.crawler.spider.record_error(item.url, f"topic matching in the index failed, matched locally: {exc}")
-            matched = topics_matching(article, service.alerts.topics)
-        for key in matched:
-            service.alerts.record(key, article["id"])
-        article["topics"] = sorted(set(article.get("topics") or []) | set(matched))
+        await self.crawl.serial(self.match, item)
         return item
+
+    def match(self, item) -> None:
+        article, topics = item.article, self.alerts.topics
+        try:
+            matched = self.backend.match_topics(article, topics)
+        except Exception as exc:  # a cluster that cannot percolate now: match here, lose nothing
+            self.crawl.record_error(item.url, f"topic matching in the index failed, matched locally: {exc}")
+            matched = topics_matching(article, topics)
+        copies = [copy for copy, _ in self.state.copies_of(article["id"])]
+        for key in matched:
+            self.alerts.record(key, article["id"], copies)
+        article["topics"] = sorted(set(article.get("topics") or []) | set(matched))

@@ -1,41 +1,73 @@
 import numpy as np
 from tests_support import article_paragraphs
 
-from crawler.dedupe import SIGNATURE_VERSION, DuplicateIndex, overlap, shingles
+from core.statedb import StateDB
+from crawler.dedupe import SIGNATURE_VERSION, DuplicateIndex, estimate, fingerprint, shingles
 from crawler.stories import cosine, related_score, term_counts
 
 TEXT = " ".join(article_paragraphs("Kharkiv", 8).replace("<p>", " ").replace("</p>", " ").split())
 OTHER = " ".join(article_paragraphs("Odesa", 8).replace("<p>", " ").replace("</p>", " ").split())
 
 
-def test_shingles_and_overlap():
-    a, b = shingles(TEXT), shingles(TEXT[: len(TEXT) // 2])
-    jaccard, containment = overlap(a, b)
-    assert 0.4 < jaccard < 0.6 and containment == 1.0
-    assert overlap(a, shingles(OTHER))[0] < 0.05
+def exact(a: str, b: str) -> tuple[float, float]:
+    x, y = shingles(a), shingles(b)
+    shared = len(np.intersect1d(x, y))
+    return shared / (len(x) + len(y) - shared), shared / min(len(x), len(y))
 
 
-def test_copies_are_found_within_the_window_only(tmp_path):
-    index = DuplicateIndex(tmp_path / "s.sqlite3", window_days=7)
-    index.add("original", shingles(TEXT), "2025-11-05T00:00:00Z")
-    index.add("other", shingles(OTHER), "2025-11-05T00:00:00Z")
-    copy = shingles("KHARKIV (Wire) — " + TEXT[: int(len(TEXT) * 0.7)])
-    [match] = index.find("copy", copy, "2025-11-06T00:00:00Z")
-    assert match.id == "original" and match.containment > 0.95
-    assert index.find("copy", copy, "2025-11-20T00:00:00Z") == []  # outside the window
-    assert index.find("original", shingles(TEXT), "2025-11-05T00:00:00Z") == []  # never itself
-    assert index.find("tiny", shingles("Kharkiv power grid hit"), "2025-11-05T00:00:00Z") == []
+def test_the_compact_signature_estimates_jaccard_and_containment():
+    half = TEXT[: len(TEXT) // 2]
+    a, b = fingerprint(TEXT), fingerprint(half)
+    jaccard, containment = estimate(a.compact, a.size, b.compact, b.size)
+    true_jaccard, true_containment = exact(TEXT, half)
+    assert abs(jaccard - true_jaccard) < 0.1 and containment > 0.9 and true_containment == 1.0
+    c = fingerprint(OTHER)
+    assert estimate(a.compact, a.size, c.compact, c.size)[0] < 0.05
+    assert len(a.compact) == 256  # 512 values of 4 bits
 
 
-def test_signatures_of_another_scheme_are_recomputed_not_compared(tmp_path):
-    index = DuplicateIndex(tmp_path / "s.sqlite3", window_days=7)
-    index.add("original", shingles(TEXT), "2025-11-05T00:00:00Z")
-    index.db.execute("UPDATE dedupe_signatures SET version = 'datasketch-1/legacy'")
-    index.db.execute("UPDATE dedupe_bands SET key = key + 1")  # bands of the old scheme
-    index.close()
-    reopened = DuplicateIndex(tmp_path / "s.sqlite3", window_days=7)
-    assert reopened.db.execute("SELECT DISTINCT version FROM dedupe_signatures").fetchall() == [(SIGNATURE_VERSION,)]
-    assert [m.id for m in reopened.find("copy", shingles(TEXT), "2025-11-05T00:00:00Z")] == ["original"]
+def test_copies_are_found_whatever_their_dates(tmp_path):
+    index = DuplicateIndex(StateDB(tmp_path / "s.sqlite3"))
+    index.add("original", fingerprint(TEXT))
+    index.add("other", fingerprint(OTHER))
+    copy = fingerprint("KHARKIV (Wire) — " + TEXT[: int(len(TEXT) * 0.7)])
+    [match] = index.find("copy", copy)
+    assert match.id == "original" and match.containment > 0.9
+    assert index.find("original", fingerprint(TEXT)) == []  # never itself
+    assert index.find("tiny", fingerprint("Kharkiv power grid hit")) == []
+
+
+def test_an_excerpt_too_short_for_the_bands_is_found_by_its_opening(tmp_path):
+    index = DuplicateIndex(StateDB(tmp_path / "s.sqlite3"))
+    index.add("original", fingerprint(TEXT))
+    words = TEXT.split()
+    excerpt = " ".join(words[: len(words) // 4])
+    assert exact(TEXT, excerpt)[0] < 0.3
+    assert [m.id for m in index.find("excerpt", fingerprint(excerpt))] == ["original"]
+
+
+def test_signatures_of_another_scheme_are_rebuilt_not_compared(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    index = DuplicateIndex(db)
+    assert index.needs_rebuild()  # a new or upgraded database has no signatures of this scheme
+    index.rebuild([("original", TEXT), ("other", OTHER)])
+    assert not index.needs_rebuild() and db.meta("lsh_scheme") == SIGNATURE_VERSION
+    db.execute("UPDATE lsh_bands SET key = key + 1")  # bands of another scheme
+    db.set_meta("lsh_scheme", "datasketch-1/legacy")
+    assert index.needs_rebuild()
+    assert index.rebuild([("original", TEXT)]) == 1
+    assert [m.id for m in index.find("copy", fingerprint(TEXT))] == ["original"]
+
+
+def test_state_per_article_stays_under_a_kilobyte(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    index = DuplicateIndex(db)
+    for n in range(300):
+        index.add(f"{n:020x}", fingerprint(article_paragraphs(f"place {n}", 8)))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    used = db.one("SELECT SUM(pgsize) FROM dbstat WHERE name IN ('lsh_docs', 'lsh_bands', "
+                  "'sqlite_autoindex_lsh_docs_1')")[0]
+    assert used / 300 < 1024
 
 
 def test_related_needs_close_texts_and_shared_names():

@@ -3,7 +3,8 @@ import uuid
 
 import pytest
 
-from index.article import new_article
+from core.statedb import StateDB
+from core.article import new_article
 from index.tantivy_backend import TantivyBackend
 
 ARTICLES = [
@@ -39,7 +40,7 @@ def elasticsearch_backend(tmp_path):
 
     config = settings.load(env_file="/nonexistent")
     prefix = f"newswatch-test-{uuid.uuid4().hex[:8]}-"
-    backend = ElasticsearchBackend(make_client(config), Outbox(tmp_path / "state.sqlite3"), prefix=prefix, replicas=0)
+    backend = ElasticsearchBackend(make_client(config), Outbox(StateDB(tmp_path / "state.sqlite3")), prefix=prefix, replicas=0)
     backend.ensure_index()
     return backend
 

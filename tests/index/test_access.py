@@ -2,6 +2,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import settings
+from core.statedb import StateDB
 from crawler.state import CrawlState
 from index.access import AccessControl
 from index.api import ApiContext, create_app
@@ -12,7 +13,7 @@ READ, ADMIN = "read-key-0123456789abcdef", "admin-key-0123456789abcdef"
 @pytest.fixture
 def make_client(backend, tmp_path):
     def make(read=(READ,), admin=(ADMIN,), rate=100):
-        context = ApiContext(backend=backend, state=CrawlState(tmp_path / "s.sqlite3"), outlets=lambda: {},
+        context = ApiContext(backend=backend, state=CrawlState(StateDB(tmp_path / "s.sqlite3")), outlets=lambda: {},
                              trigger_crawl=lambda key: None, reload=lambda: (True, "reloaded"),
                              access=AccessControl(read, admin, rate))
         return TestClient(create_app(context))

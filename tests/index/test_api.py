@@ -1,6 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from core.statedb import StateDB
 from crawler.names import load_names
 from crawler.outlet_config import parse_outlets
 from crawler.state import CrawlState
@@ -21,7 +22,7 @@ feeds = ["https://www.newsweek.com/rss"]
 
 @pytest.fixture
 def client(backend, tmp_path):
-    state = CrawlState(tmp_path / "state.sqlite3")
+    state = CrawlState(StateDB(tmp_path / "state.sqlite3"))
     triggered = []
     context = ApiContext(backend=backend, state=state, outlets=lambda: OUTLETS, trigger_crawl=triggered.append,
                          reload=lambda: (False, "kept the current outlets: outlet [x] interval: at least 1m"),

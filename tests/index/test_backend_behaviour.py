@@ -1,5 +1,5 @@
 """What every SearchBackend does, run against each (see the `backend` fixture)."""
-from index.article import ARTICLE_FIELDS, new_article
+from core.article import ARTICLE_FIELDS, new_article
 from index.query import parse_search_params
 from index.search import run_search
 from index.tantivy_backend import TantivyBackend

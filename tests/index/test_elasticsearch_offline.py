@@ -7,7 +7,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from es_standin import ElasticsearchStandIn
 
-from index.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
+from core.statedb import StateDB
+from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.es_backend import MAPPING_FILE, ElasticsearchBackend
 from index.outbox import Outbox
 
@@ -38,7 +39,7 @@ def standin():
 
 def backend_for(url: str, tmp_path) -> ElasticsearchBackend:
     client = Elasticsearch(url, max_retries=1, retry_on_status=(429, 502, 503, 504), request_timeout=5)
-    return ElasticsearchBackend(client, Outbox(tmp_path / "state.sqlite3"), prefix="nw-", replicas=0)
+    return ElasticsearchBackend(client, Outbox(StateDB(tmp_path / "state.sqlite3")), prefix="nw-", replicas=0)
 
 
 def test_template_index_and_alias_set_up_idempotently(standin, tmp_path):
@@ -80,7 +81,7 @@ def test_articles_survive_an_unreachable_cluster_and_a_restart(standin, tmp_path
     down.upsert(article(7))
     down.upsert(article(8, outlet="newsweek"))
     assert down.flush_backlog() == 0
-    down.outbox.close()
+    down.outbox.db.close()
     back = backend_for(standin.url, tmp_path)  # a new process finds them in the outbox
     assert back.backlog()["elasticsearch_outbox"]["waiting"] == 2
     assert back.flush_backlog() == 2 and sorted(standin.acknowledged) == ["a7", "a8"]

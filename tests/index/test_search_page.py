@@ -8,9 +8,10 @@ import time
 import pytest
 import uvicorn
 
+from core.statedb import StateDB
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
-from index.article import new_article
+from core.article import new_article
 from index.tantivy_backend import TantivyBackend
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian'
 @pytest.fixture
 def site(tmp_path):
     backend = TantivyBackend(tmp_path / "index")
-    state = CrawlState(tmp_path / "state.sqlite3")
+    state = CrawlState(StateDB(tmp_path / "state.sqlite3"))
     body = "North Korea is issuing war certificates to families of soldiers killed in Kursk.\nSecond paragraph."
     stories = [
         dict(id="rfa1", outlet="rfa-english", title="North Korea hands out war certificates", url="https://www.rfa.org/1",

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests_support import article_paragraphs
 
+from core.statedb import StateDB
 from crawler.names import load_names
 from crawler.outlet_config import load_outlets
 from crawler.state import CrawlState
@@ -20,7 +21,7 @@ PAGES = {
 
 def api(ws) -> TestClient:
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
-    state = CrawlState(ws.data_dir / "state.sqlite3")
+    state = CrawlState(StateDB(ws.data_dir / "state.sqlite3"))
     return TestClient(create_app(ApiContext(backend=backend, state=state, names=load_names(),
                                             outlets=lambda: load_outlets(ws.outlets))))
 
@@ -272,7 +273,7 @@ def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, 
 def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articles(sample_outlets):
     from es_standin import ElasticsearchStandIn
 
-    from index.article import ARTICLE_FIELDS
+    from core.article import ARTICLE_FIELDS
 
     ws = sample_outlets
     with ElasticsearchStandIn() as standin:
@@ -350,7 +351,8 @@ def test_copies_point_at_the_earliest_original_and_are_hidden_from_search(outlet
     early = everything["early"]
     assert early["duplicate_of"] is None and early["duplicate_count"] == 2
     assert everything["wire"]["duplicate_of"] == early["id"] and everything["agg"]["duplicate_of"] == early["id"]
-    assert {h["story_id"] for h in everything.values()} == {early["id"]}
+    # The story keeps its id (the article that started it) when an earlier report turns up.
+    assert {h["story_id"] for h in everything.values()} == {wire["id"]}
     assert [h["outlet"] for h in ws.json("search", "kursk", "--json")["hits"]] == ["early"]
     client = api(ws)
     related = client.get(f"/articles/{everything['agg']['id']}/related").json()

@@ -88,10 +88,11 @@ def test_the_daemon_polls_serves_reloads_and_stops_cleanly(daemon):
     ws.process.send_signal(signal.SIGHUP)
     wait_for(lambda: [o for o in call(ws.port, "/outlets")[1] if o["key"] == "extra" and o["articles"] == 1])
 
-    # An admin crawl request polls now.
-    feed_hits = ws.server.hits["/rss"]
+    # An admin crawl request polls now; robots.txt is not fetched again (kept for 24 hours).
+    feed_hits, robots_hits = ws.server.hits["/rss"], ws.server.hits["/robots.txt"]
     assert call(ws.port, "/outlets/newsweek/crawl", "POST")[0] == 202
     wait_for(lambda: ws.server.hits["/rss"] > feed_hits)
+    assert robots_hits == 1 and ws.server.hits["/robots.txt"] == 1
 
     ws.process.send_signal(signal.SIGTERM)
     assert ws.process.wait(timeout=30) == 0

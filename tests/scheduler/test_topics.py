@@ -7,8 +7,9 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
+from core.statedb import StateDB
 from crawler.alerts import Alerts
-from crawler.dates import utcnow
+from core.dates import utcnow
 from crawler.topic_config import TopicsError, parse_topics
 
 
@@ -98,7 +99,7 @@ def test_a_failing_receiver_gets_the_alert_on_the_fourth_try_and_only_then(tmp_p
     topics = parse_topics(topics_file(server).replace(', "email:analyst@example.org"', ""))
     article = {"id": "a1", "outlet": "rfa-english", "title": "Kursk", "description": "d", "text": "t",
                "url": "https://www.rfa.org/a1", "published_at": "2025-11-05T00:00:00Z"}
-    alerts = Alerts(tmp_path / "s.sqlite3", topics, {"a1": article}.get, None, None)
+    alerts = Alerts(StateDB(tmp_path / "s.sqlite3"), topics, {"a1": article}.get, None, None)
     assert alerts.record("nk-troops-russia", "a1") and not alerts.record("nk-troops-russia", "a1")
     assert alerts.enqueue() == 1 and alerts.enqueue() == 0
     now = utcnow()
@@ -118,7 +119,7 @@ def test_daily_digest_topics_wait_for_the_digest(tmp_path, outlet_server):
     server.serve("/hook", "")
     topics = parse_topics(topics_file(server, 'digest = "daily"').replace(', "email:analyst@example.org"', ""))
     article = {"id": "a1", "outlet": "x", "title": "t", "text": "t", "url": "u", "published_at": "2025-11-05T00:00:00Z"}
-    alerts = Alerts(tmp_path / "s.sqlite3", topics, {"a1": article}.get, None, None)
+    alerts = Alerts(StateDB(tmp_path / "s.sqlite3"), topics, {"a1": article}.get, None, None)
     alerts.record("nk-troops-russia", "a1")
     assert alerts.enqueue() == 0 and alerts.deliver_pending() == 0
     assert alerts.enqueue(digest=True) == 1 and alerts.deliver_pending() == 1
@@ -153,8 +154,8 @@ def test_topics_api(sample_outlets):
     from index.tantivy_backend import TantivyBackend
 
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
-    alerts = Alerts(ws.data_dir / "state.sqlite3", load_topics(ws.root / "topics.toml"), backend.get, None, None)
-    client = TestClient(create_app(ApiContext(backend=backend, state=CrawlState(ws.data_dir / "state.sqlite3"),
+    alerts = Alerts(StateDB(ws.data_dir / "state.sqlite3"), load_topics(ws.root / "topics.toml"), backend.get, None, None)
+    client = TestClient(create_app(ApiContext(backend=backend, state=CrawlState(StateDB(ws.data_dir / "state.sqlite3")),
                                               outlets=lambda: load_outlets(ws.outlets), alerts=alerts)))
     [topic] = client.get("/topics").json()
     assert topic["key"] == "nk-troops-russia" and topic["matches"] == 3 and topic["pending_deliveries"] == 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crawler.dates import utcnow
-from crawler.state import stored_date
+from core.dates import utcnow
+from core.dates import stored_date
 
 STALE_FLOOR = timedelta(days=1)
 

@@ -66,3 +66,13 @@ def queries_matching(queries: dict[str, str], item: dict) -> set[str]:
         return set()
     index = _index([item])
     return {key for key, query in queries.items() if _hits(index, query, 1)}
+
+
+def topics_matching(article: dict, topics: dict) -> list[str]:
+    """The topics (crawler.topic_config.Topic by key) a new article matches, as `/search` would:
+    the topic's query, all its entities, any of its outlets."""
+    names = {(kind, name.lower()) for kind, values in (article.get("entities") or {}).items() for name in values}
+    candidates = {key: topic.query for key, topic in topics.items()
+                  if (not topic.outlets or article["outlet"] in topic.outlets)
+                  and all((kind, name.lower()) in names for kind, name in topic.entities)}
+    return sorted(queries_matching(candidates, article))

@@ -54,3 +54,8 @@ def iso(value: datetime | None) -> str | None:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def stored_date(text: str | None) -> datetime | None:
+    """A date newswatch wrote itself (ISO 8601, UTC): no sanity window, unlike dates from the web."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None

@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
-from crawler.health import outlet_status
+from core.statedb import StateDB
+from core.health import outlet_status
 from crawler.outlet_config import Outlet
 from crawler.state import CrawlState
 
@@ -26,7 +27,7 @@ def test_statuses():
 
 
 def test_polls_learn_the_usual_gap_and_back_off_grows(tmp_path):
-    state = CrawlState(tmp_path / "s.sqlite3")
+    state = CrawlState(StateDB(tmp_path / "s.sqlite3"))
     state.record_poll("rfa", ok=True, new_articles=2, filtered=0, at=NOW - timedelta(hours=10))
     state.record_poll("rfa", ok=True, new_articles=0, filtered=1, at=NOW - timedelta(hours=5))
     state.record_poll("rfa", ok=True, new_articles=1, filtered=0, at=NOW)

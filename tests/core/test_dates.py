@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from crawler.dates import first_date, iso, parse_date
+from core.dates import first_date, iso, parse_date
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 

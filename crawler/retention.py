@@ -1,0 +1,108 @@
+"""Retention: what a daemon running for months must forget so that its storage stays bounded.
+
+Run daily by the daemon (on the crawl service's serial thread, which owns the index writer) and
+by `newswatch prune`. What goes, and when (settings NEWSWATCH_KEEP_*):
+- archived pages older than KEEP_PAGES_DAYS (only `reprocess` reads them);
+- articles published more than KEEP_ARTICLES_DAYS ago, when set: from the index and from every
+  table that describes them (known URLs, story links, dedupe signatures, topic matches) — dedupe
+  signatures live exactly as long as their articles, so copy detection spans the whole archive;
+- topic matches older than KEEP_MATCHES_DAYS once alerted; deliveries sent more than
+  KEEP_DELIVERIES_DAYS ago, and outbox writes Elasticsearch rejected that long ago;
+- URLs marked seen that never became an article (not-an-article pages) after KEEP_PAGES_DAYS,
+  feed validators unused for VALIDATORS_DAYS, the rarest words of the related-report vocabulary
+  beyond TERMS_KEPT, and band rows of forgotten signatures."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import timedelta
+
+from core.dates import iso, utcnow
+from core.statedb import in_chunks
+
+logger = logging.getLogger(__name__)
+
+VALIDATORS_DAYS = 30
+TERMS_KEPT = 300_000  # distinct words for TF-IDF; beyond this the words seen once are dropped
+BATCH = 500
+
+
+def prune(config, db, backend, archive, dedupe, now=None) -> dict:
+    now = now or utcnow()
+    counts = {"pages": 0, "articles": 0, "matches": 0, "deliveries": 0, "seen": 0, "validators": 0, "terms": 0,
+              "bands": 0, "outbox_rejected": 0}
+    keep_pages, keep_articles = config["NEWSWATCH_KEEP_PAGES_DAYS"], config["NEWSWATCH_KEEP_ARTICLES_DAYS"]
+    if keep_articles:
+        counts["articles"] = _prune_articles(db, backend, archive, dedupe, iso(now - timedelta(days=keep_articles)))
+    if keep_pages:
+        counts["pages"] = _prune_pages(archive, (now - timedelta(days=keep_pages)).timestamp())
+        counts["seen"] = db.execute(
+            "DELETE FROM seen WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM articles WHERE id = seen.article_id)",
+            (iso(now - timedelta(days=keep_pages)),)).rowcount
+    counts["matches"] = db.execute("DELETE FROM topic_matches WHERE matched_at < ? AND delivery_group IS NOT NULL",
+                                   (iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])),)).rowcount
+    deliveries_cutoff = iso(now - timedelta(days=config["NEWSWATCH_KEEP_DELIVERIES_DAYS"]))
+    counts["deliveries"] = db.execute("DELETE FROM deliveries WHERE delivered_at < ?", (deliveries_cutoff,)).rowcount
+    counts["outbox_rejected"] = db.execute("DELETE FROM es_outbox WHERE rejected = 1 AND queued_at < ?",
+                                           (deliveries_cutoff,)).rowcount
+    counts["validators"] = db.execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?",
+                                      (iso(now - timedelta(days=VALIDATORS_DAYS)),)).rowcount
+    words = db.one("SELECT COUNT(*) FROM term_df")[0]
+    if words > TERMS_KEPT:
+        counts["terms"] = db.execute("DELETE FROM term_df WHERE n = 1 AND word != ''").rowcount
+    counts["bands"] = dedupe.sweep()
+    logger.info("pruned: %s", counts)
+    return counts
+
+
+def _prune_articles(db, backend, archive, dedupe, cutoff: str) -> int:
+    """Index first (deleted and committed), then the state, batch by batch: a crash in between
+    leaves state rows for articles the index no longer has, which the next run removes."""
+    done = 0
+    while True:
+        ids = [r[0] for r in db.all("SELECT id FROM articles WHERE published_at < ? LIMIT ?", (cutoff, BATCH))]
+        if not ids:
+            return done
+        backend.delete(ids)
+        backend.commit()
+        with db.transaction("prune_articles") as tx:
+            for chunk in in_chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                tx.execute(f"DELETE FROM seen WHERE article_id IN ({marks})", chunk)
+                tx.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
+                tx.execute(f"DELETE FROM topic_matches WHERE article_id IN ({marks})", chunk)
+                dedupe.remove(chunk, tx)
+                tx.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+        for article_id in ids:
+            archive.delete(article_id)
+        done += len(ids)
+
+
+def _prune_pages(archive, cutoff: float) -> int:
+    removed = 0
+    if not archive.root.is_dir():
+        return 0
+    for folder in os.scandir(archive.root):
+        if not folder.is_dir():
+            continue
+        for entry in os.scandir(folder.path):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def storage_report(db, archive) -> dict:
+    """Bytes on disk of the state database and the page archive, for `newswatch prune`."""
+    pages = 0
+    start = time.monotonic()
+    if archive.root.is_dir():
+        for folder in os.scandir(archive.root):
+            if folder.is_dir():
+                pages += sum(e.stat().st_size for e in os.scandir(folder.path))
+    return {"state_bytes": db.size_bytes(), "pages_bytes": pages,
+            "measured_in_seconds": round(time.monotonic() - start, 2)}
