@@ -104,7 +104,7 @@ def start_daemon(tmp: Path, server, env_extra: dict) -> tuple[subprocess.Popen, 
            "NEWSWATCH_DATA_DIR": str(tmp / "data"), "NEWSWATCH_OUTLETS": str(tmp / "outlets.toml"),
            "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": "true", "NEWSWATCH_DOWNLOAD_DELAY": "0",
            "NEWSWATCH_API_PORT": str(port), "NEWSWATCH_LOG_LEVEL": "WARNING", "NEWSWATCH_START_STAGGER": "3600",
-           "NEWSWATCH_TOPICS": str(tmp / "none.toml"), **env_extra}
+           "NEWSWATCH_TOPICS": str(tmp / "none.toml"), "NEWSWATCH_SEARCH_RATE": "1000000", **env_extra}
     log = open(tmp / "daemon.log", "a")
     process = subprocess.Popen([NEWSWATCH, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -191,8 +191,13 @@ def main() -> None:
         finally:
             stop(process)
 
+        log = (tmp / "daemon.log").read_text().splitlines()
+        first = next((n for n, line in enumerate(log) if " ERROR " in line), None)
+        problems = [line for line in log if " ERROR " in line]
+        context = log[first:first + 40] if first is not None else []
     idle = results["idle"]["p99"]
     print(json.dumps(results, indent=1))
+    print(f"daemon log errors: {len(problems)}", *context, sep="\n")
     print(f"\n{'phase':<34} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 / idle':>10}")
     for phase, r in results.items():
         print(f"{phase:<34} {r['requests']:>8} {r['p50']:>8} {r['p99']:>8} {r['p99'] / idle:>10.2f}")

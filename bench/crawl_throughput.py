@@ -84,12 +84,21 @@ def main() -> None:
         import json
 
         indexed = json.loads(result.stdout)["total"]
+        data = Path(tmp) / "data"
+
+        def size(path: Path) -> int:
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+        storage = {"state": size(data) - size(data / "index") - size(data / "pages"),
+                   "pages": size(data / "pages"), "index": size(data / "index")}
 
     baseline_cpu = trafilatura_alone(pages)
     print(f"pages served: {len(pages)} (from {len(sources)} distinct saved pages); articles indexed: {indexed}")
     print(f"newswatch crawl: {wall:.1f} s wall, {indexed / wall:.1f} articles/s, "
           f"{crawl_cpu / max(indexed, 1) * 1000:.1f} ms CPU per article (all processes)")
     print(f"trafilatura alone: {baseline_cpu / len(pages) * 1000:.1f} ms CPU per page")
+    print("storage per 100k articles: " + ", ".join(f"{name} {b / indexed * 100_000 / 2**20:.0f} MiB"
+                                                    for name, b in storage.items()))
     print(f"ratio (crawl CPU per article / trafilatura CPU per page): "
           f"{(crawl_cpu / max(indexed, 1)) / (baseline_cpu / len(pages)):.2f}")
 

@@ -87,7 +87,13 @@ CREATE INDEX deliveries_due ON deliveries(delivered_at, next_attempt_at);
 CREATE INDEX topic_matches_article ON topic_matches(article_id);
 """
 
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2)
+# Version 3: when an outlet last succeeded and last failed, for health.
+V3 = """
+ALTER TABLE outlets ADD COLUMN last_ok_at TEXT;
+ALTER TABLE outlets ADD COLUMN last_error_at TEXT;
+"""
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -135,7 +141,7 @@ class StateDB:
             raise StateError(f"{self.path.parent} is not a directory")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._migrate()
@@ -153,7 +159,9 @@ class StateDB:
         return conn
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection."""
+        """This thread's connection. Threads come and go (the API's thread pool retires idle
+        threads): the connections of finished threads are closed when a new one is opened, so
+        open files stay as many as live threads."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self._closed:
@@ -161,13 +169,19 @@ class StateDB:
             conn = self._connect()
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                for thread in [t for t in self._connections if not t.is_alive()]:
+                    self._connections.pop(thread).close()
+                self._connections[threading.current_thread()] = conn
         return conn
+
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            for conn in self._connections:
+            for conn in self._connections.values():
                 conn.close()
             self._connections.clear()
         self._local = threading.local()

@@ -44,22 +44,34 @@ def _watch_owner(owner: int) -> None:
 
 
 class WorkerPool:
-    """`max_tasks`: a worker is replaced after this many tasks, so that what a long-running
+    """`max_tasks`: the workers are replaced after this many tasks, so that what a long-running
     process accumulates (spaCy's string store grows with every new word it sees, fragmentation)
-    is returned to the system; the replacement loads its models again on its first task."""
+    is returned to the system; the new workers load their models again on their first task.
+    The pool itself is replaced, not single workers: ProcessPoolExecutor's own
+    `max_tasks_per_child` deadlocks on Python 3.11 once a worker retires with tasks queued
+    (CPython gh-115634)."""
 
     def __init__(self, workers: int, max_tasks: int | None = None):
         self.workers = workers
         self.max_tasks = max_tasks
         self._executor: ProcessPoolExecutor | None = None
+        self._tasks = 0
+        self.generation = 0  # pools started so far
 
     def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is not None and self.max_tasks and self._tasks >= self.max_tasks:
+            # Tasks already given to the old pool finish there; it exits once they have.
+            self._executor.shutdown(wait=False)
+            self._executor = None
         if self._executor is None:
             # forkserver: workers start clean, not as forks of a process running an event loop
             # and Twisted.
             context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, max_tasks_per_child=self.max_tasks,
-                                                 initializer=_watch_owner, initargs=(os.getpid(),))
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_watch_owner,
+                                                 initargs=(os.getpid(),))
+            self._tasks = 0
+            self.generation += 1
+        self._tasks += 1
         return self._executor
 
     async def run(self, function, *args):

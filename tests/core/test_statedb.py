@@ -74,3 +74,15 @@ def test_a_data_dir_that_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "data").write_text("oops")
     with pytest.raises(StateError, match="not a directory"):
         StateDB(tmp_path / "data" / "state.sqlite3")
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path):
+    import threading
+
+    db = StateDB(tmp_path / "s.sqlite3")
+    for _ in range(50):  # a thread pool retiring and starting threads, as the API's does
+        thread = threading.Thread(target=lambda: db.one("SELECT 1"))
+        thread.start()
+        thread.join()
+    db.one("SELECT 1")
+    assert db.open_connections() <= 2
