@@ -3,14 +3,14 @@ VENV := .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lock bench score clean
+.PHONY: install run test fuzz lock bench score clean
 
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
 	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -20,10 +20,16 @@ run: install
 test: install
 	$(VENV)/bin/python -m pytest -q
 
+# The suite's fuzzers with many more examples (hypothesis over parsers and configs, schemathesis
+# over every API operation); --hypothesis-show-statistics prints inputs tried per test.
+fuzz: install
+	HYPOTHESIS_PROFILE=long NEWSWATCH_FUZZ_EXAMPLES=1000 $(VENV)/bin/python -m pytest -q \
+		--hypothesis-show-statistics tests/test_fuzz.py tests/index/test_openapi_fuzz.py
+
 # Re-pin requirements.lock after changing pyproject.toml's dependencies.
 lock:
 	$(VENV)/bin/pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
 
 bench: install
 	$(VENV)/bin/python bench/crawl_throughput.py

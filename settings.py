@@ -28,8 +28,15 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _integer(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
 def _port(raw: str) -> int:
-    port = int(raw)
+    port = _integer(raw)
     if not 0 < port < 65536:
         raise ValueError("expected a port number 1-65535")
     return port
@@ -43,21 +50,26 @@ def _host(raw: str) -> str:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if value < 1:
         raise ValueError("expected a positive integer")
     return value
 
 
 def _non_negative_int(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if value < 0:
         raise ValueError("expected an integer >= 0")
     return value
 
 
 def _non_negative_float(raw: str) -> float:
-    value = float(raw)
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("expected a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
     if value < 0:
         raise ValueError("expected a number >= 0")
     return value
@@ -103,6 +115,13 @@ def _path(raw: str) -> Path:
     return Path(raw.strip()).expanduser()
 
 
+def _directory(raw: str) -> Path:
+    path = _path(raw)
+    if path.exists() and not path.is_dir():
+        raise ValueError("is a file, not a directory")
+    return path
+
+
 def _optional_path(raw: str) -> Path | None:
     return Path(raw.strip()).expanduser() if raw.strip() else None
 
@@ -140,7 +159,7 @@ def _keys(raw: str) -> tuple[str, ...]:
 
 
 def _hour(raw: str) -> int:
-    hour = int(raw)
+    hour = _integer(raw)
     if not 0 <= hour <= 23:
         raise ValueError("expected an hour 0-23")
     return hour
@@ -174,7 +193,7 @@ DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; me
 
 SETTINGS: tuple[Setting, ...] = (
     # Where the embedded index, the crawl state and the archived pages live.
-    Setting("NEWSWATCH_DATA_DIR", "./data", _path, "where the embedded index and crawl state live"),
+    Setting("NEWSWATCH_DATA_DIR", "./data", _directory, "where the embedded index and crawl state live"),
     # The outlets file (see README: outlets.toml).
     Setting("NEWSWATCH_OUTLETS", "./outlets.toml", _path, "the outlets file"),
     # Which SearchBackend holds the articles.
@@ -238,6 +257,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSWATCH_API_KEYS", "", _keys, "read keys for the API, comma-separated (Authorization: Bearer KEY)"),
     # Keys that may also use the admin endpoints (crawl now, reload).
     Setting("NEWSWATCH_ADMIN_KEYS", "", _keys, "admin keys for the API, comma-separated"),
+    # The key that signs search cursors; empty: a random key kept in the data dir (cursor.key).
+    Setting("NEWSWATCH_CURSOR_KEY", "", _optional_text, "key signing search cursors (default: one kept in the data dir)"),
     # Searches per minute allowed to one key (or, without keys, one client address).
     Setting("NEWSWATCH_SEARCH_RATE", "120", _positive_int, "searches per minute per key"),
     # Log verbosity of the daemon and the CLI.
@@ -255,7 +276,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Primary shards of the articles index (a new index version takes a change).
     Setting("ELASTICSEARCH_SHARDS", "1", _positive_int, "primary shards of the Elasticsearch index"),
     # Replicas of the articles index; 0 on a single-node cluster.
-    Setting("ELASTICSEARCH_REPLICAS", "1", lambda raw: int(_non_negative_float(raw)),
+    Setting("ELASTICSEARCH_REPLICAS", "1", _non_negative_int,
             "replicas of the Elasticsearch index"),
     # Prefix of the index and alias names, so several installations can share a cluster.
     Setting("ELASTICSEARCH_INDEX_PREFIX", "newswatch-", _text, "prefix of Elasticsearch index names"),

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.dates import utcnow
-from core.dates import stored_date
+from core.dates import stored_date, utcnow
 
 STALE_FLOOR = timedelta(days=1)
 
@@ -47,3 +46,27 @@ def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datet
         if backlog:
             report[-1]["waiting_for_index"] = waiting.get(key, 0)
     return report
+
+
+FAILING_INTERVALS = 3  # an outlet failing for longer than this many intervals degrades /health
+BACKLOG_AGE = timedelta(minutes=15)  # writes waiting longer than this for Elasticsearch degrade it
+
+
+def health_reasons(outlets: dict, state, backlog: dict | None = None, now: datetime | None = None) -> list[str]:
+    """Why the service is degraded (empty: it is not): outlets whose polls have failed for longer
+    than FAILING_INTERVALS of their interval, an Elasticsearch outbox not draining."""
+    now = now or utcnow()
+    reasons = []
+    for key, outlet in outlets.items():
+        row = state.outlet(key)
+        if not row.get("polls") or row.get("last_poll_ok"):
+            continue
+        since = stored_date(row.get("last_ok_at")) or stored_date(row.get("first_poll_at"))
+        if since is not None and now - since > timedelta(seconds=FAILING_INTERVALS * outlet.interval):
+            reasons.append(f"outlet {key} has failed since {row.get('last_ok_at') or row.get('first_poll_at')}"
+                           + (f": {row['last_error']}" if row.get("last_error") else ""))
+    outbox = (backlog or {}).get("elasticsearch_outbox")
+    oldest = stored_date(outbox.get("oldest_waiting_since")) if outbox else None
+    if oldest is not None and now - oldest > BACKLOG_AGE:
+        reasons.append(f"{outbox['waiting']} articles have waited for Elasticsearch since {outbox['oldest_waiting_since']}")
+    return reasons

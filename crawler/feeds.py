@@ -107,6 +107,11 @@ def _child_text(element, tag: str) -> str | None:
     return found.text.strip() if found is not None and found.text and found.text.strip() else None
 
 
+def _local_name(tag: str) -> str:
+    # Not lxml's QName: a recovering parser keeps undeclared prefixes ("news:news"), which QName refuses.
+    return tag.rsplit("}", 1)[-1]
+
+
 def parse_sitemap(body: bytes, url: str) -> tuple[str, list[dict]]:
     """('urlset' | 'sitemapindex', entries); index entries carry only `url` and `lastmod`."""
     # Entities are not resolved and the network is off: a sitemap is untrusted input.
@@ -118,13 +123,13 @@ def parse_sitemap(body: bytes, url: str) -> tuple[str, list[dict]]:
         raise FeedError(f"not a sitemap: {exc}") from None
     if root is None:
         raise FeedError("not a sitemap: empty document")
-    kind = lxml.etree.QName(root).localname
+    kind = _local_name(root.tag)
     if kind not in ("urlset", "sitemapindex"):
         raise FeedError(f"not a sitemap: root element <{kind}>")
     entries = []
     child_tag = "url" if kind == "urlset" else "sitemap"
     for element in root:
-        if not isinstance(element.tag, str) or lxml.etree.QName(element).localname != child_tag:
+        if not isinstance(element.tag, str) or _local_name(element.tag) != child_tag:
             continue
         loc = _child_text(element, f"{SITEMAP_NS}loc") or _child_text(element, "loc")
         if not loc or not urlsplit(loc).scheme.startswith("http"):

@@ -9,6 +9,8 @@ import time
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from twisted.internet.interfaces import IHostnameResolver
+from zope.interface import implementer
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -158,3 +160,46 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
         if cacheable:
             self.cache.put(netloc, self._parsers[netloc])
+
+
+@implementer(IHostnameResolver)
+class PublicAddressResolver:
+    """The reactor's own name resolver, handing on only public addresses. The middleware above
+    checks a host before its request is sent, with a lookup of its own; a name can resolve to
+    another address a moment later (DNS rebinding). This resolver is what the connection itself
+    uses, so the address checked is the address connected to."""
+
+    def __init__(self, original):
+        self.original = original
+
+    @classmethod
+    def install(cls) -> None:
+        from twisted.internet import reactor
+
+        if not isinstance(reactor.nameResolver, cls):
+            reactor.installNameResolver(cls(reactor.nameResolver))
+
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,
+                        transportSemantics="TCP"):
+        return self.original.resolveHostName(_PublicOnly(resolutionReceiver, hostName), hostName, portNumber,
+                                             addressTypes, transportSemantics)
+
+
+class _PublicOnly:
+    def __init__(self, receiver, host: str):
+        self.receiver, self.host = receiver, host
+        self.refused: list[str] = []
+
+    def resolutionBegan(self, resolution) -> None:
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address) -> None:
+        if is_public_address(address.host):
+            self.receiver.addressResolved(address)
+        else:
+            self.refused.append(address.host)
+
+    def resolutionComplete(self) -> None:
+        if self.refused:
+            logger.warning("refused to connect to %s at %s: not a public address", self.host, ", ".join(self.refused))
+        self.receiver.resolutionComplete()

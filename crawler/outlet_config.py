@@ -15,6 +15,8 @@ LANGUAGE = re.compile(r"^[a-z]{2}$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay"}
 MIN_INTERVAL = 60
+MAX_INTERVAL = 30 * 86400  # a poll a month; beyond, the scheduler's arithmetic overflows
+MAX_DELAY = 3600.0
 
 
 class OutletsError(ValueError):
@@ -37,7 +39,7 @@ class Outlet:
 
 def parse_duration(text: str) -> int:
     match = DURATION.match(text.strip())
-    if not match:
+    if not match or len(match.group(1)) > 9:
         raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 1h or 1d")
     return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
@@ -75,6 +77,8 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
         raise OutletsError(f"outlet [{key}] interval: {exc}") from None
     if interval < MIN_INTERVAL:
         raise OutletsError(f"outlet [{key}] interval: at least 1m")
+    if interval > MAX_INTERVAL:
+        raise OutletsError(f"outlet [{key}] interval: at most 30d")
     parser = table.get("parser")
     if parser is not None and parser not in PARSERS:
         raise OutletsError(f"outlet [{key}] parser: unknown parser {parser!r} (known: {', '.join(sorted(PARSERS))})")
@@ -87,8 +91,9 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
         except ValueError as exc:
             raise OutletsError(f"outlet [{key}] filter: {exc}") from None
     delay = table.get("delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
-        raise OutletsError(f"outlet [{key}] delay: expected a number of seconds >= 0")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                              or not 0 <= delay <= MAX_DELAY):
+        raise OutletsError(f"outlet [{key}] delay: expected a number of seconds from 0 to {MAX_DELAY:.0f}")
     return Outlet(key=key, name=name.strip(), language=language, feeds=feeds, sitemaps=sitemaps,
                   interval=interval, parser=parser, filter=filter_query, delay=delay)
 

@@ -24,7 +24,7 @@ from core.statedb import StateDB
 from crawler.alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.dedupe import DuplicateIndex
-from crawler.middlewares import BACKOFF_BASE_SECONDS, RobotsCache
+from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
 from crawler.names import cached_names
 from crawler.retention import prune
 from crawler.pipelines.store import IndexWriter
@@ -112,6 +112,8 @@ class CrawlService:
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
         self.runner = AsyncCrawlerRunner(scrapy_values)
+        if not config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]:
+            PublicAddressResolver.install()
         self.running: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         self.stopping = False
@@ -153,9 +155,14 @@ class CrawlService:
     # --- crawling ---
     async def crawl(self, keys) -> list[CrawlReport]:
         """One crawl of the named outlets; its topic matches become one alert per topic and channel."""
-        reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
-        await self.serial(self.alerts.enqueue)  # after the commits: alerts only for articles in the index
-        return reports
+        task = asyncio.current_task()
+        self.tasks.add(task)  # until its alerts are queued: shutdown waits for all of it
+        try:
+            reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
+            await self.serial(self.alerts.enqueue)  # after the commits: alerts only for articles in the index
+            return reports
+        finally:
+            self.tasks.discard(task)
 
     async def crawl_outlet(self, outlet) -> CrawlReport:
         report = CrawlReport(outlet.key)
@@ -168,8 +175,6 @@ class CrawlService:
             report.skipped = "a crawl of this outlet is already running"
             return report
         self.running.add(outlet.key)
-        task = asyncio.current_task()
-        self.tasks.add(task)
         context = CrawlContext(self, outlet, report)
         crawler = self.runner.create_crawler(OutletSpider.for_outlet(outlet))
         crawler.newswatch = context
@@ -186,7 +191,6 @@ class CrawlService:
             report.sources_ok = 0
         finally:
             self.running.discard(outlet.key)
-            self.tasks.discard(task)
         await self.serial(self._finish, outlet, report)
         if self.stopping:
             # Cut short by shutdown: not a poll that succeeded or failed. What it committed is

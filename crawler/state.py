@@ -143,10 +143,11 @@ class CrawlState:
     def record_error(self, outlet: str, url: str | None, message: str) -> None:
         with self.db.transaction("record_error") as tx:
             tx.execute("INSERT OR IGNORE INTO outlets(key) VALUES (?)", (outlet,))
-            tx.execute("UPDATE outlets SET errors = errors + 1, last_error = ? WHERE key = ?",
-                       (f"{message} ({url})" if url else message, outlet))
+            now = iso(utcnow())
+            tx.execute("UPDATE outlets SET errors = errors + 1, last_error = ?, last_error_at = ? WHERE key = ?",
+                       (f"{message} ({url})" if url else message, now, outlet))
             tx.execute("INSERT INTO crawl_errors(at, outlet, url, message) VALUES (?, ?, ?, ?)",
-                       (iso(utcnow()), outlet, url, message))
+                       (now, outlet, url, message))
             tx.execute("DELETE FROM crawl_errors WHERE id <= (SELECT MAX(id) FROM crawl_errors) - ?", (ERRORS_KEPT,))
 
     def recent_errors(self, outlet: str, limit: int = 20) -> list[dict]:
@@ -165,8 +166,10 @@ class CrawlState:
                 gap = seconds if gap is None else 0.7 * gap + 0.3 * seconds
             tx.execute(
                 "UPDATE outlets SET polls = polls + 1, first_poll_at = COALESCE(first_poll_at, ?), last_poll_at = ?, "
-                "last_poll_ok = ?, filtered = filtered + ?, typical_gap = ?, last_new_at = COALESCE(?, last_new_at) "
-                "WHERE key = ?", (iso(at), iso(at), int(ok), filtered, gap, iso(at) if new_articles else None, key))
+                "last_poll_ok = ?, filtered = filtered + ?, typical_gap = ?, last_new_at = COALESCE(?, last_new_at), "
+                "last_ok_at = COALESCE(?, last_ok_at) WHERE key = ?",
+                (iso(at), iso(at), int(ok), filtered, gap, iso(at) if new_articles else None, iso(at) if ok else None,
+                 key))
 
     # --- back-off (403/429/5xx and robots.txt 5xx) ---
     def back_off(self, key: str, retry_after: float | None, base: float) -> datetime:

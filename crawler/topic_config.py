@@ -100,3 +100,14 @@ def load_topics(path: Path, names=None) -> dict[str, Topic]:
     except (OSError, UnicodeDecodeError) as exc:
         raise TopicsError(f"{path}: cannot read the topics file: {exc}") from None
     return parse_topics(text, str(path), names)
+
+
+def check_topics(topics: dict[str, Topic], outlets: dict, can_mail: bool) -> None:
+    """What a topic needs from the rest of the configuration, checked at start-up and reload
+    rather than discovered when an alert fails: its outlets exist, and e-mail can be sent."""
+    for key, topic in topics.items():
+        for outlet in topic.outlets:
+            if outlet not in outlets:
+                raise TopicsError(f"topic [{key}] outlets: no outlet {outlet!r} in the outlets file")
+        if not can_mail and any(channel == "email" for channel, _ in topic.notify):
+            raise TopicsError(f"topic [{key}] notify: e-mail needs NEWSWATCH_SMTP_URL and NEWSWATCH_MAIL_FROM")

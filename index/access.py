@@ -11,7 +11,11 @@ from collections import defaultdict, deque
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-OPEN_PATHS = {"/health", "/login"}
+OPEN_PATHS = {"/health", "/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+OPEN_PREFIXES = ("/static-offline-docs/",)  # the documentation's own scripts and styles
+# Everything that runs a search or a count over the index is rate-limited.
+LIMITED_PATHS = {"/search", "/entities", "/"}
+LIMITED_PREFIXES = ("/search.", "/stories/")
 PAGE_PREFIXES = ("/page/",)
 ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RATE_WINDOW = 60.0
@@ -43,7 +47,8 @@ class AccessControl:
 
     def check(self, request: Request) -> JSONResponse | None:
         key = self.key_of(request)
-        if self.enabled and request.url.path not in OPEN_PATHS:
+        path = request.url.path
+        if self.enabled and path not in OPEN_PATHS and not path.startswith(OPEN_PREFIXES):
             is_admin = self._known(key, self.admin_keys)
             if not (is_admin or self._known(key, self.read_keys)):
                 if request.url.path == "/" or request.url.path.startswith(PAGE_PREFIXES):
@@ -54,7 +59,8 @@ class AccessControl:
                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
             if request.method in ADMIN_METHODS and not is_admin:
                 return JSONResponse({"error": "this needs an admin key"}, status_code=403)
-        if request.url.path == "/search" and not self._allow(key or (request.client.host if request.client else "")):
+        limited = path in LIMITED_PATHS or path.startswith(LIMITED_PREFIXES)
+        if limited and not self._allow(key or (request.client.host if request.client else "")):
             return JSONResponse({"error": f"more than {self.limit} searches a minute; slow down"}, status_code=429,
                                 headers={"Retry-After": str(int(RATE_WINDOW))})
         return None

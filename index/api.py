@@ -1,25 +1,55 @@
 """The search API (FastAPI). Every invalid parameter is a 400 with {"error", "parameter"}; the
-handlers call the same functions as the CLI, so `--json` output and API responses are one."""
+handlers call the same functions as the CLI, so `--json` output and API responses are one.
+
+The OpenAPI document is kept honest: response shapes (index/schemas.py) and the real error
+responses are declared on every operation, FastAPI's never-returned 422 is removed, the bearer
+scheme is declared, and the suite's schemathesis run checks responses against the document.
+Swagger UI and ReDoc are served from packaged assets (fastapi-offline), not a CDN."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.health import outlets_report
+from core.health import health_reasons, outlets_report
+from index import schemas
+from index.cursors import Cursors
 from index.page import page_router
 from index.protocol import BackendUnavailable
-from index.query import QueryError, parse_entities_params, parse_search_params
+from index.query import ENTITY_PATTERN, LANGUAGES, MAX_RESULT_WINDOW, QueryError, SearchQuery, check_known, parse_date_param, \
+    parse_entities_params, parse_search_params
 from index.search import run_search
 
 logger = logging.getLogger(__name__)
+
+VERSION = "0.2.0"
+API_THREADS = 8
+
+
+def off_loop(executor: ThreadPoolExecutor):
+    """Runs a blocking handler on the API's own threads. Not Starlette's default (anyio's thread
+    pool): under Scrapy's reactor no task was started by run_until_complete, so anyio takes each
+    connection's task for the root, scans every task of the loop to find it, and starts a thread
+    per connection that dies with it — and each new thread opens its own state connection."""
+    def decorate(function):
+        @functools.wraps(function)
+        async def run(*args, **kwargs):
+            return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(function, *args, **kwargs))
+        return run
+    return decorate
 
 
 @dataclass
@@ -35,6 +65,37 @@ class ApiContext:
     names: object = None  # crawler.names.NameTable: entity filters go through its aliases
     alerts: object = None  # crawler.alerts.Alerts: topics and their matches
     access: object = None  # index.access.AccessControl; None: an open API (loopback only, see settings)
+    # Signs and checks cursors; the daemon's key is the data directory's (index.cursors.load_key).
+    cursors: Cursors = field(default_factory=lambda: Cursors(secrets.token_bytes(32)))
+    # The threads the handlers run on (see `off_loop`).
+    threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(API_THREADS, thread_name_prefix="newswatch-api"))
+
+    def topics(self) -> dict:
+        return self.alerts.topics if self.alerts is not None else {}
+
+    def parse_search(self, params) -> SearchQuery:
+        """A search's parameters, names checked: an outlet or topic nobody configured is a 400."""
+        query = parse_search_params(params, names=self.names, cursors=self.cursors)
+        check_known(query, set(self.outlets()) | set(self.state.articles_by_outlet()), set(self.topics()))
+        return query
+
+    def outlets_report(self) -> list[dict]:
+        return outlets_report(self.outlets(), self.state, self.backend.backlog())
+
+    def health(self) -> dict:
+        # Serving is what /health reports: an index that cannot be reached shows as such, not 500.
+        try:
+            articles, index_status = self.backend.count(), "ok"
+        except BackendUnavailable:
+            articles, index_status = None, "unavailable"
+        backlog = self.backend.backlog()
+        reasons = health_reasons(self.outlets(), self.state, backlog)
+        if index_status != "ok":
+            reasons.insert(0, "the index cannot be reached")
+        return {"status": "degraded" if reasons else "ok", "reasons": reasons, "index": self.index_kind,
+                "index_status": index_status, "articles": articles, "outlets": len(self.outlets()),
+                "crawling": sorted(self.running()), "backlog": backlog}
 
 
 def error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -49,7 +110,7 @@ class _StateCollector:
         self.context = context
 
     def collect(self):
-        report = outlets_report(self.context.outlets(), self.context.state)
+        report = self.context.outlets_report()
         articles = GaugeMetricFamily("newswatch_articles", "Articles indexed, by outlet", labels=["outlet"])
         errors = CounterMetricFamily("newswatch_crawl_errors", "Crawl errors, by outlet", labels=["outlet"])
         filtered = CounterMetricFamily("newswatch_filtered_items", "Feed items skipped by the outlet filter",
@@ -61,20 +122,18 @@ class _StateCollector:
         yield articles
         yield errors
         yield filtered
-        try:
-            yield GaugeMetricFamily("newswatch_index_documents", "Documents in the index",
-                                    value=self.context.backend.count())
-        except BackendUnavailable:
-            pass
-        waiting = self.context.backend.backlog().get("elasticsearch_outbox", {}).get("waiting")
+        health = self.context.health()
+        yield GaugeMetricFamily("newswatch_degraded", "1 when /health says degraded (its reasons say why)",
+                                value=int(health["status"] != "ok"))
+        if health["articles"] is not None:
+            yield GaugeMetricFamily("newswatch_index_documents", "Documents in the index", value=health["articles"])
+        waiting = health["backlog"].get("elasticsearch_outbox", {}).get("waiting")
         if waiting is not None:
             yield GaugeMetricFamily("newswatch_outbox_waiting", "Articles waiting for Elasticsearch", value=waiting)
 
 
-def parse_matches_params(params) -> dict:
+def parse_matches_params(params, cursors: Cursors) -> dict:
     """`since`, `size`, `cursor` of /topics/{key}/matches, validated like /search's."""
-    from index.query import SearchQuery, _decode_cursor, parse_date_param, parse_search_params
-
     values = dict(params)
     for name in values:
         if name not in ("since", "size", "cursor"):
@@ -83,11 +142,9 @@ def parse_matches_params(params) -> dict:
     since = parse_date_param("since", values["since"]).isoformat().replace("+00:00", "Z") if values.get("since") else None
     offset = 0
     if values.get("cursor"):
-        after, fingerprint = _decode_cursor(values["cursor"])
-        if fingerprint != base.fingerprint():
-            raise QueryError("cursor", "the cursor belongs to another listing")
-        offset = SearchQuery(after=after).offset
-    return {"since": since, "size": base.size, "offset": offset, "cursor": lambda end: base.cursor({"o": end})}
+        offset = SearchQuery(after=cursors.decode(base, values["cursor"])).offset
+    return {"since": since, "size": base.size, "offset": offset,
+            "cursor": lambda end: cursors.encode(base, {"o": end}) if end < MAX_RESULT_WINDOW else None}
 
 
 def related_articles(context: ApiContext, article: dict) -> dict:
@@ -109,10 +166,47 @@ def related_articles(context: ApiContext, article: dict) -> dict:
     return {"duplicates": hits(duplicates), "related": hits(related)}
 
 
+# Parameters, typed and described for the document; the query string itself is parsed once, by
+# the query model shared with the CLI and the page.
+Q = Annotated[str | None, Query(description='words (all must match), "phrases", OR, -not, field:value '
+                                            '(title, description, text, authors, outlet, language, tags, url); '
+                                            'no wildcards or fuzzy matching', max_length=2000)]
+ENTITY = Annotated[list[str] | None, Query(description="TYPE:NAME with TYPE person, org or place; repeatable, all "
+                                                       "must match; names match through aliases, any case",
+                                           json_schema_extra={"items": {"type": "string", "anyOf": [
+                                               {"pattern": ENTITY_PATTERN}, {"maxLength": 0}]}})]
+OUTLET = Annotated[list[str] | None, Query(description="an outlet key (of outlets.toml, or with articles); repeatable, "
+                                                       "any of them; another key is a 400")]
+TOPIC = Annotated[list[str] | None, Query(description="a topic key of topics.toml; repeatable, any of them; another "
+                                                     "key is a 400")]
+LANGUAGE = Annotated[str | None, Query(description="ISO 639-1 code, e.g. en or ko",
+                                       json_schema_extra={"enum": sorted(LANGUAGES) + [""]})]
+# Empty means not given (the search page's form sends every field).
+DATE_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"},
+                        {"type": "string", "maxLength": 0}]}
+SINCE = Annotated[str | None, Query(description="published at or after: an ISO date (2025-11-05) or date-time",
+                                    json_schema_extra=DATE_SCHEMA)]
+UNTIL = Annotated[str | None, Query(description="published before (later than since): an ISO date or date-time",
+                                    json_schema_extra=DATE_SCHEMA)]
+SORT = Annotated[Literal["relevance", "newest"] | None, Query(
+    description="relevance (the default with words; paging stops after 10,000 hits) or newest")]
+SIZE = Annotated[int | None, Query(description="hits per page, 0-100 (larger is clamped)",
+                                   json_schema_extra={"minimum": 0})]
+CURSOR = Annotated[str | None, Query(description="next_cursor of the previous page of the same search; any other "
+                                                 "value is a 400")]
+ARTICLE_ID = Annotated[str, Path(description="an article's id")]
+OUTLET_KEY = Annotated[str, Path(description="an outlet's key in outlets.toml")]
+TOPIC_KEY = Annotated[str, Path(description="a topic's key in topics.toml")]
+DUPLICATES = Annotated[Literal["include", "exclude"] | None, Query(description="include to show copies too")]
+
+
 def create_app(context: ApiContext) -> FastAPI:
-    app = FastAPI(title="newswatch", description="Search the articles newswatch has collected.")
+    app = FastAPIOffline(title="newswatch", version=VERSION,
+                         description="Search the articles newswatch has collected: keyword and entity search, "
+                                     "copies and related reports, outlets, topics.")
     registry = CollectorRegistry()
     registry.register(_StateCollector(context))
+    threaded = off_loop(context.threads)
 
     @app.middleware("http")
     async def access_control(request: Request, call_next):
@@ -126,11 +220,18 @@ def create_app(context: ApiContext) -> FastAPI:
     async def validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
         location = [str(p) for p in first.get("loc", []) if p not in ("query", "path", "body")]
-        return error(400, first.get("msg", "invalid request"), location[-1] if location else None)
+        parameter = next((p for p in location if not p.isdigit()), None)
+        return error(400, first.get("msg", "invalid request"), parameter)
+
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, exc: QueryError):
+        return JSONResponse(exc.as_json(), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error(exc.status_code, str(exc.detail))
+        response = error(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow, on a 405
+        return response
 
     @app.exception_handler(BackendUnavailable)
     async def unavailable(request: Request, exc: BackendUnavailable):
@@ -142,67 +243,70 @@ def create_app(context: ApiContext) -> FastAPI:
         logger.exception("error answering %s", request.url.path)
         return error(500, "internal error")
 
-    @app.get("/search")
-    def search(request: Request,
-               q: Annotated[str | None, Query(description="words, \"phrases\", OR, -not, field:value")] = None,
-               entity: Annotated[list[str] | None, Query(description="TYPE:NAME, repeatable, all must match")] = None,
-               outlet: Annotated[list[str] | None, Query(description="outlet key, repeatable (any)")] = None,
-               topic: Annotated[list[str] | None, Query(description="topic key, repeatable (any)")] = None,
-               language: str | None = None,
-               since: Annotated[str | None, Query(description="ISO date or date-time, inclusive")] = None,
-               until: Annotated[str | None, Query(description="ISO date or date-time, exclusive")] = None,
-               sort: Annotated[str | None, Query(description="relevance or newest")] = None,
-               size: Annotated[str | None, Query(description="hits per page, at most 100")] = None,
-               cursor: str | None = None,
-               duplicates: Annotated[str | None, Query(description="include to show copies")] = None):
-        # The typed parameters document the API; the query string itself is parsed once, by the
-        # query model shared with the CLI.
-        try:
-            query = parse_search_params(request.query_params.multi_items(), names=context.names)
-            return run_search(context.backend, query)
-        except QueryError as exc:
-            return JSONResponse(exc.as_json(), status_code=400)
+    read_errors = schemas.errors(400, 401, 429, 503)
 
-    @app.get("/entities")
-    def entities(request: Request, type: str | None = None, prefix: str | None = None, since: str | None = None,
-                 until: str | None = None, size: str | None = None):
-        """The most frequent persons, organisations and places; `prefix` for autocomplete."""
-        try:
-            query = parse_entities_params(request.query_params.multi_items())
-        except QueryError as exc:
-            return JSONResponse(exc.as_json(), status_code=400)
-        return {"entities": context.backend.entities(query)}
+    @app.get("/search", response_model=schemas.SearchResult, responses=read_errors,
+             summary="Search articles", tags=["search"])
+    @threaded
+    def search(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None, topic: TOPIC = None,
+               language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None, sort: SORT = None,
+               size: SIZE = None, cursor: CURSOR = None, duplicates: DUPLICATES = None):
+        """Articles matching the words and filters, copies left out unless `duplicates=include`,
+        with counts per outlet, person, organisation, place and topic."""
+        query = context.parse_search(request.query_params.multi_items())
+        return JSONResponse(run_search(context.backend, query, context.cursors))
 
-    @app.get("/articles/{article_id}")
-    def article(article_id: str):
+    @app.get("/entities", response_model=schemas.EntityList, responses=read_errors, tags=["search"],
+             summary="Most frequent names; prefix autocomplete")
+    @threaded
+    def entities(request: Request,
+                 type: Annotated[Literal["person", "org", "place"] | None, Query(description="one type")] = None,
+                 prefix: Annotated[str | None, Query(description="the name, or one of its words, starts with this",
+                                                     max_length=200)] = None,
+                 since: SINCE = None, until: UNTIL = None,
+                 size: Annotated[int | None, Query(description="names to return, 0-100",
+                                                   json_schema_extra={"minimum": 0})] = None):
+        """Persons, organisations and places by the number of articles naming them (copies left out)."""
+        query = parse_entities_params(request.query_params.multi_items())
+        return JSONResponse({"entities": context.backend.entities(query)})
+
+    @app.get("/articles/{article_id}", response_model=schemas.Article, responses=schemas.errors(401, 404, 503),
+             tags=["articles"], summary="One article, whole")
+    @threaded
+    def article(article_id: ARTICLE_ID):
         found = context.backend.get(article_id)
         if found is None:
             return error(404, f"no article with id {article_id!r}")
-        return found
+        return JSONResponse(found)
 
-    @app.get("/articles/{article_id}/related")
-    def related(article_id: str):
+    @app.get("/articles/{article_id}/related", response_model=schemas.Related, tags=["articles"],
+             responses=schemas.errors(401, 404, 503), summary="Its copies and other outlets' reports")
+    @threaded
+    def related(article_id: ARTICLE_ID):
         """The article's copies (or, for a copy, its original and the other copies) and other
         outlets' reports of the same story, each with a score in 0..1, best first."""
         article = context.backend.get(article_id)
         if article is None:
             return error(404, f"no article with id {article_id!r}")
-        return related_articles(context, article)
+        return JSONResponse(related_articles(context, article))
 
-    @app.get("/topics")
+    @app.get("/topics", response_model=list[schemas.TopicStatus], responses=schemas.errors(401), tags=["topics"],
+             summary="The topics and their alerts")
+    @threaded
     def topics():
         """Each topic with its last match, pending deliveries and last delivery error."""
-        return context.alerts.status() if context.alerts is not None else []
+        return JSONResponse(context.alerts.status() if context.alerts is not None else [])
 
-    @app.get("/topics/{key}/matches")
-    def topic_matches(request: Request, key: str, since: str | None = None, size: str | None = None,
-                      cursor: str | None = None):
-        if context.alerts is None or key not in context.alerts.topics:
+    @app.get("/topics/{key}/matches", response_model=schemas.TopicMatches, tags=["topics"],
+             responses=schemas.errors(400, 401, 404, 503), summary="A topic's matches, newest first")
+    @threaded
+    def topic_matches(request: Request, key: TOPIC_KEY, since: SINCE = None,
+                      size: Annotated[int | None, Query(description="matches per page, 0-100",
+                                                        json_schema_extra={"minimum": 0})] = None,
+                      cursor: CURSOR = None):
+        if key not in context.topics():
             return error(404, f"no topic {key!r}")
-        try:
-            query = parse_matches_params(request.query_params.multi_items())
-        except QueryError as exc:
-            return JSONResponse(exc.as_json(), status_code=400)
+        query = parse_matches_params(request.query_params.multi_items(), context.cursors)
         total, rows = context.alerts.matches(key, query["since"], query["offset"], query["size"])
         matches = []
         for article_id, matched_at in rows:
@@ -211,47 +315,72 @@ def create_app(context: ApiContext) -> FastAPI:
                 article.pop("text", None)
                 matches.append({**article, "matched_at": matched_at})
         end = query["offset"] + query["size"]
-        return {"total": total, "matches": matches, "next_cursor": query["cursor"](end) if end < total else None}
+        return JSONResponse({"total": total, "matches": matches,
+                             "next_cursor": query["cursor"](end) if end < total else None})
 
-    @app.get("/outlets")
+    @app.get("/outlets", response_model=list[schemas.OutletStatus], responses=schemas.errors(401),
+             tags=["outlets"], summary="Every outlet's health")
+    @threaded
     def outlets():
-        return outlets_report(context.outlets(), context.state, context.backend.backlog())
+        return JSONResponse(context.outlets_report())
 
-    @app.get("/health")
+    @app.get("/health", response_model=schemas.Health, tags=["service"], summary="Serving, and how well",
+             openapi_extra={"security": []})
+    @threaded
     def health():
-        # Serving is what /health reports: an index that cannot be reached shows as such, not 500.
-        try:
-            articles, index_status = context.backend.count(), "ok"
-        except BackendUnavailable:
-            articles, index_status = None, "unavailable"
-        return {"status": "ok", "index": context.index_kind, "index_status": index_status, "articles": articles,
-                "outlets": len(context.outlets()), "crawling": sorted(context.running()),
-                "backlog": context.backend.backlog()}
+        """200 while serving: `ok`, or `degraded` with the reasons (outlets failing for longer than
+        3 intervals, a growing Elasticsearch backlog, an unreachable index)."""
+        return JSONResponse(context.health())
 
-    @app.get("/metrics")
+    @app.get("/metrics", responses=schemas.errors(401), tags=["service"], summary="Prometheus metrics")
+    @threaded
     def metrics():
-        return PlainTextResponse(generate_latest(registry).decode("utf-8"),
-                                 media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(generate_latest(registry).decode("utf-8"), media_type="text/plain; version=0.0.4")
 
     # Admin handlers are coroutines so they run on the daemon's loop, beside the scheduler they
-    # change; the read-only handlers above run in the thread pool, off the loop.
-    @app.post("/outlets/{key}/crawl", status_code=202)
-    async def crawl(key: str):
+    # change; the read-only handlers above run on the API's threads, off the loop.
+    @app.post("/outlets/{key}/crawl", status_code=202, response_model=schemas.Scheduled, tags=["outlets"],
+              responses=schemas.errors(401, 403, 404, 503), summary="Poll an outlet now (admin)")
+    async def crawl(key: OUTLET_KEY):
         if key not in context.outlets():
             return error(404, f"no outlet {key!r}")
         if context.trigger_crawl is None:
             return error(503, "no crawler runs in this process")
         context.trigger_crawl(key)
-        return {"status": "scheduled", "outlet": key}
+        return JSONResponse({"status": "scheduled", "outlet": key}, status_code=202)
 
-    @app.post("/reload")
+    @app.post("/reload", response_model=schemas.Reloaded, tags=["service"],
+              responses=schemas.errors(400, 401, 403, 503), summary="Re-read outlets.toml and topics.toml (admin)")
     async def reload():
         if context.reload is None:
             return error(503, "no daemon runs in this process")
         ok, message = context.reload()
         if not ok:
             return error(400, message)
-        return {"status": "reloaded", "outlets": sorted(context.outlets())}
+        return JSONResponse({"status": "reloaded", "outlets": sorted(context.outlets())})
 
-    app.include_router(page_router(context))
+    app.include_router(page_router(context, threaded))
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description,
+                                   routes=app.routes)
+            for operations in document["paths"].values():
+                for operation in operations.values():
+                    # Validation problems are answered 400 {"error", "parameter"}, never 422.
+                    operation["responses"].pop("422", None)
+            components = document.setdefault("components", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.get("schemas", {}).pop(name, None)
+            # Prometheus text, not JSON (the route's errors are JSON, hence no response_class).
+            document["paths"]["/metrics"]["get"]["responses"]["200"]["content"] = {
+                "text/plain": {"schema": {"type": "string"}}}
+            components["securitySchemes"] = {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "NEWSWATCH_API_KEYS / NEWSWATCH_ADMIN_KEYS, when set; /health is always open"}}
+            document["security"] = [{"bearer": []}]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

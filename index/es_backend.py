@@ -344,9 +344,10 @@ class ElasticsearchBackend:
     def search(self, query: SearchQuery) -> dict:
         try:
             response = self.build_search(query).using(self.reader).execute()
-            pit = (query.after or {}).get("p") or None
+            after = query.after or {}
+            pit = after.get("p") or None
             total = response.hits.total.value
-            end = query.offset + query.size
+            end = after.get("n", 0) + len(response.hits)  # hits served so far, this page's included
             more = bool(query.size) and end < total and len(response.hits) == query.size
             if more and pit is None:
                 # The following pages read one point in time, whatever is indexed meanwhile.
@@ -373,8 +374,16 @@ class ElasticsearchBackend:
             facets[name] = [{"value": b.key, "count": b.doc_count} for b in buckets]
         next_page = None
         if more:
-            next_page = {"o": end, "a": list(response.hits[-1].meta.sort), "p": getattr(response, "pit_id", None) or pit}
+            next_page = {"n": end, "a": list(response.hits[-1].meta.sort), "p": getattr(response, "pit_id", None) or pit}
+        elif pit is not None:
+            self._close_pit(pit)  # the last page: the point in time is not needed any more
         return {"total": total, "hits": hits, "facets": facets, "next": next_page}
+
+    def _close_pit(self, pit: str) -> None:
+        try:
+            self.reader.close_point_in_time(id=pit)
+        except (ApiError, TransportError, BackendUnavailable) as exc:  # it expires by itself anyway
+            logger.info("could not close a point in time: %s", exc)
 
 
 def _reason(exc: ApiError) -> str:

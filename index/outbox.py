@@ -53,10 +53,11 @@ class Outbox:
                            [(int(rejected), error[:500], i) for i in ids])
 
     def backlog(self) -> dict:
-        waiting, rejected = self.db.one(
-            "SELECT COALESCE(SUM(rejected = 0), 0), COALESCE(SUM(rejected = 1), 0) FROM es_outbox")
+        waiting, rejected, oldest = self.db.one(
+            "SELECT COALESCE(SUM(rejected = 0), 0), COALESCE(SUM(rejected = 1), 0), "
+            "MIN(CASE WHEN rejected = 0 THEN queued_at END) FROM es_outbox")
         last = self.db.one("SELECT last_error FROM es_outbox WHERE last_error IS NOT NULL ORDER BY queued_at DESC LIMIT 1")
         by_outlet = dict(self.db.all("SELECT json_extract(doc, '$.outlet'), COUNT(*) FROM es_outbox "
                                      "WHERE rejected = 0 AND op = 'index' GROUP BY 1"))
-        return {"waiting": waiting, "rejected": rejected, "last_error": last[0] if last else None,
-                "by_outlet": by_outlet}
+        return {"waiting": waiting, "rejected": rejected, "oldest_waiting_since": oldest,
+                "last_error": last[0] if last else None, "by_outlet": by_outlet}

@@ -20,7 +20,8 @@ def _link(pairs: list[tuple[str, str]]) -> str:
     return "/?" + urlencode(pairs) if pairs else "/"
 
 
-def page_router(context) -> APIRouter:
+def page_router(context, threaded) -> APIRouter:
+    """`threaded` runs a blocking handler off the loop (index.api.off_loop)."""
     router = APIRouter(include_in_schema=False)
 
     def outlet_names() -> dict:
@@ -33,11 +34,13 @@ def page_router(context) -> APIRouter:
         return {k: (v if k in ("entity", "outlet", "topic") else v[0]) for k, v in values.items()}
 
     @router.get("/", response_class=HTMLResponse)
+    @threaded
     def search_page(request: Request):
         pairs = [(k, v) for k, v in request.query_params.multi_items() if v != ""]
         result, error, status = None, None, 200
         try:
-            result = run_search(context.backend, parse_search_params(pairs, names=context.names))
+            result = run_search(context.backend, parse_search_params(pairs, names=context.names, cursors=context.cursors),
+                                context.cursors)
         except QueryError as exc:
             error, status = exc.as_json(), 400
         base = [(k, v) for k, v in pairs if k != "cursor"]
@@ -56,6 +59,7 @@ def page_router(context) -> APIRouter:
         }, status_code=status)
 
     @router.get("/page/articles/{article_id}", response_class=HTMLResponse)
+    @threaded
     def article_page(request: Request, article_id: str):
         from index.api import related_articles
 
@@ -77,7 +81,9 @@ def page_router(context) -> APIRouter:
         if access is None or not access.valid(key):
             return key_form(request, target, wrong=True)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie("newswatch_key", key, httponly=True, samesite="strict", max_age=90 * 86400)
+        # Secure behind HTTPS (uvicorn takes the scheme from X-Forwarded-Proto of a trusted proxy).
+        response.set_cookie("newswatch_key", key, httponly=True, samesite="strict", max_age=90 * 86400,
+                            secure=request.url.scheme == "https")
         return response
 
     return router

@@ -5,8 +5,6 @@ names the parameter) for anything invalid. Each backend translates a `SearchQuer
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -18,6 +16,9 @@ from core.article import ENTITY_TYPES
 
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
+# As Elasticsearch's index.max_result_window: paging by relevance stops after this many hits (by
+# newest, paging goes on by sort position), and no offset beyond it is ever asked of a backend.
+MAX_RESULT_WINDOW = 10_000
 SORTS = ("relevance", "newest")
 DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -64,16 +65,9 @@ class SearchQuery:
     def offset(self) -> int:
         return int((self.after or {}).get("o", 0))
 
-    def cursor(self, position: dict | None) -> str | None:
-        """An opaque cursor for the page after this one; `position` is the backend's (None: last page)."""
-        if not position:
-            return None
-        payload = json.dumps({**position, "f": self.fingerprint()}, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
 
 def parse_date_param(name: str, value: str) -> datetime:
-    value = value.strip()
+    value = value.strip().upper()  # RFC 3339 allows "t" and "z"
     try:
         if DATE_ONLY.match(value):
             return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(0), timezone.utc)
@@ -85,9 +79,13 @@ def parse_date_param(name: str, value: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+# TYPE:NAME, the type in any case; as the OpenAPI document states it (ECMA-262 has no flags).
+ENTITY_PATTERN = r"^([Pp][Ee][Rr][Ss][Oo][Nn]|[Oo][Rr][Gg]|[Pp][Ll][Aa][Cc][Ee]):.*\S.*$"
+
+
 def parse_entity(value: str) -> tuple[str, str]:
     kind, sep, name = value.partition(":")
-    kind = kind.strip().lower()
+    kind = kind.lower()
     if not sep or kind not in ENTITY_TYPES or not name.strip():
         raise QueryError("entity", f"{value!r} is not TYPE:NAME with TYPE one of {', '.join(ENTITY_TYPES)}")
     return kind, " ".join(name.split())
@@ -98,17 +96,23 @@ def _canonical(entity: tuple[str, str], names) -> tuple[str, str]:
     return (kind, names.canonical(kind, name)) if names is not None else entity
 
 
-def _decode_cursor(cursor: str) -> tuple[dict, str]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        fingerprint = payload.pop("f")
-        offset = payload.get("o", 0)
-        if not isinstance(offset, int) or offset < 0 or not isinstance(fingerprint, str):
-            raise ValueError
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
-        raise QueryError("cursor", "not a cursor returned by this search") from None
-    return payload, fingerprint
+def check_known(query: "SearchQuery", outlets: set[str], topics: set[str]) -> None:
+    """An outlet or topic that does not exist is a mistake to say, not a search with no hits."""
+    for outlet in query.outlets:
+        if outlet not in outlets:
+            raise QueryError("outlet", f"no outlet {outlet!r} (known: {', '.join(sorted(outlets)) or 'none'})")
+    for topic in query.topics:
+        if topic not in topics:
+            raise QueryError("topic", f"no topic {topic!r} (known: {', '.join(sorted(topics)) or 'none'})")
 
+
+def _iso_639_1() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2"))
+
+
+LANGUAGES = _iso_639_1()
 
 # The fields `q` may name (`field:value`); both backends index each of them.
 QUERY_FIELDS = ("title", "description", "text", "authors", "outlet", "language", "tags", "url")
@@ -116,20 +120,31 @@ NAMED_FIELD = re.compile(r'(?:^|[\s(+\-])([A-Za-z_][\w.]*):')
 QUOTED = re.compile(r'"[^"]*"')
 
 
+# Wildcards, fuzzy and regular-expression terms mean different things to the two backends' query
+# parsers (tantivy has none of them): refused rather than answered differently.
+UNSUPPORTED = re.compile(r"[*?~/]")
+
+
 def check_fields(q: str) -> None:
-    for name in NAMED_FIELD.findall(QUOTED.sub(" ", q)):
+    unquoted = QUOTED.sub(" ", q)
+    for name in NAMED_FIELD.findall(unquoted):
         if name not in QUERY_FIELDS:
             raise QueryError("q", f"unknown field {name!r} in the query (fields: {', '.join(QUERY_FIELDS)})")
+    found = UNSUPPORTED.search(unquoted)
+    if found:
+        raise QueryError("q", f"{found.group()!r} is not supported: no wildcards (*, ?), fuzzy (~) or regular "
+                              "expressions (/); put it in quotes to search for it as text")
 
 
 KNOWN_PARAMETERS = {"q", "entity", "outlet", "topic", "language", "since", "until", "sort", "size",
                     "cursor", "duplicates"}
 
 
-def parse_search_params(params: Iterable[tuple[str, str]], names=None) -> SearchQuery:
+def parse_search_params(params: Iterable[tuple[str, str]], names=None, cursors=None) -> SearchQuery:
     """Parameters as (name, value) pairs, names possibly repeated (a query string's multi-dict).
     `names` (crawler.names.NameTable) maps entity values through the alias table, so that
-    `person:Zelenskyy` asks for Volodymyr Zelensky."""
+    `person:Zelenskyy` asks for Volodymyr Zelensky; `cursors` (index.cursors.Cursors) checks a
+    `cursor`."""
     values: dict[str, list[str]] = {}
     for name, value in params:
         values.setdefault(name, []).append(value)
@@ -160,7 +175,7 @@ def parse_search_params(params: Iterable[tuple[str, str]], names=None) -> Search
     if duplicates not in ("", "include", "exclude"):
         raise QueryError("duplicates", "duplicates must be 'include' or 'exclude'")
     language = (one("language") or "").strip().lower() or None
-    if language is not None and not re.match(r"^[a-z]{2}$", language):
+    if language is not None and language not in LANGUAGES:
         raise QueryError("language", f"{language!r} is not an ISO 639-1 code")
     since = parse_date_param("since", one("since")) if one("since") else None
     until = parse_date_param("until", one("until")) if one("until") else None
@@ -169,17 +184,16 @@ def parse_search_params(params: Iterable[tuple[str, str]], names=None) -> Search
     check_fields(one("q") or "")
     query = SearchQuery(
         q=(one("q") or "").strip(),
-        entities=tuple(_canonical(parse_entity(v), names) for v in values.get("entity", []) if v.strip()),
+        entities=tuple(_canonical(parse_entity(v), names) for v in values.get("entity", []) if v),
         outlets=tuple(v.strip() for v in values.get("outlet", []) if v.strip()),
         topics=tuple(v.strip() for v in values.get("topic", []) if v.strip()),
         language=language, since=since, until=until, sort=sort, size=size,
         include_duplicates=duplicates == "include",
     )
     if one("cursor"):
-        after, fingerprint = _decode_cursor(one("cursor"))
-        if fingerprint != query.fingerprint():
-            raise QueryError("cursor", "the cursor belongs to another search")
-        query = SearchQuery(**{**query.__dict__, "after": after})
+        if cursors is None:
+            raise QueryError("cursor", "cursors are not accepted here")
+        query = SearchQuery(**{**query.__dict__, "after": cursors.decode(query, one("cursor"))})
     return query
 
 

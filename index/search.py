@@ -5,11 +5,12 @@ from index.protocol import SearchBackend
 from index.query import SearchQuery
 
 
-def run_search(backend: SearchBackend, query: SearchQuery) -> dict:
+def run_search(backend: SearchBackend, query: SearchQuery, cursors) -> dict:
+    """`cursors` (index.cursors.Cursors) signs the position of the next page."""
     result = backend.search(query)
     return {
         "total": result["total"],
         "hits": result["hits"],
         "facets": result["facets"],
-        "next_cursor": query.cursor(result.get("next")),
+        "next_cursor": cursors.encode(query, result.get("next")),
     }

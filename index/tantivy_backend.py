@@ -2,10 +2,18 @@
 
 One process owns the writer (the daemon, or `newswatch crawl`, guarded by the data-dir lock);
 readers (`newswatch search`, the API of another process) open it read-only at any time.
+
+The schema has a version (SCHEMA_VERSION, recorded beside the index). The writer upgrades an
+index of an older version when it opens it: every article is read back (the article without its
+text is stored as JSON, the text as a stored field) and written into a new index beside it, which
+then replaces the old one.
 """
 from __future__ import annotations
 
 import json
+import logging
+import shutil
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +22,15 @@ import tantivy
 from core.dates import parse_date
 from core.article import ENTITY_TYPES, without_text
 from index.matching import topics_matching
-from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
+from index.protocol import BackendUnavailable
+from index.query import MAX_RESULT_WINDOW, EntitiesQuery, QueryError, SearchQuery, top_entities
+
+logger = logging.getLogger(__name__)
+
+# 1: newswatch 0.1. 2: `sort_key`, for paging by sort position.
+SCHEMA_VERSION = 2
+VERSION_FILE = "newswatch-schema-version"
+I64_MIN = -(2 ** 63)
 
 # q searches these when it names no field; the title counts double.
 DEFAULT_FIELDS = ["title", "description", "text", "authors"]
@@ -43,7 +59,21 @@ def build_schema() -> tantivy.Schema:
     for name in DATE_FIELDS:
         sb.add_date_field(name, indexed=True, fast=True)
     sb.add_integer_field("is_copy", indexed=True, fast=True)
+    # Publication second and 20 bits of the id in one number: the order of sort=newest, unique
+    # enough that "after this key" is where the next page starts.
+    sb.add_integer_field("sort_key", indexed=True, fast=True)
     return sb.build()
+
+
+def sort_key(article: dict) -> int:
+    published = _as_datetime(article.get("published_at"))
+    seconds = int(published.timestamp()) if published is not None else 0
+    return (seconds << 20) | (zlib.crc32(article["id"].encode("utf-8")) & 0xFFFFF)
+
+
+def _representable(value: datetime | None) -> datetime | None:
+    """A date filter within what tantivy's dates can hold (1677-2262): no article lies beyond."""
+    return None if value is None else min(max(value, tantivy.MIN_DATETIME), tantivy.MAX_DATETIME)
 
 
 def _as_datetime(value) -> datetime | None:
@@ -52,13 +82,67 @@ def _as_datetime(value) -> datetime | None:
     return parse_date(value)
 
 
+def stored_version(path: Path) -> int | None:
+    """The schema version of the index at `path`; None where there is no index yet."""
+    if not (path / "meta.json").exists():
+        return None
+    try:
+        return int((path / VERSION_FILE).read_text().strip())
+    except FileNotFoundError:
+        return 1  # newswatch 0.1 recorded no version
+    except ValueError:
+        return 0
+
+
 class TantivyBackend:
     def __init__(self, path: Path, writable: bool = True):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and not self.path.is_dir():
+            raise BackendUnavailable(f"{self.path} is not a directory")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._recover_upgrade()
+        version = stored_version(self.path)
+        if version is not None and version != SCHEMA_VERSION:
+            if not writable:
+                raise BackendUnavailable(f"the index in {self.path} is of an older newswatch (schema {version}); "
+                                         "`newswatch run` or `newswatch crawl` upgrades it")
+            self._upgrade(version)
+        self.path.mkdir(exist_ok=True)
         self.schema = build_schema()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        if writable:
+            (self.path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
         self._writer = self.index.writer(WRITER_HEAP, 1) if writable else None
+
+    # --- schema upgrades ---
+    def _recover_upgrade(self) -> None:
+        """A crash between the two renames of an upgrade left the new index beside no old one."""
+        upgraded = self.path.with_name(self.path.name + ".upgrading")
+        if not self.path.exists() and stored_version(upgraded) == SCHEMA_VERSION:
+            upgraded.rename(self.path)
+        elif upgraded.exists():
+            shutil.rmtree(upgraded)
+
+    def _upgrade(self, version: int) -> None:
+        logger.info("upgrading the index in %s from schema %s to %s", self.path, version, SCHEMA_VERSION)
+        old = tantivy.Index.open(str(self.path))
+        searcher = old.searcher()
+        target = self.path.with_name(self.path.name + ".upgrading")
+        target.mkdir()
+        new = tantivy.Index(build_schema(), path=str(target))
+        writer = new.writer(WRITER_HEAP, 1)
+        count = 0
+        for _, address in searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs)).hits:
+            writer.add_document(self._document(self._article(searcher.doc(address), with_text=True)))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        (target / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
+        retired = self.path.with_name(self.path.name + f".v{version}")
+        self.path.rename(retired)
+        target.rename(self.path)
+        shutil.rmtree(retired)
+        logger.info("upgraded %d articles", count)
 
     # --- writing ---
     def upsert(self, article: dict) -> None:
@@ -94,6 +178,7 @@ class TantivyBackend:
             "id": article["id"],
             "source": json.dumps(without_text(article), ensure_ascii=False).encode("utf-8"),
             "is_copy": 1 if article.get("duplicate_of") else 0,
+            "sort_key": sort_key(article),
         }
         for name in ("title", "description", "text", "outlet", "language", "story_id", "duplicate_of",
                      "content_hash", "url", "canonical_url"):
@@ -167,7 +252,7 @@ class TantivyBackend:
             filters.append(Q.term_query(schema, "language", query.language))
         if query.since or query.until:
             filters.append(Q.range_query(schema, "published_at", tantivy.FieldType.Date,
-                                         query.since, query.until,
+                                         _representable(query.since), _representable(query.until),
                                          include_lower=True, include_upper=query.until is None))
         if not query.include_duplicates:
             filters.append(Q.term_query(schema, "is_copy", 0))
@@ -194,38 +279,51 @@ class TantivyBackend:
         combined = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
         self.index.reload()
         searcher = self.index.searcher()
+        after = query.after or {}
         hits: list[dict] = []
-        if query.size:
-            if query.effective_sort == "newest":
-                result = searcher.search(combined, query.size, offset=query.offset,
-                                         order_by_field="published_at", order=tantivy.Order.Desc)
-            else:
-                result = searcher.search(combined, query.size, offset=query.offset)
-            total = result.count
-            snippets = None
-            if text_query is not None:
-                snippets = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, "text")
-                snippets.set_max_num_chars(SNIPPET_CHARS)
-            for _, address in result.hits:
-                doc = searcher.doc(address)
-                article = self._article(doc)
-                snippet = snippets.snippet_from_doc(doc).fragment().strip() if snippets else ""
-                article["snippet"] = snippet or _lead(article, doc)
-                hits.append(article)
+        next_page = None
+        if query.effective_sort == "newest":
+            # Paging by sort position: the next page is the hits after the last one's key, so a
+            # deep page costs what the first does.
+            page_query = combined
+            if after.get("a"):
+                page_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
+                    tantivy.Occur.Must, tantivy.Query.range_query(self.schema, "sort_key", tantivy.FieldType.Integer,
+                                                                  I64_MIN, int(after["a"][0]), include_lower=True,
+                                                                  include_upper=False))])
+            result = searcher.search(page_query, max(query.size, 1), order_by_field="sort_key",
+                                     order=tantivy.Order.Desc)
+            total = after.get("t", result.count)
+            page = result.hits[:query.size]
+            if query.size and result.count > len(page):
+                next_page = {"a": [page[-1][0]], "t": total}
         else:
-            # tantivy panics on a limit of 0; one hit is fetched and ignored.
-            total = searcher.search(combined, 1).count
-        facets = {}
+            offset = min(query.offset, MAX_RESULT_WINDOW)
+            size = max(0, min(query.size, MAX_RESULT_WINDOW - offset))
+            result = searcher.search(combined, max(size, 1), offset=offset)
+            total = result.count
+            page = result.hits[:size]
+            end = offset + size
+            if size and end < total and end < MAX_RESULT_WINDOW:
+                next_page = {"o": end}
+        snippets = None
+        if text_query is not None and page:
+            snippets = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, "text")
+            snippets.set_max_num_chars(SNIPPET_CHARS)
+        for _, address in page:
+            doc = searcher.doc(address)
+            article = self._article(doc)
+            snippet = snippets.snippet_from_doc(doc).fragment().strip() if snippets else ""
+            article["snippet"] = snippet or _lead(article, doc)
+            hits.append(article)
+        facets = {name: [] for name in query.facets}
         if query.facets and total:
             aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}
             buckets = searcher.aggregate(combined, aggregation)
             for name in query.facets:
                 facets[name] = [{"value": b["key"], "count": b["doc_count"]}
                                 for b in buckets.get(name, {}).get("buckets", [])]
-        else:
-            facets = {name: [] for name in query.facets}
-        end = query.offset + query.size
-        return {"total": total, "hits": hits, "facets": facets, "next": {"o": end} if query.size and end < total else None}
+        return {"total": total, "hits": hits, "facets": facets, "next": next_page}
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut

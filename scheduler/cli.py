@@ -1,14 +1,44 @@
-"""The `newswatch` command. Exit status: 0 done, 2 usage or settings error, 3 the embedded index
-is held by a running daemon."""
+"""The `newswatch` command. Exit status (also in `newswatch --help`): 0 done, 1 the index could
+not be reached or some input could not be read, 2 a usage or settings error, 3 the embedded index
+is held by a running daemon, 4 `crawl`: every feed and sitemap of an outlet failed, 130 stopped by
+Ctrl-C."""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 
-EXIT_OK, EXIT_USAGE, EXIT_LOCKED = 0, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_SOURCES_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+VERSION = "0.2.0"
+
+QUERY_HELP = """\
+query syntax:
+  words              all must match (english stemming: "soldier" finds "soldiers")
+  "a phrase"         the words in this order
+  a OR b             either
+  -word              not this word
+  field:value        in one field: title, description, text, authors, outlet, language, tags, url
+  no wildcards (*, ?), fuzzy (~) or regular expressions (/): put such characters in quotes
+
+entities:  --entity TYPE:NAME, TYPE one of person, org, place; names match through aliases and
+           in any case (person:Zelenskyy finds Volodymyr Zelensky); repeat it: all must match
+dates:     an ISO date (2025-11-05) or date-time (2025-11-05T14:00:00Z, +09:00 ...); --since is
+           inclusive, --until exclusive; both filter published_at (UTC)
+limits:    --size 0-100 (larger is clamped); by relevance, paging stops after 10,000 hits (sort by
+           newest to page through everything)"""
+
+EXIT_HELP = """\
+exit status:
+  0    done (a crawl's failed pages are counted in `newswatch outlets`, not fatal)
+  1    the index could not be reached, or an input file could not be read (extract)
+  2    a usage or settings error (one line names the setting, outlet or parameter)
+  3    the embedded index is held by a running daemon (use its API, or stop it)
+  4    crawl: every feed and sitemap of at least one outlet failed
+  130  stopped by Ctrl-C"""
 
 
 class UsageError(Exception):
@@ -16,34 +46,56 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newswatch", description="Media-monitoring daemon.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="the daemon: scheduler, crawler, search API")
-    crawl = commands.add_parser("crawl", help="poll the named outlets once, through the full pipeline")
-    crawl.add_argument("keys", nargs="+", metavar="KEY")
-    extract = commands.add_parser("extract", help="extract saved pages; print one JSON object per line")
-    extract.add_argument("files", nargs="+", metavar="FILE")
-    extract.add_argument("--url", help="the URL the page(s) were fetched from")
-    search = commands.add_parser("search", help="search the index")
-    search.add_argument("query", nargs="?", default="")
-    search.add_argument("--entity", action="append", default=[], metavar="TYPE:NAME")
-    search.add_argument("--outlet", action="append", default=[])
-    search.add_argument("--topic", action="append", default=[])
-    search.add_argument("--language")
-    search.add_argument("--since")
-    search.add_argument("--until")
-    search.add_argument("--sort", choices=["relevance", "newest"])
-    search.add_argument("--size")
-    search.add_argument("--cursor")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="newswatch", formatter_class=formatter, epilog=EXIT_HELP,
+        description="Media monitoring: polls news outlets, extracts, dedupes and tags their articles, and "
+                    "indexes them for search. Settings come from NEWSWATCH_* environment variables or .env "
+                    "(see README).")
+    parser.add_argument("--version", action="version", version=f"newswatch {VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="the daemon: scheduler, crawler, search API (stop with SIGTERM or Ctrl-C)",
+                        description="Polls every outlet of outlets.toml at its interval and serves the API "
+                                    "on NEWSWATCH_API_HOST:NEWSWATCH_API_PORT. SIGHUP re-reads outlets.toml and "
+                                    "topics.toml.", epilog=EXIT_HELP, formatter_class=formatter)
+    crawl = commands.add_parser("crawl", help="poll the named outlets once now, through the full pipeline",
+                                epilog=EXIT_HELP, formatter_class=formatter)
+    crawl.add_argument("keys", nargs="+", metavar="KEY", help="an outlet key of outlets.toml")
+    extract = commands.add_parser("extract", help="extract saved pages; print one JSON object per line",
+                                  description="Extraction and entity tagging of saved pages (.html or .html.gz), "
+                                              "without network or index. A file that cannot be read gives "
+                                              '{"source", "error"} on its line and the exit status 1.',
+                                  epilog=EXIT_HELP, formatter_class=formatter)
+    extract.add_argument("files", nargs="+", metavar="FILE", help="a saved page")
+    extract.add_argument("--url", help="the URL the page(s) were fetched from (for relative links)")
+    search = commands.add_parser("search", help="search the index", epilog=QUERY_HELP + "\n\n" + EXIT_HELP,
+                                 formatter_class=formatter,
+                                 description="Prints the matching stories, newest or most relevant first; "
+                                             "--json prints exactly what GET /search answers.")
+    search.add_argument("query", nargs="?", default="", help="the words to search for (see query syntax)")
+    search.add_argument("--entity", action="append", default=[], metavar="TYPE:NAME", help="a person, org or place")
+    search.add_argument("--outlet", action="append", default=[], metavar="KEY", help="an outlet (repeat: any)")
+    search.add_argument("--topic", action="append", default=[], metavar="KEY", help="a topic (repeat: any)")
+    search.add_argument("--language", metavar="CODE", help="ISO 639-1 language code, e.g. en, ko")
+    search.add_argument("--since", metavar="DATE", help="published at or after")
+    search.add_argument("--until", metavar="DATE", help="published before")
+    search.add_argument("--sort", choices=["relevance", "newest"], help="default: relevance with words, else newest")
+    search.add_argument("--size", metavar="N", help="stories per page (default 20, at most 100)")
+    search.add_argument("--cursor", help="the cursor printed after a page, for the next one")
     search.add_argument("--duplicates", action="store_true", help="show copies too")
     search.add_argument("--json", action="store_true", help="print exactly the /search response")
-    reprocess = commands.add_parser("reprocess", help="re-run extraction and entities over the archived pages")
-    reprocess.add_argument("--since", help="only pages fetched since this date")
-    reprocess.add_argument("--outlet", help="only this outlet's pages")
-    commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)")
-    commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)")
-    commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing")
-    outlets = commands.add_parser("outlets", help="the outlets and their health")
+    reprocess = commands.add_parser("reprocess", help="re-run extraction and entities over the archived pages",
+                                    epilog=EXIT_HELP, formatter_class=formatter)
+    reprocess.add_argument("--since", metavar="DATE", help="only pages fetched since this date")
+    reprocess.add_argument("--outlet", metavar="KEY", help="only this outlet's pages")
+    commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)",
+                        epilog=EXIT_HELP, formatter_class=formatter)
+    commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)",
+                        epilog=EXIT_HELP, formatter_class=formatter)
+    commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing",
+                        epilog=EXIT_HELP, formatter_class=formatter)
+    outlets = commands.add_parser("outlets", help="the outlets and their health", epilog=EXIT_HELP,
+                                  formatter_class=formatter)
     outlets.add_argument("--json", action="store_true", help="print exactly the /outlets list")
     return parser
 
@@ -62,6 +114,9 @@ def _configure_logging(level: str) -> None:
         # A robots.txt that cannot be fetched is logged with a full traceback; the request it
         # guarded then fails the same way and is logged (one line, with its URL) and counted.
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+        # The Elasticsearch client logs a traceback for every retry of a cluster that does not
+        # answer; the backend logs one line saying so (and /health shows it).
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 
 
 def configured_names(config):
@@ -79,7 +134,7 @@ def cmd_extract(args, config) -> int:
     from crawler.extract import extract_page
 
     names = str(config["NEWSWATCH_NAMES"]) if config["NEWSWATCH_NAMES"] else None
-
+    status = EXIT_OK
     for path in args.files:
         try:
             with open(path, "rb") as page:
@@ -93,19 +148,32 @@ def cmd_extract(args, config) -> int:
                                        config["NEWSWATCH_NER_MODELS"], names)
         except Exception as exc:  # one bad file never stops the others
             _print_json({"source": path, "error": f"{type(exc).__name__}: {exc}"})
+            status = EXIT_FAILED
             continue
         _print_json({"source": path, "url": article["url"], "title": article["title"], "text": article["text"],
                      "authors": article["authors"], "published_at": article["published_at"],
                      "language": article["language"],
                      "entities": entities})
-    return EXIT_OK
+    return status
+
+
+def _require_data(config) -> None:
+    """Reading commands never create an empty index where a mistyped path points."""
+    data_dir = config["NEWSWATCH_DATA_DIR"]
+    if not (data_dir / "state.sqlite3").exists():
+        raise UsageError(f"setting NEWSWATCH_DATA_DIR={str(data_dir)!r}: no newswatch data there "
+                         "(nothing crawled yet, or another directory was meant)")
 
 
 def cmd_search(args, config) -> int:
+    from crawler.outlet_config import load_outlets
+    from crawler.state import CrawlState
     from index.backends import open_backend
-    from index.query import QueryError, parse_search_params
+    from index.cursors import Cursors, load_key
+    from index.query import QueryError, check_known, parse_search_params
     from index.search import run_search
 
+    _require_data(config)
     params = [("q", args.query)] + [("entity", e) for e in args.entity] + [("outlet", o) for o in args.outlet]
     params += [("topic", t) for t in args.topic]
     for name in ("language", "since", "until", "sort", "size", "cursor"):
@@ -113,21 +181,36 @@ def cmd_search(args, config) -> int:
             params.append((name, getattr(args, name)))
     if args.duplicates:
         params.append(("duplicates", "include"))
+    cursors = Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"]))
+    db = _state_db(config)
     try:
-        query = parse_search_params(params, names=configured_names(config))
-        result = run_search(open_backend(config, writable=False), query)
+        query = parse_search_params(params, names=configured_names(config), cursors=cursors)
+        outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
+        topics = load_topics_for(config, outlets)
+        check_known(query, set(outlets) | set(CrawlState(db).articles_by_outlet()), set(topics))
+        result = run_search(open_backend(config, writable=False, db=db), query, cursors)
     except QueryError as exc:
         print(f"newswatch: {exc.parameter}: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        db.close()
     if args.json:
         _print_json(result)
         return EXIT_OK
-    print(f"{result['total']} stories")
+    print(f"{result['total']} {'story' if result['total'] == 1 else 'stories'}"
+          f"{' (copies included)' if args.duplicates else ''}")
     for hit in result["hits"]:
-        print(f"{(hit['published_at'] or '')[:16]}  {hit['outlet']:<14} {hit['title']}")
-        print(f"{'':18}{hit['url']}")
+        published = (hit["published_at"] or "").replace("T", " ").replace("Z", " UTC")
+        copies = hit.get("duplicate_count") or 0
+        extra = f", {copies} {'copy' if copies == 1 else 'copies'}" if copies else ""
+        extra += f", copy of {hit['duplicate_of']}" if hit.get("duplicate_of") else ""
+        print(f"\n{hit['title'] or hit['url']}")
+        print(f"  {hit['outlet']}, {published}{extra}")
+        if hit.get("snippet"):
+            print(f"  {' '.join(hit['snippet'].split())}")
+        print(f"  {hit['url']}")
     if result["next_cursor"]:
-        print(f"more: --cursor {result['next_cursor']}")
+        print(f"\nmore: --cursor {result['next_cursor']}")
     return EXIT_OK
 
 
@@ -143,6 +226,7 @@ def cmd_outlets(args, config) -> int:
     from crawler.state import CrawlState
     from index.backends import open_backend
 
+    _require_data(config)
     db = _state_db(config)
     try:
         report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), CrawlState(db),
@@ -153,17 +237,20 @@ def cmd_outlets(args, config) -> int:
         _print_json(report)
         return EXIT_OK
     for row in report:
+        last_poll = (row["last_poll_at"] or "-").replace("T", " ").replace("Z", " UTC")
         print(f"{row['key']:<16} {row['status']:<6} {row['articles']:>6} articles  {row['errors']:>4} errors  "
-              f"last poll {row['last_poll_at'] or '-'}")
+              f"last poll {last_poll}")
         if row["last_error"]:
             print(f"{'':17}last error: {row['last_error']}")
     return EXIT_OK
 
 
-def load_topics_for(config):
-    from crawler.topic_config import load_topics
+def load_topics_for(config, outlets: dict):
+    from crawler.topic_config import check_topics, load_topics
 
-    return load_topics(config["NEWSWATCH_TOPICS"], configured_names(config))
+    topics = load_topics(config["NEWSWATCH_TOPICS"], configured_names(config))
+    check_topics(topics, outlets, bool(config["NEWSWATCH_SMTP_URL"] and config["NEWSWATCH_MAIL_FROM"]))
+    return topics
 
 
 def cmd_crawl(args, config) -> int:
@@ -175,7 +262,7 @@ def cmd_crawl(args, config) -> int:
     unknown = [k for k in args.keys if k not in outlets]
     if unknown:
         raise UsageError(f"unknown outlet {unknown[0]!r} (known: {', '.join(outlets)})")
-    topics = load_topics_for(config)
+    topics = load_topics_for(config, outlets)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
 
     async def main():
@@ -185,23 +272,43 @@ def cmd_crawl(args, config) -> int:
         db = _state_db(config)
         backend = open_backend(config, db=db)
         service = CrawlService(config, outlets, backend, topics, db)
+        loop = asyncio.get_running_loop()
+        interrupted = asyncio.Event()
+
+        def interrupt():
+            # Ctrl-C or SIGTERM: the crawl stops, what reached the end of the pipeline is committed.
+            interrupted.set()
+            asyncio.ensure_future(service.stop())
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, interrupt)
         try:
             await service.prepare()
             reports = await service.crawl(args.keys)
-            # What fails waits in the outbox for the next run.
-            await asyncio.to_thread(service.alerts.deliver_pending)
-            return reports
+            if not interrupted.is_set():
+                # What fails waits in the outbox for the next run.
+                await asyncio.to_thread(service.alerts.deliver_pending)
+            return reports, interrupted.is_set()
         finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
             await service.close()
             await asyncio.to_thread(backend.close)
             db.close()
 
     try:
-        reports = run(main)
+        reports, interrupted = run(main)
     finally:
         lock.release()
     for report in reports:
         print(json.dumps(report.summary()), file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    failed = [r.outlet for r in reports if r.sources and not r.sources_ok]
+    if failed:
+        print(f"newswatch: every feed and sitemap failed for {', '.join(failed)} (see `newswatch outlets`)",
+              file=sys.stderr)
+        return EXIT_SOURCES_FAILED
     return EXIT_OK
 
 
@@ -211,7 +318,7 @@ def cmd_run(args, config) -> int:
     from scheduler.loop import run
 
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
-    topics = load_topics_for(config)
+    topics = load_topics_for(config, outlets)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
 
     async def main():
@@ -347,6 +454,7 @@ COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search"
 
 def main(argv: list[str] | None = None) -> int:
     import settings
+    from core.statedb import StateError
     from crawler.outlet_config import OutletsError
     from crawler.topic_config import TopicsError
     from index.protocol import BackendUnavailable
@@ -359,8 +467,10 @@ def main(argv: list[str] | None = None) -> int:
             _configure_logging(config["NEWSWATCH_LOG_LEVEL"])
         else:
             logging.basicConfig(level=logging.WARNING)
-        return COMMANDS[args.command](args, config)
-    except (settings.SettingsError, OutletsError, TopicsError, UsageError) as exc:
+        status = COMMANDS[args.command](args, config)
+        sys.stdout.flush()  # inside the try: a reader that went away is a BrokenPipeError here
+        return status
+    except (settings.SettingsError, OutletsError, TopicsError, UsageError, StateError) as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except IndexLocked as exc:
@@ -368,7 +478,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_LOCKED
     except BackendUnavailable as exc:
         print(f"newswatch: the index is unavailable: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`newswatch search | head -1`): end quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

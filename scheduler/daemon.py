@@ -14,10 +14,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlet_config import OutletsError, load_outlets
 from crawler.service import CrawlService
-from crawler.topic_config import TopicsError, load_topics
+from crawler.topic_config import TopicsError
 from index.access import AccessControl
 from index.api import ApiContext, create_app
-from scheduler.cli import configured_names
+from index.cursors import Cursors, load_key
+from scheduler.cli import configured_names, load_topics_for
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +47,16 @@ class Daemon:
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
                               names=configured_names(config), alerts=self.service.alerts,
+                              cursors=Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"])),
                               access=AccessControl(config["NEWSWATCH_API_KEYS"], config["NEWSWATCH_ADMIN_KEYS"],
                                                    config["NEWSWATCH_SEARCH_RATE"]))
 
     # --- jobs ---
     async def poll(self, key: str) -> None:
-        if key in self.service.outlets:
+        if key in self.service.outlets and not self.service.stopping:
             await self.service.crawl([key])
-            await self.deliver_alerts()
+            if not self.service.stopping:
+                await self.deliver_alerts()
 
     def _schedule(self, outlet, first_run: datetime) -> None:
         self.scheduler.add_job(
@@ -84,7 +87,7 @@ class Daemon:
         """Re-reads the outlets and topics files; an invalid file keeps the ones in use and says why."""
         try:
             outlets = load_outlets(self.config["NEWSWATCH_OUTLETS"])
-            topics = load_topics(self.config["NEWSWATCH_TOPICS"], configured_names(self.config))
+            topics = load_topics_for(self.config, outlets)
         except (OutletsError, TopicsError) as exc:
             logger.error("reload refused, keeping the current outlets and topics: %s", exc)
             return False, f"kept the current outlets and topics: {exc}"
@@ -135,8 +138,11 @@ class Daemon:
         """The one shutdown path: no new polls, running crawls stopped, index committed, then the
         API closes."""
         logger.info("shutting down")
-        self.scheduler.shutdown(wait=False)
+        # Paused, not shut down yet: APScheduler's shutdown cancels the jobs still running, and a
+        # poll must get to record what it committed.
+        self.scheduler.pause()
         await self.service.stop()
+        self.scheduler.shutdown(wait=False)
         logger.info("crawls stopped")
         with contextlib.suppress(Exception):
             await preparing

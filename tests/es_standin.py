@@ -128,6 +128,8 @@ class ElasticsearchStandIn:
             return self.search(parts, json.loads(body or b"{}"))
         if len(parts) == 2 and parts[1] == "_pit":
             return 200, {"id": "pit-1"}
+        if parts == ["_pit"] and method == "DELETE":
+            return 200, {"succeeded": True, "num_freed": 1}
         if len(parts) == 2 and parts[1] == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
         if len(parts) == 2 and parts[1] == "_count":

@@ -38,6 +38,11 @@ def test_environment_wins_over_dotenv_which_wins_over_default(tmp_path):
     ("NEWSWATCH_WORKERS", "0"),
     ("NEWSWATCH_DOWNLOAD_DELAY", "-1"),
     ("ELASTICSEARCH_URL", "localhost:9200"),
+    ("ELASTICSEARCH_REPLICAS", "1.5"),
+    ("ELASTICSEARCH_REPLICAS", "-1"),
+    ("NEWSWATCH_API_PORT", "abc"),
+    ("NEWSWATCH_DOWNLOAD_TIMEOUT", "inf"),
+    ("NEWSWATCH_DOWNLOAD_DELAY", "nan"),
 ])
 def test_a_bad_value_stops_start_up_with_one_line_naming_it(name, value):
     with pytest.raises(settings.SettingsError) as raised:
@@ -74,3 +79,10 @@ def test_every_setting_read_by_the_code_is_declared():
     # Test hooks are not settings: README "Development" documents them.
     hooks = {"NEWSWATCH_FAULT_AFTER"}
     assert used <= declared | hooks, f"undeclared settings: {used - declared - hooks}"
+
+
+def test_a_data_directory_that_is_a_file_is_one_line_naming_it(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.load({"NEWSWATCH_DATA_DIR": str(tmp_path / "file")}, env_file="/nonexistent")
+    assert "NEWSWATCH_DATA_DIR" in str(raised.value) and "\n" not in str(raised.value)

@@ -34,6 +34,10 @@ def test_a_good_entry_parses():
 @pytest.mark.parametrize("change, key", [
     (("interval = \"15m\"", "interval = \"30s\""), "interval"),
     (("interval = \"15m\"", "interval = \"fortnightly\""), "interval"),
+    (("interval = \"15m\"", "interval = \"99999999d\""), "interval"),
+    (("interval = \"15m\"", "interval = \"31d\""), "interval"),
+    (("delay = 10", "delay = 86400"), "delay"),
+    (("delay = 10", "delay = nan"), "delay"),
     (("language = \"en\"", "language = \"English\""), "language"),
     (("name = \"Newsweek\"", "name = \"\""), "name"),
     (("delay = 10", "delay = -1"), "delay"),
@@ -61,3 +65,16 @@ def test_unreadable_or_invalid_files_say_so(tmp_path):
     (tmp_path / "bad.toml").write_text("[newsweek\nname=")
     with pytest.raises(OutletsError, match="not valid TOML"):
         load_outlets(tmp_path / "bad.toml")
+
+
+def test_a_topic_is_checked_against_the_outlets_and_the_mail_settings():
+    from crawler.topic_config import TopicsError, check_topics, parse_topics
+
+    outlets = parse_outlets(GOOD)
+    fine = parse_topics('[nk]\nname = "NK"\nquery = "kursk"\noutlets = ["newsweek"]\nnotify = ["email:a@example.org"]\n')
+    check_topics(fine, outlets, can_mail=True)
+    with pytest.raises(TopicsError, match=r"topic \[nk\] notify: e-mail needs NEWSWATCH_SMTP_URL"):
+        check_topics(fine, outlets, can_mail=False)
+    unknown = parse_topics('[nk]\nname = "NK"\nquery = "kursk"\noutlets = ["nope"]\n')
+    with pytest.raises(TopicsError, match=r"topic \[nk\] outlets: no outlet 'nope'"):
+        check_topics(unknown, outlets, can_mail=True)

@@ -66,3 +66,20 @@ def test_the_page_asks_for_a_key_once_and_keeps_it_in_a_cookie(make_client):
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert ok.status_code == 303 and ok.headers["location"] == "/?q=kursk" and "httponly" in ok.headers["set-cookie"].lower()
     assert client.get("/?q=kursk").status_code == 200  # the cookie came back
+
+
+def test_the_page_and_entities_count_against_the_search_limit(make_client):
+    client = make_client(rate=4)
+    read = {"Authorization": f"Bearer {READ}"}
+    statuses = [client.get(path, headers=read).status_code for path in ("/", "/entities", "/search", "/?q=kursk", "/entities")]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_the_key_cookie_is_secure_only_over_https(make_client):
+    for base, secure in (("http://testserver", False), ("https://testserver", True)):
+        client = make_client()
+        client.base_url = base
+        response = client.post("/login", content=f"key={READ}&next=/", follow_redirects=False,
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+        cookie = response.headers["set-cookie"]
+        assert "newswatch_key=" in cookie and "HttpOnly" in cookie and ("Secure" in cookie) is secure, cookie

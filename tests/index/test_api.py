@@ -30,6 +30,7 @@ def client(backend, tmp_path):
     client = TestClient(create_app(context))
     client.triggered = triggered
     client.state = state
+    client.backend = backend
     return client
 
 
@@ -52,7 +53,9 @@ def test_repeated_parameters_combine(client):
 @pytest.mark.parametrize("query, parameter", [
     ("q=%22unclosed", "q"), ("q=(kursk", "q"), ("size=-3", "size"), ("size=many", "size"), ("since=last+week", "since"),
     ("until=2025-02-30", "until"), ("sort=random", "sort"), ("cursor=xyz", "cursor"), ("entity=Kursk", "entity"),
-    ("duplicates=maybe", "duplicates"), ("bogus=1", "bogus"),
+    ("duplicates=maybe", "duplicates"), ("bogus=1", "bogus"), ("outlet=nope", "outlet"), ("topic=nope", "topic"),
+    ("language=xx", "language"), ("language=english", "language"), ("q=kurs*", "q"), ("q=kursk~2", "q"),
+    ("q=k%3Frsk", "q"),
 ])
 def test_every_invalid_parameter_is_a_400_naming_it(client, query, parameter):
     response = client.get(f"/search?{query}")
@@ -109,3 +112,33 @@ def test_top_entities_and_autocomplete(client):
     for query, parameter in (("type=city", "type"), ("size=-1", "size"), ("since=soon", "since"), ("q=x", "q")):
         response = client.get(f"/entities?{query}")
         assert response.status_code == 400 and response.json()["parameter"] == parameter
+
+
+def test_a_known_language_or_outlet_without_articles_is_simply_no_hits(client):
+    for query in ("language=fr", "outlet=rfa-english&q=yankees"):
+        response = client.get(f"/search?{query}")
+        assert response.status_code == 200 and response.json()["total"] == 0, query
+    # An outlet gone from outlets.toml whose articles are still kept stays searchable.
+    assert client.get("/search?outlet=aggregator&duplicates=include").status_code == 400
+    copy = client.backend.get("copy1")
+    client.state.record_committed([(copy, [], None)])
+    assert client.get("/search?outlet=aggregator&duplicates=include").json()["total"] == 1
+
+
+def test_health_is_degraded_with_reasons_when_an_outlet_keeps_failing(client):
+    from datetime import timedelta
+
+    from core.dates import utcnow
+
+    long_ago = utcnow() - timedelta(hours=4)  # rfa-english polls hourly: failing for 4 intervals
+    client.state.record_poll("rfa-english", True, 1, 0, at=long_ago)
+    client.state.record_poll("rfa-english", False, 0, 0, at=long_ago + timedelta(hours=1))
+    client.state.record_error("rfa-english", "https://www.rfa.org/rss", "HTTP 500")
+    client.state.record_poll("newsweek", False, 0, 0)  # failing, but only just: not a reason yet
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    [reason] = health.json()["reasons"]
+    assert "rfa-english" in reason and "HTTP 500" in reason
+    assert "newswatch_degraded 1.0" in client.get("/metrics").text
+    client.state.record_poll("rfa-english", True, 0, 0)
+    assert client.get("/health").json()["status"] == "ok" and "newswatch_degraded 0.0" in client.get("/metrics").text

@@ -1,12 +1,15 @@
 """What every SearchBackend does, run against each (see the `backend` fixture)."""
 from core.article import ARTICLE_FIELDS, new_article
+from index.cursors import Cursors
 from index.query import parse_search_params
 from index.search import run_search
 from index.tantivy_backend import TantivyBackend
 
+CURSORS = Cursors(b"test key")
+
 
 def search(backend, *params):
-    return run_search(backend, parse_search_params(list(params)))
+    return run_search(backend, parse_search_params(list(params), cursors=CURSORS), CURSORS)
 
 
 def ids(result):
@@ -117,3 +120,18 @@ def test_topics_match_new_articles_as_search_would(backend):
     assert backend.match_topics(story, topics) == ["nk"]
     assert backend.match_topics({**story, "outlet": "newsweek"}, topics) == ["nk", "nw"]
     assert backend.match_topics({**story, "entities": {"person": [], "org": [], "place": []}}, topics) == []
+
+
+def test_paging_visits_every_hit_exactly_once(backend):
+    for sort in ("newest", "relevance"):
+        seen, cursor, total = [], None, None
+        while True:
+            page = search(backend, ("q", "certificates OR yankees OR 북한이"), ("sort", sort), ("size", "1"),
+                          ("duplicates", "include"), *([("cursor", cursor)] if cursor else []))
+            total = total if total is not None else page["total"]
+            assert page["total"] == total  # every page answers the first page's total
+            seen += ids(page)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == total == 5, sort

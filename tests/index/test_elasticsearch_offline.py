@@ -9,6 +9,7 @@ from es_standin import ElasticsearchStandIn
 
 from core.statedb import StateDB
 from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
+from index.cursors import Cursors
 from index.es_backend import MAPPING_FILE, ElasticsearchBackend
 from index.outbox import Outbox
 
@@ -150,7 +151,9 @@ def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_tim
                                                                           "place": ["Kursk"]})
         backend.upsert(values)
     assert backend.flush_backlog() == 3
-    first = run_search(backend, parse_search_params([("size", "2"), ("outlet", "newsweek"), ("outlet", "rfa-english")]))
+    cursors = Cursors(b"test key")
+    params = [("size", "2"), ("outlet", "newsweek"), ("outlet", "rfa-english")]
+    first = run_search(backend, parse_search_params(params, cursors=cursors), cursors)
     assert first["total"] == 3 and [h["id"] for h in first["hits"]] == ["a2", "a1"]
     assert set(first["hits"][0]) == (set(ARTICLE_FIELDS) - {"text"}) | {"snippet"}
     assert first["hits"][0]["snippet"] == "Body of story 2"
@@ -159,12 +162,14 @@ def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_tim
     path, body = standin.searches[-1]
     assert path == ["nw-articles", "_search"] and body["size"] == 2 and body["track_total_hits"] is True
     assert {"terms": {"outlet": ["newsweek", "rfa-english"]}} in body["query"]["bool"]["filter"]
-    second = run_search(backend, parse_search_params([("size", "2"), ("outlet", "newsweek"), ("outlet", "rfa-english"),
-                                                      ("cursor", first["next_cursor"])]))
+    second = run_search(backend, parse_search_params(params + [("cursor", first["next_cursor"])], cursors=cursors),
+                        cursors)
     assert [h["id"] for h in second["hits"]] == ["a0"] and second["next_cursor"] is None
     path, body = standin.searches[-1]
     assert path == ["_search"] and body["pit"]["id"] == "pit-1"
     assert body["search_after"] == ["2025-11-02T00:00:00Z", "a1"]
+    # The last page closes its point in time.
+    assert ("DELETE", "/_pit") in standin.requests
 
 
 def test_topics_become_percolator_queries_translated_like_searches(standin, tmp_path):

@@ -35,15 +35,6 @@ def test_every_invalid_parameter_is_named(params, parameter):
     assert raised.value.parameter == parameter and raised.value.message
 
 
-def test_a_cursor_belongs_to_its_own_search():
-    first = parse_search_params([("q", "kursk"), ("size", "2")])
-    cursor = first.cursor({"o": 2})
-    assert parse_search_params([("q", "kursk"), ("size", "2"), ("cursor", cursor)]).offset == 2
-    with pytest.raises(QueryError, match="another search"):
-        parse_search_params([("q", "zelensky"), ("size", "2"), ("cursor", cursor)])
-    assert first.cursor(None) is None
-
-
 def test_q_may_name_only_the_searchable_fields():
     assert parse_search_params([("q", 'title:kursk "note: quoted" outlet:newsweek')]).q
     with pytest.raises(QueryError, match="unknown field 'secret'"):

@@ -11,6 +11,7 @@ from crawler.names import load_names
 from crawler.outlet_config import load_outlets
 from crawler.state import CrawlState
 from index.api import ApiContext, create_app
+from index.cursors import Cursors, load_key
 from index.tantivy_backend import TantivyBackend
 
 PAGES = {
@@ -22,7 +23,9 @@ PAGES = {
 def api(ws) -> TestClient:
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
     state = CrawlState(StateDB(ws.data_dir / "state.sqlite3"))
-    return TestClient(create_app(ApiContext(backend=backend, state=state, names=load_names(),
+    # Signed with the data directory's key, as the CLI and the daemon sign them.
+    cursors = Cursors(load_key(ws.data_dir))
+    return TestClient(create_app(ApiContext(backend=backend, state=state, names=load_names(), cursors=cursors,
                                             outlets=lambda: load_outlets(ws.outlets))))
 
 
@@ -194,8 +197,8 @@ feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.
 
 def test_private_addresses_are_refused_unless_allowed(sample_outlets):
     ws, server = sample_outlets, sample_outlets.server
-    ws.newswatch("crawl", "newsweek", NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="false")
-    assert server.hits == {}
+    refused = ws.newswatch("crawl", "newsweek", check=False, NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="false")
+    assert server.hits == {} and refused.returncode == 4  # every source of the outlet failed
     [newsweek] = [o for o in ws.json("outlets", "--json") if o["key"] == "newsweek"]
     assert newsweek["status"] == "error" and "private or loopback" in newsweek["last_error"]
 
@@ -218,8 +221,9 @@ def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets):
 def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched):
     ws, server = sample_outlets, sample_outlets.server
     server.serve("/robots.txt", "error", status=status)
-    ws.newswatch("crawl", "rfa-english", check=True)
+    result = ws.newswatch("crawl", "rfa-english", check=False)
     assert (server.hits.get("/arc/outboundfeeds/english/rss/") is not None) is fetched
+    assert result.returncode == (0 if fetched else 4)
 
 
 def test_robots_txt_disallow_is_obeyed(sample_outlets):
@@ -232,6 +236,7 @@ def test_robots_txt_disallow_is_obeyed(sample_outlets):
 
 def test_usage_errors_exit_2_with_one_line(sample_outlets):
     ws = sample_outlets
+    outlets = ws.outlets.read_text()
     unknown = ws.newswatch("crawl", "nosuch", check=False)
     assert unknown.returncode == 2 and "nosuch" in unknown.stderr
     bad = ws.newswatch("crawl", "newsweek", check=False, NEWSWATCH_API_PORT="http")
@@ -239,8 +244,19 @@ def test_usage_errors_exit_2_with_one_line(sample_outlets):
     ws.outlets.write_text('[x]\nname = "X"\nlanguage = "en"\nfeeds = ["https://x.org/rss"]\ninterval = "5s"\n')
     invalid = ws.newswatch("crawl", "x", check=False)
     assert invalid.returncode == 2 and "[x] interval" in invalid.stderr
+    # Reading commands never create an empty index where a mistyped data directory points.
+    nothing = ws.newswatch("search", "kursk", check=False)
+    assert nothing.returncode == 2 and "NEWSWATCH_DATA_DIR" in nothing.stderr and not ws.data_dir.exists()
+    ws.data_dir.parent.joinpath("a-file").write_text("")
+    not_a_dir = ws.newswatch("search", "kursk", check=False, NEWSWATCH_DATA_DIR=str(ws.data_dir.parent / "a-file"))
+    assert not_a_dir.returncode == 2 and not_a_dir.stderr.count("\n") == 1 and "NEWSWATCH_DATA_DIR" in not_a_dir.stderr
+    ws.outlets.write_text(outlets)
+    ws.newswatch("crawl", "newsweek")
     query = ws.newswatch("search", '"unclosed', check=False)
     assert query.returncode == 2 and "q:" in query.stderr
+    for unknown, named in ((["--outlet", "nope"], "outlet"), (["--language", "xx"], "language"), (["kurs*"], "q")):
+        refused = ws.newswatch("search", *unknown, check=False)
+        assert refused.returncode == 2 and refused.stderr.startswith(f"newswatch: {named}:"), refused.stderr
 
 
 def test_crawl_exits_3_while_the_index_is_held(sample_outlets):
@@ -262,7 +278,8 @@ def test_extract_prints_one_json_line_per_file_and_survives_bad_files(tmp_path, 
     page.write_bytes(fixture_bytes("newsweek_article.html", "https://www.newsweek.com"))
     (tmp_path / "empty.html").write_bytes(b"")
     result = workspace.newswatch("extract", str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html"),
-                                 "--url", "https://www.newsweek.com/x-10987654")
+                                 "--url", "https://www.newsweek.com/x-10987654", check=False)
+    assert result.returncode == 1  # some files could not be extracted; the others still were
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["source"] for line in lines] == [str(page), str(tmp_path / "missing.html"), str(tmp_path / "empty.html")]
     assert set(lines[0]) == {"source", "url", "title", "text", "authors", "published_at", "language", "entities"}
@@ -378,3 +395,42 @@ def test_another_outlets_report_of_the_event_is_related_not_a_copy(sample_outlet
     assert zelensky["story_id"] == zelensky["id"]
     assert client.get(f"/articles/{zelensky['id']}/related").json() == {"duplicates": [], "related": []}
     assert client.get("/articles/nope/related").status_code == 404
+
+
+def test_help_version_and_a_reader_that_goes_away(sample_outlets):
+    ws = sample_outlets
+    help_text = ws.newswatch("search", "--help").stdout
+    for needed in ("OR", "-word", "person:", "2025-11-05", "at most", "exit"):
+        assert needed in help_text, needed
+    assert ws.newswatch("--version").stdout.strip().startswith("newswatch ")
+    ws.newswatch("crawl", "newsweek")
+    # The reader closes the pipe before newswatch writes: quiet, rc 0, as `| head -1` should be.
+    import subprocess
+
+    from tests_support import NEWSWATCH
+
+    process = subprocess.Popen([NEWSWATCH, "search", "war certificates", "--json"], env=ws.env, cwd=ws.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0 and stderr == ""
+
+
+def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets):
+    import signal
+    import subprocess
+    import time
+
+    from tests_support import NEWSWATCH
+
+    ws, server = sample_outlets, sample_outlets.server
+    server.serve(PAGES["newsweek"], server.fixture("newsweek_article.html"), delay=8)
+    process = subprocess.Popen([NEWSWATCH, "crawl", "newsweek"], env=ws.env, cwd=ws.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while PAGES["newsweek"] not in server.hits and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "CancelledError" not in stderr

@@ -1,0 +1,148 @@
+"""The API's response shapes, for the OpenAPI document. Handlers return plain JSON (no model
+validation on the hot path); the suite's schemathesis run checks every response against these,
+so the document says what is really returned."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Entities(Strict):
+    person: list[str]
+    org: list[str]
+    place: list[str]
+
+
+class ArticleBase(Strict):
+    id: str = Field(description="stable: a hash of the normalised canonical URL")
+    url: str = Field(description="as fetched")
+    canonical_url: str | None = Field(description="the publisher's canonical form, tracking parameters removed")
+    outlet: str = Field(description="the outlet's key in outlets.toml")
+    title: str | None
+    description: str | None
+    authors: list[str]
+    published_at: str = Field(description="ISO 8601, UTC: the page's date, else the feed's, else crawled_at")
+    modified_at: str | None
+    crawled_at: str
+    language: str | None = Field(description="ISO 639-1")
+    tags: list[str]
+    image_url: str | None
+    entities: Entities = Field(description="canonical names of the persons, organisations and places named")
+    entities_model: str | None = Field(description="the tagger that produced them; null when none ran")
+    story_id: str = Field(description="the story cluster: copies and related reports share it")
+    duplicate_of: str | None = Field(description="id of the original this article copies")
+    duplicate_count: int = Field(description="copies of this article (on originals)")
+    revision: int = Field(description="1, then +1 per content change at the same URL")
+    content_hash: str | None
+    topics: list[str] = Field(description="keys of the topics this article matched")
+
+
+class Article(ArticleBase):
+    text: str | None = Field(description="the article's body")
+
+
+class Hit(ArticleBase):
+    snippet: str = Field(description="the passage that matched, else the opening")
+
+
+class Bucket(Strict):
+    value: str
+    count: int
+
+
+class SearchResult(Strict):
+    total: int = Field(description="matching articles (copies left out unless duplicates=include)")
+    hits: list[Hit]
+    facets: dict[str, list[Bucket]] = Field(description="outlet, person, org, place, topic: largest first")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class ScoredArticle(ArticleBase):
+    score: float = Field(ge=0, le=1)
+
+
+class Related(Strict):
+    duplicates: list[ScoredArticle] = Field(description="its copies, or for a copy its original and the other copies")
+    related: list[ScoredArticle] = Field(description="other outlets' reports of the same story")
+
+
+class EntityCount(Strict):
+    type: str
+    name: str
+    count: int = Field(description="articles naming it, copies left out")
+
+
+class EntityList(Strict):
+    entities: list[EntityCount]
+
+
+class OutletStatus(Strict):
+    model_config = ConfigDict(extra="allow")  # source health fields vary with the backend
+    key: str
+    name: str
+    last_poll_at: str | None
+    status: str
+    articles: int
+    errors: int
+    last_error: str | None
+
+
+class Health(Strict):
+    model_config = ConfigDict(extra="allow")
+    status: str = Field(description="ok, or degraded (then `reasons` says why)")
+    reasons: list[str]
+    index: str
+    index_status: str
+    articles: int | None
+    outlets: int
+    crawling: list[str]
+
+
+class TopicStatus(Strict):
+    key: str
+    name: str
+    query: str
+    entities: list[str]
+    outlets: list[str]
+    notify: list[str]
+    digest: str | None
+    matches: int
+    last_match_at: str | None
+    pending_deliveries: int
+    last_delivery_error: str | None
+
+
+class Match(ArticleBase):
+    matched_at: str
+
+
+class TopicMatches(Strict):
+    total: int
+    matches: list[Match]
+    next_cursor: str | None
+
+
+class Scheduled(Strict):
+    status: str
+    outlet: str
+
+
+class Reloaded(Strict):
+    status: str
+    outlets: list[str]
+
+
+class Error(Strict):
+    error: str = Field(description="what was wrong, in one line")
+    parameter: str | None = Field(default=None, description="the parameter at fault, when one was")
+
+
+def errors(*statuses: int) -> dict:
+    """The documented error responses of an operation."""
+    meaning = {400: "an invalid parameter (named in `parameter`)", 401: "no valid API key",
+               403: "an admin key is needed", 404: "not found", 429: "too many searches; see Retry-After",
+               503: "the index or the crawler is unavailable now"}
+    return {status: {"model": Error, "description": meaning[status]} for status in statuses}
