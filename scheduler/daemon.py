@@ -62,7 +62,11 @@ class Daemon:
         self.scheduler.add_job(
             self.poll, IntervalTrigger(seconds=outlet.interval, jitter=min(60, outlet.interval // 10)),
             args=[outlet.key], id=outlet.key, name=f"poll {outlet.key}", replace_existing=True,
-            next_run_time=first_run)
+            next_run_time=first_run,
+            # A crawl asked for (POST /outlets/{key}/crawl) while the last poll is still handing
+            # over its alerts must run, not be skipped as a second instance; two crawls of one
+            # outlet never overlap all the same (CrawlService.crawl_outlet refuses the second).
+            max_instances=2)
 
     def schedule_all(self) -> None:
         now = datetime.now(timezone.utc)
