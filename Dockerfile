@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --no-cache-dir -r requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY settings.py outlets.toml ./
 COPY core ./core
 COPY crawler ./crawler

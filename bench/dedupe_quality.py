@@ -30,7 +30,7 @@ from crawler.dedupe import DuplicateIndex, fingerprint, shingles  # noqa: E402
 from crawler.entities import EntityTagger, parse_models  # noqa: E402
 from crawler.extract import extract_page  # noqa: E402
 from crawler.names import load_names  # noqa: E402
-from crawler.stories import MIN_SHARED_NAMES, RELATED_MIN, related_score, term_counts  # noqa: E402
+from crawler.stories import HALF_LIFE_DAYS, MIN_SHARED_NAMES, RELATED_MIN, related_score, term_counts  # noqa: E402
 
 HELD_OUT_KIND = "reworded"
 SYNONYMS = {"said": "stated", "says": "states", "told": "informed", "also": "additionally", "about": "around",
@@ -167,23 +167,35 @@ def main() -> None:
                 "snippet": " ".join(page["text"].split()[:40]), "entities": entities}
 
     cache = {}
-    scored = []
+    pairs = []
     negatives = SAME_TOPIC + [tuple(v[:2]) for v in hosts.values() if len(v) >= 2]
     for pair_list, label in ((SAME_EVENT, True), (negatives, False)):
         for a, b in pair_list:
             for key in (a, b):
                 if key not in cache:
                     cache[key] = article(key)
-            scored.append((label, *related_score(cache[a], cache[b], countries, idf)))
-    tp = sum(1 for label, _, called in scored if label and called)
-    fp = sum(1 for label, _, called in scored if not label and called)
-    fn = sum(1 for label, _, called in scored if label and not called)
-    print(f"\nrelated reports: {sum(1 for s in scored if s[0])} same-event pairs, {sum(1 for s in scored if not s[0])} "
-          f"same-topic/same-site pairs; cosine >= {RELATED_MIN} and >= {MIN_SHARED_NAMES} shared names: "
-          f"P {tp / (tp + fp) if tp + fp else 1:.3f} R {tp / (tp + fn) if tp + fn else 1:.3f}")
-    print("same-event (cosine, called):", sorted((round(s, 2), c) for l, s, c in scored if l))
-    print("others called related:", [(round(s, 2)) for l, s, c in scored if not l and c])
+            pairs.append((label, cache[a], cache[b]))
 
+    def pr(called):
+        tp = sum(1 for (label, _, _), c in zip(pairs, called) if label and c)
+        fp = sum(1 for (label, _, _), c in zip(pairs, called) if not label and c)
+        fn = sum(1 for (label, _, _), c in zip(pairs, called) if label and not c)
+        return tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0
+
+    # The same pairs, as if the second report came `gap` days after the first. Before: a 3-day
+    # window and no decay (0.1); after: the configured window (14 days) with the score decaying.
+    print(f"\nrelated reports: {sum(1 for p in pairs if p[0])} same-event pairs, {sum(1 for p in pairs if not p[0])} "
+          f"same-topic/same-site pairs; cosine >= {RELATED_MIN}, >= {MIN_SHARED_NAMES} shared names, "
+          f"half-life {HALF_LIFE_DAYS:g} days")
+    print(f"{'gap (days)':>10} {'before P':>9} {'before R':>9} {'after P':>8} {'after R':>8}")
+    for gap in (0, 1, 2, 3, 3.2, 5, 7, 10, 14):
+        before = [gap <= 3 and related_score(a, b, countries, idf)[1] for _, a, b in pairs]
+        after = [gap <= 14 and related_score(a, b, countries, idf, gap)[1] for _, a, b in pairs]
+        print(f"{gap:>10} {pr(before)[0]:>9.3f} {pr(before)[1]:>9.3f} {pr(after)[0]:>8.3f} {pr(after)[1]:>8.3f}")
+    print("same-event cosines at gap 0:", sorted(round(related_score(a, b, countries, idf)[0], 2) for l, a, b in pairs if l))
+    print("others' cosines at gap 0 (called related):",
+          sorted((round(s, 2), c) for s, c in (related_score(a, b, countries, idf) for l, a, b in pairs if not l)
+                 if s >= 0.15))
 
 if __name__ == "__main__":
     main()

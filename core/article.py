@@ -27,6 +27,9 @@ ARTICLE_FIELDS: dict[str, str] = {
     "revision": "integer",
     "content_hash": "keyword",
     "topics": "keyword[]",
+    # Provenance: ids of the reports this one names as its source, and of those naming it.
+    "cites": "keyword[]",
+    "cited_by": "keyword[]",
 }
 
 
@@ -47,6 +50,14 @@ def new_article(**values) -> dict:
     article.update(values)
     if article["story_id"] is None:
         article["story_id"] = article["id"]
+    return article
+
+
+def completed(article: dict) -> dict:
+    """A stored article with the fields added since it was written, at their defaults."""
+    for name, kind in ARTICLE_FIELDS.items():
+        if name not in article and name != "text":
+            article[name] = [] if kind == "keyword[]" else empty_entities() if kind == "entities" else None
     return article
 
 

@@ -13,7 +13,7 @@ DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
-KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay"}
+KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay", "aliases"}
 MIN_INTERVAL = 60
 MAX_INTERVAL = 30 * 86400  # a poll a month; beyond, the scheduler's arithmetic overflows
 MAX_DELAY = 3600.0
@@ -34,6 +34,8 @@ class Outlet:
     parser: str | None = None
     filter: str | None = None
     delay: float | None = None
+    # Other names the outlet goes by in other outlets' text ("RFA"): how citations are recognised.
+    aliases: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -94,8 +96,12 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
                               or not 0 <= delay <= MAX_DELAY):
         raise OutletsError(f"outlet [{key}] delay: expected a number of seconds from 0 to {MAX_DELAY:.0f}")
+    aliases = table.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise OutletsError(f"outlet [{key}] aliases: expected a list of names")
     return Outlet(key=key, name=name.strip(), language=language, feeds=feeds, sitemaps=sitemaps,
-                  interval=interval, parser=parser, filter=filter_query, delay=delay)
+                  interval=interval, parser=parser, filter=filter_query, delay=delay,
+                  aliases=tuple(a.strip() for a in aliases))
 
 
 def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:

@@ -104,7 +104,7 @@ class CrawlService:
         names_file = config["NEWSWATCH_NAMES"]
         self.stories = StoryLinker(self.state, self.dedupe, backend, self.writer,
                                    cached_names(str(names_file) if names_file else None).countries,
-                                   config["NEWSWATCH_RELATED_WINDOW_DAYS"])
+                                   config["NEWSWATCH_RELATED_WINDOW_DAYS"], outlets=lambda: self.outlets)
         self.alerts = Alerts(self.db, topics or {}, backend.get,
                              config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])
         self.robots = RobotsCache()

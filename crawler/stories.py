@@ -13,8 +13,11 @@ import logging
 import math
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
+from core.dates import stored_date as parse_stored
+from crawler.provenance import Citations
 from index.query import SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,14 @@ there these those been being also more most other some such only just like new o
 week weeks month months time people according told report reported""".split())
 RELATED_MIN = 0.25  # TF-IDF cosine of two reports of one event (see related_score)
 MIN_SHARED_NAMES = 3
+# The score of two reports halves with every HALF_LIFE_DAYS between them: follow-ups days later
+# still join, while the bar for a same-day pair stays where it was.
+HALF_LIFE_DAYS = 20.0
+# A report that names an outlet as its source, and that outlet's report of the event: the
+# citation is evidence of its own, so the texts need only be this close (and share
+# CITED_SHARED_NAMES names).
+CITED_MIN = 0.12
+CITED_SHARED_NAMES = 2
 
 
 def earlier(a: dict, b: dict) -> bool:
@@ -39,7 +50,8 @@ def earlier(a: dict, b: dict) -> bool:
 
 
 class StoryLinker:
-    def __init__(self, state, dedupe, backend, writer, countries: set[str], related_window_days: int):
+    def __init__(self, state, dedupe, backend, writer, countries: set[str], related_window_days: int,
+                 outlets=lambda: {}):
         self.state = state
         self.dedupe = dedupe
         self.backend = backend
@@ -48,6 +60,14 @@ class StoryLinker:
         self.related_window = timedelta(days=related_window_days)
         # Articles past their dedupe decision and not yet handed to the writer, by id.
         self.in_flight: dict[str, dict] = {}
+        self.outlets = outlets  # the outlets in use (they change on reload): whose names are cited
+        self._citations: tuple[dict, Citations] | None = None
+
+    def citations(self) -> Citations:
+        current = self.outlets()
+        if self._citations is None or self._citations[0] is not current:
+            self._citations = (current, Citations.for_outlets(current))
+        return self._citations[1]
 
     # --- reading and rewriting other articles ---
     def article_now(self, article_id: str) -> dict | None:
@@ -76,7 +96,7 @@ class StoryLinker:
         if article["revision"] > 1:
             # An update of an article already in a story keeps its place in it.
             current = self.article_now(article["id"]) or {}
-            for name in ("duplicate_of", "story_id", "duplicate_count", "topics"):
+            for name in ("duplicate_of", "story_id", "duplicate_count", "topics", "cites", "cited_by"):
                 if current.get(name) is not None:
                     article[name] = current[name]
         self.in_flight[article["id"]] = article
@@ -122,30 +142,47 @@ class StoryLinker:
                 member["story_id"] = story_id
                 self.update_article(member)
 
-    # --- related reports ---
+    # --- related reports and citations ---
     def relate(self, article: dict) -> list[tuple[str, float]]:
-        """Links an original to other outlets' reports of the same event within the window; the
-        reports join the earliest one's story. Returns the links made."""
+        """Links an original to other outlets' reports of the same event within the window, and
+        to the reports of the outlets it names as its source; the reports join the earliest one's
+        story. Returns the links made."""
         if article.get("duplicate_of") or not article.get("published_at"):
             return []
         self.state.count_terms(set(term_counts(article["text"])))
-        when = datetime.fromisoformat(article["published_at"].replace("Z", "+00:00"))
+        when = parse_stored(article["published_at"])
         query = candidates_query(article, when - self.related_window, when + self.related_window)
         if query is None:
             return []
+        cited = self.citations().cited(article.get("text"), other_than=article["outlet"])
         hits = self.backend.search(query)["hits"]
-        related, links = [], []
+        if cited:
+            # The cited outlet's report may rank below 20 same-beat hits: look among its own.
+            hits += self.backend.search(replace(query, outlets=tuple(sorted(cited)), until=when))["hits"]
+        related, links, seen = [], [], set()
+        best_cited: dict[str, tuple[float, dict]] = {}
         for hit in hits:
-            if hit["outlet"] == article["outlet"] or hit["id"] == article["id"]:
+            if hit["outlet"] == article["outlet"] or hit["id"] == article["id"] or hit["id"] in seen:
                 continue
+            seen.add(hit["id"])
             other = self.article_now(hit["id"])
             if other is None or other.get("duplicate_of"):
                 continue
-            score, is_related = related_score(article, other, self.countries, self.state.idf)
+            gap = abs((when - parse_stored(other["published_at"])).total_seconds()) / 86400
+            score, is_related = related_score(article, other, self.countries, self.state.idf, gap)
+            if other["outlet"] in cited and earlier(other, article) and cites(article, other, self.countries, score):
+                if score > best_cited.get(other["outlet"], (-1.0, None))[0]:
+                    best_cited[other["outlet"]] = (score, other)
             if is_related:
                 self.state.link(article["id"], other["id"], "related", score)
                 related.append(other)
                 links.append((other["id"], score))
+        for score, source in best_cited.values():
+            self.link_citation(article, source, score)
+            if all(other["id"] != source["id"] for other in related):
+                self.state.link(article["id"], source["id"], "related", score)
+                related.append(source)
+                links.append((source["id"], score))
         if not related:
             return links
         # The new report joins the story of the earliest report it relates to; reports of other
@@ -157,6 +194,13 @@ class StoryLinker:
             if other["story_id"] != story:
                 self._move_story(other, story)
         return links
+
+    def link_citation(self, article: dict, source: dict, score: float) -> None:
+        """`article` names `source`'s outlet as its source and reports what `source` reported."""
+        self.state.link(article["id"], source["id"], "cites", score)
+        article["cites"] = sorted({*article.get("cites", []), source["id"]})
+        source["cited_by"] = sorted({*source.get("cited_by", []), article["id"]})
+        self.update_article(source)
 
 
 def words(*texts: str | None) -> set[str]:
@@ -187,12 +231,20 @@ def shared_names(a: dict, b: dict, countries: set[str]) -> set[str]:
     return names(a.get("entities")) & names(b.get("entities"))
 
 
-def related_score(article: dict, other: dict, countries: set[str], idf) -> tuple[float, bool]:
-    """(TF-IDF cosine of the two texts, whether they report the same event): the texts must be
-    close and at least MIN_SHARED_NAMES names (people, organisations, places other than countries)
-    shared — a same-beat story shares words but rarely the same people and places."""
+def related_score(article: dict, other: dict, countries: set[str], idf, gap_days: float = 0.0) -> tuple[float, bool]:
+    """(TF-IDF cosine of the two texts, decayed by the days between them; whether they report the
+    same event): the texts must be close and at least MIN_SHARED_NAMES names (people,
+    organisations, places other than countries) shared — a same-beat story shares words but
+    rarely the same people and places."""
     score = cosine(term_counts(article.get("text") or ""), term_counts(other.get("text") or ""), idf)
+    score *= 0.5 ** (gap_days / HALF_LIFE_DAYS)
     return score, score >= RELATED_MIN and len(shared_names(article, other, countries)) >= MIN_SHARED_NAMES
+
+
+def cites(article: dict, source: dict, countries: set[str], score: float) -> bool:
+    """Whether `source` is the report `article` attributes its facts to, given that `article`
+    names `source`'s outlet: close enough texts, and names in common."""
+    return score >= CITED_MIN and len(shared_names(article, source, countries)) >= CITED_SHARED_NAMES
 
 
 def candidates_query(article: dict, since, until) -> SearchQuery | None:

@@ -1,5 +1,6 @@
 """Access control for the API: with keys configured, every endpoint but /health needs
-`Authorization: Bearer KEY` (or the `newswatch_key` cookie the search page sets); admin endpoints
+`Authorization: Bearer KEY` (or the `newswatch_key` cookie the search page sets, or `?key=KEY` on
+exports and feeds, for clients that cannot send headers); admin endpoints
 need an admin key. Searches are rate-limited per key. Keys are compared in constant time and
 never logged."""
 from __future__ import annotations
@@ -17,6 +18,8 @@ OPEN_PREFIXES = ("/static-offline-docs/",)  # the documentation's own scripts an
 LIMITED_PATHS = {"/search", "/entities", "/"}
 LIMITED_PREFIXES = ("/search.", "/stories/")
 PAGE_PREFIXES = ("/page/",)
+# Exports and feeds: feed readers and spreadsheets cannot send headers, so these take ?key=KEY.
+KEY_PARAMETER_PREFIXES = ("/search.",)
 ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RATE_WINDOW = 60.0
 SWEEP_AT = 10_000  # clients remembered before idle ones are forgotten
@@ -43,6 +46,8 @@ class AccessControl:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             return header[7:].strip()
+        if request.url.path.startswith(KEY_PARAMETER_PREFIXES) and request.query_params.get("key"):
+            return request.query_params["key"]
         return request.cookies.get("newswatch_key", "")
 
     def check(self, request: Request) -> JSONResponse | None:

@@ -12,13 +12,15 @@ import functools
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Callable, Literal
+from urllib.parse import urlencode
+from zoneinfo import available_timezones
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -27,11 +29,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.health import health_reasons, outlets_report
 from index import schemas
 from index.cursors import Cursors
+from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
 from index.page import page_router
 from index.protocol import BackendUnavailable
 from index.query import ENTITY_PATTERN, LANGUAGES, MAX_RESULT_WINDOW, QueryError, SearchQuery, check_known, parse_date_param, \
-    parse_entities_params, parse_search_params
+    parse_entities_params, parse_search_params, single_values
 from index.search import run_search
+from index.story import story_view
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,11 @@ class ApiContext:
 
     def parse_search(self, params) -> SearchQuery:
         """A search's parameters, names checked: an outlet or topic nobody configured is a 400."""
+        # `key` is the API key of exports and feeds (index.access), not a search parameter.
+        params = list(params)
+        if sum(1 for name, _ in params if name == "key") > 1:
+            raise QueryError("key", "key may be given once")
+        params = [(name, value) for name, value in params if name != "key"]
         query = parse_search_params(params, names=self.names, cursors=self.cursors)
         check_known(query, set(self.outlets()) | set(self.state.articles_by_outlet()), set(self.topics()))
         return query
@@ -134,7 +143,7 @@ class _StateCollector:
 
 def parse_matches_params(params, cursors: Cursors) -> dict:
     """`since`, `size`, `cursor` of /topics/{key}/matches, validated like /search's."""
-    values = dict(params)
+    values = single_values(params)
     for name in values:
         if name not in ("since", "size", "cursor"):
             raise QueryError(name, f"unknown parameter {name!r}")
@@ -198,6 +207,13 @@ ARTICLE_ID = Annotated[str, Path(description="an article's id")]
 OUTLET_KEY = Annotated[str, Path(description="an outlet's key in outlets.toml")]
 TOPIC_KEY = Annotated[str, Path(description="a topic's key in topics.toml")]
 DUPLICATES = Annotated[Literal["include", "exclude"] | None, Query(description="include to show copies too")]
+HISTOGRAM = Annotated[Literal["day", "week", "month"] | None, Query(
+    description="also count the matches per day, week (from Monday) or month of publication (copies as `duplicates`)")]
+TZ = Annotated[str | None, Query(description="the IANA time zone of the histogram's periods (default UTC), e.g. "
+                                             "Asia/Seoul", json_schema_extra={"enum": sorted(available_timezones() | {"UTC"}) + [""]})]
+KEY = Annotated[str | None, Query(description="the API key, for clients that cannot send an Authorization header "
+                                              "(feed readers); it ends up in logs and histories, prefer the header")]
+STORY_ID = Annotated[str, Path(description="a story's id (an article's `story_id`)")]
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -250,11 +266,76 @@ def create_app(context: ApiContext) -> FastAPI:
     @threaded
     def search(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None, topic: TOPIC = None,
                language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None, sort: SORT = None,
-               size: SIZE = None, cursor: CURSOR = None, duplicates: DUPLICATES = None):
+               size: SIZE = None, cursor: CURSOR = None, duplicates: DUPLICATES = None, histogram: HISTOGRAM = None,
+               tz: TZ = None):
         """Articles matching the words and filters, copies left out unless `duplicates=include`,
-        with counts per outlet, person, organisation, place and topic."""
+        with counts per outlet, person, organisation, place and topic, and with `histogram=` per
+        day, week or month."""
         query = context.parse_search(request.query_params.multi_items())
         return JSONResponse(run_search(context.backend, query, context.cursors))
+
+    def export(media_type: str, suffix: str, render_rows, header: str = ""):
+        async def handler(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None,
+                          topic: TOPIC = None, language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None,
+                          duplicates: DUPLICATES = None, key: KEY = None):
+            loop = asyncio.get_running_loop()
+            query = await loop.run_in_executor(context.threads, context.parse_search, request.query_params.multi_items())
+            hit_pages = pages(context.backend, query)
+            # The first page before the response starts: a query the backend refuses is still a 400.
+            first = await loop.run_in_executor(context.threads, next, hit_pages, None)
+
+            async def body():
+                # One page at a time on the API's threads: memory stays one page whatever the size.
+                if header:
+                    yield header
+                page = first
+                while page is not None:
+                    yield render_rows(page)
+                    page = await loop.run_in_executor(context.threads, next, hit_pages, None)
+
+            return StreamingResponse(body(), media_type=media_type, headers={
+                "Content-Disposition": f'attachment; filename="newswatch-search.{suffix}"'})
+        return handler
+
+    for suffix, media_type, render_rows, header in (
+            ("csv", "text/csv; charset=utf-8", csv_rows, csv_header()),
+            ("ndjson", "application/x-ndjson", ndjson_rows, "")):
+        app.get(f"/search.{suffix}", tags=["search"], response_class=StreamingResponse,
+                responses={200: {"content": {media_type.split(";")[0]: {"schema": {"type": "string"}}},
+                                 "description": f"every matching article, newest first, as {suffix.upper()}"},
+                           **schemas.errors(400, 401, 429, 503)},
+                summary=f"The whole result of a search as {suffix.upper()}",
+                description="Every match, newest first, streamed with no cap on the number of hits (copies "
+                            "left out unless duplicates=include). `key` may carry the API key.",
+                )(export(media_type, suffix, render_rows, header))
+
+    @app.get("/search.atom", tags=["search"], response_class=Response,
+             responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                              "description": "an Atom feed of the newest matches"}, **schemas.errors(400, 401, 429, 503)},
+             summary="Follow a search in a feed reader")
+    @threaded
+    def search_atom(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None,
+                    topic: TOPIC = None, language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None,
+                    duplicates: DUPLICATES = None, key: KEY = None):
+        """The newest 50 matches of the search as Atom, for any feed reader; `key` may carry the API key."""
+        params = [(n, v) for n, v in request.query_params.multi_items() if n not in ("sort", "size")]
+        query = context.parse_search(params + [("sort", "newest"), ("size", "50")])
+        result = context.backend.search(replace(query, facets=()))
+        public = [(n, v) for n, v in params if n != "key"]
+        page_url = str(request.url_for("search_page")) + (f"?{urlencode(public)}" if public else "")
+        self_url = str(request.url.replace(query=urlencode(public)))
+        return Response(atom_feed(result, query, self_url, page_url), media_type="application/atom+xml")
+
+    @app.get("/stories/{story_id}", response_model=schemas.Story, responses=schemas.errors(401, 404, 429, 503),
+             tags=["articles"], summary="A story: first report, followers in time order, copies, citations")
+    @threaded
+    def story(story_id: STORY_ID):
+        """Every report of the story in time order with the copies of each and who cites whom, the
+        first report (earliest published, copies excluded), the names it is about, first and last seen."""
+        found = story_view(context.backend, story_id)
+        if found is None:
+            return error(404, f"no story with id {story_id!r}")
+        return JSONResponse(found)
 
     @app.get("/entities", response_model=schemas.EntityList, responses=read_errors, tags=["search"],
              summary="Most frequent names; prefix autocomplete")

@@ -18,6 +18,7 @@ from pathlib import Path
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import Search
 
+from core.article import completed
 from core.statedb import StateDB
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
@@ -106,6 +107,10 @@ class ElasticsearchBackend:
         if not self.client.indices.exists_alias(name=self.alias):
             self._create_index(self.index_name)
             self.client.indices.update_aliases(actions=[{"add": {"index": self.index_name, "alias": self.alias}}])
+        else:
+            # Fields added since the index was made (cites, cited_by): a strict mapping refuses
+            # documents with fields it lacks; adding fields needs no reindex.
+            self.client.indices.put_mapping(index=self.alias, properties=body["mappings"]["properties"])
         self._ready = True
 
     def _create_index(self, name: str) -> None:
@@ -260,7 +265,7 @@ class ElasticsearchBackend:
             op, doc = waiting
             return doc if op == "index" else None
         try:
-            return self.reader.get(index=self.alias, id=article_id)["_source"]
+            return completed(self.reader.get(index=self.alias, id=article_id)["_source"])
         except NotFoundError:
             return None
         except TransportError as exc:
@@ -272,7 +277,7 @@ class ElasticsearchBackend:
             for position, hit in enumerate(helpers.scan(self.client, index=self.alias, size=batch,
                                                         query={"match_all": {}}), start=1):
                 if position > start:
-                    yield position, hit["_source"]
+                    yield position, completed(hit["_source"])
         except NotFoundError:
             return
         except TransportError as exc:
@@ -295,6 +300,8 @@ class ElasticsearchBackend:
             search = search.filter("term", **{f"entities.{kind}.key": name.lower()})
         if query.outlets:
             search = search.filter("terms", outlet=list(query.outlets))
+        if query.story:
+            search = search.filter("term", story_id=query.story)
         if query.topics:
             search = search.filter("terms", topics=list(query.topics))
         if query.language:
@@ -315,6 +322,9 @@ class ElasticsearchBackend:
             search = search.sort("_score", {"published_at": "desc"}, {"id": "asc"})
         for name in query.facets:
             search.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=20)
+        if query.histogram:
+            search.aggs.bucket("published", "date_histogram", field="published_at", calendar_interval=query.histogram,
+                               time_zone=query.timezone, min_doc_count=1, format="yyyy-MM-dd")
         search = search.source(excludes=["text"]).highlight(
             "text", fragment_size=SNIPPET_CHARS, number_of_fragments=1, pre_tags=[""], post_tags=[""],
             no_match_size=SNIPPET_CHARS)
@@ -362,7 +372,7 @@ class ElasticsearchBackend:
             raise self._unreachable(exc) from None
         hits = []
         for hit in response.hits:
-            article = hit.to_dict()
+            article = completed(hit.to_dict())
             fragments = getattr(getattr(hit.meta, "highlight", None), "text", None)
             matched = bool(query.q) and fragments
             article["snippet"] = (fragments[0].strip() if matched else None) or \
@@ -377,7 +387,11 @@ class ElasticsearchBackend:
             next_page = {"n": end, "a": list(response.hits[-1].meta.sort), "p": getattr(response, "pit_id", None) or pit}
         elif pit is not None:
             self._close_pit(pit)  # the last page: the point in time is not needed any more
-        return {"total": total, "hits": hits, "facets": facets, "next": next_page}
+        result = {"total": total, "hits": hits, "facets": facets, "next": next_page}
+        if query.histogram:
+            buckets = response.aggregations.published.buckets if "aggregations" in response else []
+            result["histogram"] = [{"value": b.key_as_string, "count": b.doc_count} for b in buckets]
+        return result
 
     def _close_pit(self, pit: str) -> None:
         try:

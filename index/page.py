@@ -9,8 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from index.chart import bar_chart
+from index.exports import export_links
 from index.query import QueryError, parse_search_params
 from index.search import run_search
+from index.story import story_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 FILTER_PARAMETERS = ("entity", "outlet", "topic", "language", "since", "until")
@@ -38,9 +41,12 @@ def page_router(context, threaded) -> APIRouter:
     def search_page(request: Request):
         pairs = [(k, v) for k, v in request.query_params.multi_items() if v != ""]
         result, error, status = None, None, 200
+        # Attention over time is drawn for every search: by week unless the URL says otherwise.
+        period = next((v for k, v in pairs if k == "histogram"), "week")
+        searched = pairs if any(k == "histogram" for k, _ in pairs) else pairs + [("histogram", "week")]
         try:
-            result = run_search(context.backend, parse_search_params(pairs, names=context.names, cursors=context.cursors),
-                                context.cursors)
+            result = run_search(context.backend, parse_search_params(searched, names=context.names,
+                                                                     cursors=context.cursors), context.cursors)
         except QueryError as exc:
             error, status = exc.as_json(), 400
         base = [(k, v) for k, v in pairs if k != "cursor"]
@@ -53,7 +59,9 @@ def page_router(context, threaded) -> APIRouter:
         filters = [(f"{k}: {v}", _link([p for p in base if p != (k, v)])) for k, v in base if k in FILTER_PARAMETERS]
         return TEMPLATES.TemplateResponse(request, "search.html", {
             "params": params_dict(pairs), "result": result, "error": error, "filters": filters,
-            "facet_links": facet_links, "outlet_names": outlet_names(),
+            "facet_links": facet_links, "outlet_names": outlet_names(), "exports": export_links(base),
+            "chart": bar_chart(result["histogram"], f"matching articles per {period}") if result else "",
+            "period": period,
             "next_link": _link(base + [("cursor", result["next_cursor"])]) if result and result["next_cursor"] else None,
             "topics": context.alerts.status() if context.alerts is not None else [],
         }, status_code=status)
@@ -70,6 +78,17 @@ def page_router(context, threaded) -> APIRouter:
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "params": {}, "article": article, "paragraphs": [p for p in (article.get("text") or "").split("\n") if p],
             "related": related_articles(context, article), "outlet_names": outlet_names()})
+
+    @router.get("/page/stories/{story_id}", response_class=HTMLResponse)
+    @threaded
+    def story_page(request: Request, story_id: str):
+        story = story_view(context.backend, story_id)
+        if story is None:
+            return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No such story. <a href='/'>Search</a></p>",
+                                status_code=404)
+        titles = {r["id"]: r["title"] or r["url"] for r in story["reports"]}
+        return TEMPLATES.TemplateResponse(request, "story.html", {
+            "params": {}, "story": story, "titles": titles, "outlet_names": outlet_names()})
 
     @router.post("/login")
     async def login(request: Request):

@@ -13,6 +13,7 @@ from datetime import datetime, time, timezone
 from typing import Iterable
 
 from core.article import ENTITY_TYPES
+from index.histogram import PERIODS, zone
 
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
@@ -48,6 +49,11 @@ class SearchQuery:
     after: dict | None = None
     include_duplicates: bool = False
     facets: tuple[str, ...] = field(default=("outlet",) + ENTITY_TYPES + ("topic",))
+    # The members of one story (its story_id), for /stories/{id}; not a search parameter.
+    story: str | None = None
+    # Counts per period of publication (day, week or month, in `timezone`), for attention over time.
+    histogram: str | None = None
+    timezone: str = "UTC"
 
     @property
     def effective_sort(self) -> str:
@@ -58,7 +64,7 @@ class SearchQuery:
         """Identifies the query a cursor belongs to (everything but the page position)."""
         parts = [self.q, self.entities, self.outlets, self.topics, self.language,
                  self.since and self.since.isoformat(), self.until and self.until.isoformat(),
-                 self.sort, self.size, self.include_duplicates]
+                 self.sort, self.size, self.include_duplicates, self.story, self.histogram, self.timezone]
         return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=6).hexdigest()
 
     @property
@@ -83,10 +89,15 @@ def parse_date_param(name: str, value: str) -> datetime:
 ENTITY_PATTERN = r"^([Pp][Ee][Rr][Ss][Oo][Nn]|[Oo][Rr][Gg]|[Pp][Ll][Aa][Cc][Ee]):.*\S.*$"
 
 
+# What ECMA-262's \s (ENTITY_PATTERN's) calls white space; Python's str.isspace also counts
+# the separators \x1c-\x1f and \x85, so a name of those is "blank" to one and not the other.
+ECMA_SPACE = set("\t\n\x0b\x0c\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff") | {chr(c) for c in range(0x2000, 0x200b)}
+
+
 def parse_entity(value: str) -> tuple[str, str]:
     kind, sep, name = value.partition(":")
     kind = kind.lower()
-    if not sep or kind not in ENTITY_TYPES or not name.strip():
+    if not sep or kind not in ENTITY_TYPES or all(c in ECMA_SPACE for c in name):
         raise QueryError("entity", f"{value!r} is not TYPE:NAME with TYPE one of {', '.join(ENTITY_TYPES)}")
     return kind, " ".join(name.split())
 
@@ -137,7 +148,7 @@ def check_fields(q: str) -> None:
 
 
 KNOWN_PARAMETERS = {"q", "entity", "outlet", "topic", "language", "since", "until", "sort", "size",
-                    "cursor", "duplicates"}
+                    "cursor", "duplicates", "histogram", "tz"}
 
 
 def parse_search_params(params: Iterable[tuple[str, str]], names=None, cursors=None) -> SearchQuery:
@@ -151,7 +162,7 @@ def parse_search_params(params: Iterable[tuple[str, str]], names=None, cursors=N
     for name in values:
         if name not in KNOWN_PARAMETERS:
             raise QueryError(name, f"unknown parameter {name!r}")
-    for name in ("q", "language", "since", "until", "sort", "size", "cursor", "duplicates"):
+    for name in ("q", "language", "since", "until", "sort", "size", "cursor", "duplicates", "histogram", "tz"):
         if len(values.get(name, [])) > 1:
             raise QueryError(name, f"{name} may be given once")
 
@@ -182,13 +193,21 @@ def parse_search_params(params: Iterable[tuple[str, str]], names=None, cursors=N
     if since and until and since >= until:
         raise QueryError("until", "until must be later than since")
     check_fields(one("q") or "")
+    histogram = (one("histogram") or "").strip().lower() or None
+    if histogram is not None and histogram not in PERIODS:
+        raise QueryError("histogram", f"histogram must be one of {', '.join(PERIODS)}")
+    tz_name = (one("tz") or "").strip() or "UTC"
+    try:
+        zone(tz_name)
+    except ValueError as exc:
+        raise QueryError("tz", str(exc)) from None
     query = SearchQuery(
         q=(one("q") or "").strip(),
         entities=tuple(_canonical(parse_entity(v), names) for v in values.get("entity", []) if v),
         outlets=tuple(v.strip() for v in values.get("outlet", []) if v.strip()),
         topics=tuple(v.strip() for v in values.get("topic", []) if v.strip()),
         language=language, since=since, until=until, sort=sort, size=size,
-        include_duplicates=duplicates == "include",
+        include_duplicates=duplicates == "include", histogram=histogram, timezone=tz_name,
     )
     if one("cursor"):
         if cursors is None:
@@ -215,8 +234,18 @@ class EntitiesQuery:
         return SearchQuery(since=self.since, until=self.until, size=0, facets=())
 
 
+def single_values(params: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Parameters that may each be given once: a repeated one is a 400, not silently the last."""
+    values: dict[str, str] = {}
+    for name, value in params:
+        if name in values:
+            raise QueryError(name, f"{name} may be given once")
+        values[name] = value
+    return values
+
+
 def parse_entities_params(params: Iterable[tuple[str, str]]) -> EntitiesQuery:
-    values = dict(params)
+    values = single_values(params)
     for name in values:
         if name not in ("type", "prefix", "since", "until", "size"):
             raise QueryError(name, f"unknown parameter {name!r}")

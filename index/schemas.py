@@ -38,6 +38,8 @@ class ArticleBase(Strict):
     revision: int = Field(description="1, then +1 per content change at the same URL")
     content_hash: str | None
     topics: list[str] = Field(description="keys of the topics this article matched")
+    cites: list[str] = Field(description="ids of the reports this one names as its source (\"according to ...\")")
+    cited_by: list[str] = Field(description="ids of the reports naming this one as their source")
 
 
 class Article(ArticleBase):
@@ -58,6 +60,41 @@ class SearchResult(Strict):
     hits: list[Hit]
     facets: dict[str, list[Bucket]] = Field(description="outlet, person, org, place, topic: largest first")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+    histogram: list[Bucket] | None = Field(None, description="with `histogram=`: matching articles per day, week "
+                                                             "(from Monday) or month of publication in `tz`, "
+                                                             "oldest first, periods without any left out")
+
+
+class StoryCopy(Strict):
+    id: str
+    outlet: str
+    title: str | None
+    url: str
+    published_at: str | None
+
+
+class StoryReport(StoryCopy):
+    cites: list[str] = Field(description="ids of the reports this one names as its source")
+    cited_by: list[str] = Field(description="ids of the reports naming this one as their source")
+    copies: list[StoryCopy] = Field(description="copies of this report, in time order")
+
+
+class NameCount(Strict):
+    name: str
+    count: int = Field(description="reports of the story naming it")
+
+
+class Story(Strict):
+    story_id: str
+    first_report: StoryReport | None = Field(description="the earliest published report, copies excluded")
+    reports: list[StoryReport] = Field(description="every report in time order, each with its copies")
+    outlets: list[str]
+    articles: int = Field(description="reports and copies")
+    copies: int
+    entities: dict[str, list[NameCount]] = Field(description="person, org, place: the names most reports give")
+    first_seen: str | None = Field(description="the earliest publication time in the story")
+    last_seen: str | None = Field(description="the latest publication time in the story")
+    truncated: bool = Field(description="true when the story has more than 2,000 articles and was cut")
 
 
 class ScoredArticle(ArticleBase):

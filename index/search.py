@@ -8,9 +8,12 @@ from index.query import SearchQuery
 def run_search(backend: SearchBackend, query: SearchQuery, cursors) -> dict:
     """`cursors` (index.cursors.Cursors) signs the position of the next page."""
     result = backend.search(query)
-    return {
+    answer = {
         "total": result["total"],
         "hits": result["hits"],
         "facets": result["facets"],
         "next_cursor": cursors.encode(query, result.get("next")),
     }
+    if query.histogram:
+        answer["histogram"] = result["histogram"]
+    return answer

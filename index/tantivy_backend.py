@@ -20,9 +20,10 @@ from pathlib import Path
 import tantivy
 
 from core.dates import parse_date
-from core.article import ENTITY_TYPES, without_text
+from core.article import ENTITY_TYPES, completed, without_text
 from index.matching import topics_matching
 from index.protocol import BackendUnavailable
+from index.histogram import fine_interval, gather
 from index.query import MAX_RESULT_WINDOW, EntitiesQuery, QueryError, SearchQuery, top_entities
 
 logger = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ class TantivyBackend:
 
     def _article(self, doc: tantivy.Document, with_text: bool = False) -> dict:
         values = doc.to_dict()
-        article = json.loads(bytes(values["source"][0]).decode("utf-8"))
+        article = completed(json.loads(bytes(values["source"][0]).decode("utf-8")))
         if with_text:
             article["text"] = (values.get("text") or [""])[0]
         return article
@@ -250,6 +251,8 @@ class TantivyBackend:
             filters.append(Q.term_set_query(schema, "topics", list(query.topics)))
         if query.language:
             filters.append(Q.term_query(schema, "language", query.language))
+        if query.story:
+            filters.append(Q.term_query(schema, "story_id", query.story))
         if query.since or query.until:
             filters.append(Q.range_query(schema, "published_at", tantivy.FieldType.Date,
                                          _representable(query.since), _representable(query.until),
@@ -323,7 +326,13 @@ class TantivyBackend:
             for name in query.facets:
                 facets[name] = [{"value": b["key"], "count": b["doc_count"]}
                                 for b in buckets.get(name, {}).get("buckets", [])]
-        return {"total": total, "hits": hits, "facets": facets, "next": next_page}
+        result = {"total": total, "hits": hits, "facets": facets, "next": next_page}
+        if query.histogram:
+            fine = searcher.aggregate(combined, {"published": {"date_histogram": {
+                "field": "published_at", "fixed_interval": fine_interval(query.timezone), "min_doc_count": 1}}})
+            result["histogram"] = gather(((b["key"], b["doc_count"]) for b in fine["published"]["buckets"]),
+                                         query.histogram, query.timezone)
+        return result
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut

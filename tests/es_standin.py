@@ -16,6 +16,8 @@ class ElasticsearchStandIn:
         self.indices: dict[str, dict] = {}  # name -> {id: source}
         self.aliases: dict[str, str] = {}
         self.created_bodies: dict[str, dict] = {}
+        self.mapping_updates: list[tuple[str, dict]] = []  # (index, body) of each PUT _mapping
+        self.histogram_buckets: list[tuple[str, int]] = []  # what a date_histogram aggregation answers
         self.requests: list[tuple[str, str]] = []
         self.bulk_status: int | None = None  # answer every _bulk with this status (e.g. 503)
         self.bulk_budget: int | None = None  # after this many _bulk requests, answer 503
@@ -106,6 +108,9 @@ class ElasticsearchStandIn:
                 elif kind == "remove" and self.aliases.get(spec["alias"]) == spec["index"]:
                     del self.aliases[spec["alias"]]
             return 200, {"acknowledged": True}
+        if len(parts) == 2 and parts[1] == "_mapping" and method == "PUT":
+            self.mapping_updates.append((parts[0], json.loads(body)))
+            return 200, {"acknowledged": True}
         if parts[0] == "_bulk" and method in ("POST", "PUT"):
             return self.bulk(body)
         if len(parts) == 1 and method == "PUT":
@@ -190,6 +195,10 @@ class ElasticsearchStandIn:
                  "highlight": {"text": [d["text"][:240]]}} for d in page]
         aggregations = {}
         for name, spec in body.get("aggs", {}).items():
+            if "date_histogram" in spec:  # not computed: the buckets a test set, in Elasticsearch's shape
+                aggregations[name] = {"buckets": [{"key_as_string": day, "key": 0, "doc_count": n}
+                                                  for day, n in self.histogram_buckets]}
+                continue
             counts: dict = {}
             for d in docs:
                 value = d

@@ -107,6 +107,12 @@ class OutletServer:
         self.routes[path] = route
         return route
 
+    def serve_feed(self, path: str, links: list[str]) -> Route:
+        """An RSS feed whose items link to these paths of this server."""
+        return self.serve(path, "<rss version='2.0'><channel><title>x</title>" + "".join(
+            f"<item><title>Item {n}</title><link>{self.base}{link}</link></item>" for n, link in enumerate(links))
+            + "</channel></rss>", content_type="application/rss+xml")
+
     def serve_fixture(self, path: str, name: str, **options) -> Route:
         if name.endswith(".xml"):
             options.setdefault("content_type", "application/rss+xml; charset=utf-8")

@@ -88,13 +88,17 @@ def test_kibana_objects_use_fields_that_exist_in_the_mapping():
     for field in fields:
         assert mapped(field), field
     [dashboard] = [o for o in OBJECTS if o["type"] == "dashboard"]
-    assert len(json.loads(dashboard["attributes"]["panelsJSON"])) == len(dashboard["references"]) == 5
+    assert len(json.loads(dashboard["attributes"]["panelsJSON"])) == len(dashboard["references"]) == 6
+    # The page's attention panels: stories (copies left out) over time and by outlet.
+    for panel in ("newswatch-stories-over-time", "newswatch-stories-by-outlet"):
+        source = json.loads(by_id[panel]["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+        assert source["query"]["query"] == "not duplicate_of : *" and mapped("duplicate_of")
 
 
 def test_the_image_installs_the_lock_and_every_package():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)
-    assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
+    assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in dockerfile
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     copied = {word for line in dockerfile.splitlines() if line.startswith("COPY ") for word in line.split()[1:-1]}
     for top in {p.split(".")[0] for p in packages} | {"settings.py", "outlets.toml", "requirements.lock"}:

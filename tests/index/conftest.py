@@ -25,7 +25,7 @@ ARTICLES = [
     dict(id="ko1", url="https://www.rfa.org/korean/news/nk/2025/11/05/", outlet="rfa-korean",
          title="북한, 러시아 파병 전사자 가족에 참전 증서 발급", text="북한이 러시아 파병 전사자 가족들에게 참전 증서를 발급했습니다. " * 5,
          published_at="2025-11-05T02:00:00Z", language="ko"),
-    dict(id="copy1", url="https://aggregator.example/copy", outlet="aggregator", duplicate_of="nw1",
+    dict(id="copy1", url="https://aggregator.example/copy", outlet="aggregator", duplicate_of="nw1", story_id="nw1",
          title="North Korea Gives 'War Certificates' (copy)", text="North Korea has started awarding war certificates. " * 5,
          published_at="2025-11-06T00:00:00Z", language="en"),
 ]

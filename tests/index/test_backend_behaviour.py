@@ -135,3 +135,38 @@ def test_paging_visits_every_hit_exactly_once(backend):
             if cursor is None:
                 break
         assert len(seen) == len(set(seen)) == total == 5, sort
+
+
+def test_histograms_count_stories_per_period_in_a_time_zone(backend):
+    # Published 2025-11-04 18:30Z, 11-05 15:15Z, 11-05 14:00Z, 11-05 02:00Z (+ a copy on the 6th).
+    days = search(backend, ("histogram", "day"), ("size", "0"))["histogram"]
+    assert days == [{"value": "2025-11-04", "count": 1}, {"value": "2025-11-05", "count": 3}]
+    seoul = search(backend, ("histogram", "day"), ("tz", "Asia/Seoul"))["histogram"]  # UTC+9
+    assert seoul == [{"value": "2025-11-05", "count": 3}, {"value": "2025-11-06", "count": 1}]
+    with_copies = search(backend, ("histogram", "week"), ("duplicates", "include"))["histogram"]
+    assert with_copies == [{"value": "2025-11-03", "count": 5}]
+    assert search(backend, ("q", "nothingmatches"), ("histogram", "month"))["histogram"] == []
+    assert "histogram" not in search(backend, ("q", "kursk"))
+
+
+def test_a_story_is_its_members_copies_included(backend):
+    from index.story import story_view
+
+    story = story_view(backend, "nw1")
+    assert story["first_report"]["id"] == "nw1" and story["copies"] == 1
+    assert [c["id"] for c in story["reports"][0]["copies"]] == ["copy1"]
+    assert story_view(backend, "nothing") is None
+
+
+def test_exports_page_through_everything_by_position(backend):
+    from index.exports import pages
+    from index.query import SearchQuery
+
+    if isinstance(backend, TantivyBackend):  # more than a page (100) and more than one offset window's worth
+        for n in range(230):
+            backend.upsert(new_article(id=f"bulk{n}", url=f"https://x.org/{n}", outlet="bulk", title=f"Bulk {n}",
+                                       text="Kursk bulk report.", published_at=f"2024-0{n % 9 + 1}-01T00:{n % 60:02d}:00Z",
+                                       language="en"))
+        backend.commit()
+    seen = [hit["id"] for page in pages(backend, SearchQuery(q="kursk")) for hit in page]
+    assert len(seen) == len(set(seen)) == search(backend, ("q", "kursk"), ("size", "0"))["total"]

@@ -172,6 +172,38 @@ def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_tim
     assert ("DELETE", "/_pit") in standin.requests
 
 
+def test_stories_histograms_and_exports_are_built_as_documented(standin, tmp_path):
+    from index.exports import pages
+    from index.query import SearchQuery, parse_search_params
+    from index.search import run_search
+
+    backend = backend_for(standin.url, tmp_path)
+    for n in range(3):
+        backend.upsert({**article(n), "published_at": f"2025-11-0{n + 1}T00:00:00Z", "story_id": "s1"})
+    assert backend.flush_backlog() == 3
+    cursors = Cursors(b"test key")
+    standin.histogram_buckets = [("2025-10-27", 2), ("2025-11-03", 1)]
+    result = run_search(backend, parse_search_params([("histogram", "week"), ("tz", "Asia/Seoul")], cursors=cursors),
+                        cursors)
+    assert result["histogram"] == [{"value": "2025-10-27", "count": 2}, {"value": "2025-11-03", "count": 1}]
+    _, body = standin.searches[-1]
+    assert body["aggs"]["published"] == {"date_histogram": {
+        "field": "published_at", "calendar_interval": "week", "time_zone": "Asia/Seoul", "min_doc_count": 1,
+        "format": "yyyy-MM-dd"}}
+    # A story's members are one term filter on story_id, copies included.
+    backend.search(SearchQuery(story="s1", include_duplicates=True))
+    _, body = standin.searches[-1]
+    assert {"term": {"story_id": "s1"}} in body["query"]["bool"]["filter"]
+    # Exports page by sort position through a point in time, 100 at a time, never an offset.
+    assert [h["id"] for page in pages(backend, SearchQuery(q="story")) for h in page] == ["a2", "a1", "a0"]
+    _, body = standin.searches[-1]
+    assert body["size"] == 100 and "from" not in body and body["sort"][0] == {"published_at": "desc"}
+    # An index made before cites/cited_by existed gets them added to its mapping at start.
+    backend.ensure_index()
+    [(index, mapping)] = standin.mapping_updates
+    assert index == "nw-articles" and {"cites", "cited_by"} <= set(mapping["properties"])
+
+
 def test_topics_become_percolator_queries_translated_like_searches(standin, tmp_path):
     from crawler.topic_config import parse_topics
 

@@ -75,7 +75,12 @@ def test_every_operation_answers_as_documented(case, app):
     response = case.call(headers={"Authorization": f"Bearer {KEY}"})
     # A parameter without a name never reaches the application: the query-string parser drops it.
     nameless = "" in (case.query or {})
-    if not refused_as_documented(response) and not nameless:
+    # A query string has no types: a "negative" case giving a repeatable parameter one value (or
+    # an object, sent as `name=`), or a single-valued one a list, may be valid on the wire.
+    scalar_list = any((not isinstance(value, (list, type(None)))) if name in ("entity", "outlet", "topic")
+                      else isinstance(value, (list, dict)) for name, value in (case.query or {}).items())
+    assert response.status_code < 500
+    if not refused_as_documented(response) and not nameless and not scalar_list:
         case.validate_response(response, headers={"Authorization": f"Bearer {KEY}"})
     # Whatever it was sent, the process still serves.
     assert TestClient(app).get("/health").status_code == 200

@@ -31,7 +31,7 @@ def site(tmp_path):
              url="https://agg.example/1", published_at="2025-11-05T01:00:00Z", duplicate_of="rfa1", story_id="rfa1",
              entities={"person": [], "org": [], "place": ["Kursk"]}),
         dict(id="nw1", outlet="newsweek", title="North Korea Gives War Certificates", url="https://www.newsweek.com/1",
-             published_at="2025-11-05T15:15:00Z", story_id="rfa1",
+             published_at="2025-11-05T15:15:00Z", story_id="rfa1", cites=["rfa1"],
              entities={"person": ["Volodymyr Zelensky"], "org": ["Radio Free Asia"], "place": ["North Korea"]}),
     ]
     for values in stories:
@@ -86,3 +86,25 @@ def test_search_click_a_facet_and_open_an_article(site, browser):
     assert browser.find_element(By.TAG_NAME, "h1").text == "North Korea hands out war certificates"
     aside = browser.find_element(By.TAG_NAME, "aside").text
     assert "Copies" in aside and "(copy)" in aside and "Other reports of this story" in aside and "Gives War" in aside
+
+
+def test_the_story_timeline_and_the_attention_chart_at_phone_width(site, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(site + "/?q=certificates")
+    chart = browser.find_element(By.CSS_SELECTOR, "figure.attention svg")
+    # Headless Chromium's narrowest window is 500 px: a phone-sized viewport with nothing wider.
+    viewport, content = browser.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
+    assert viewport <= 500 and content <= viewport and 0 < chart.size["width"] <= viewport
+    assert len(chart.find_elements(By.TAG_NAME, "rect")) == 1  # one week of matches
+    assert browser.find_element(By.LINK_TEXT, "Atom feed").get_attribute("href").endswith("/search.atom?q=certificates")
+    browser.find_element(By.LINK_TEXT, "North Korea hands out war certificates").click()
+    browser.find_element(By.LINK_TEXT, "story timeline").click()
+    reports = browser.find_elements(By.CSS_SELECTOR, "ol.timeline > li")
+    assert [r.find_element(By.TAG_NAME, "strong").text for r in reports] == ["rfa-english", "newsweek"]
+    assert "first report" in reports[0].text and "copy: aggregator" in reports[0].text
+    assert "cites North Korea hands out war certificates" in reports[1].text
+    # Drawn as a timeline: the reports stack down the page, inside its width.
+    assert reports[0].location["y"] < reports[1].location["y"]
+    assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")

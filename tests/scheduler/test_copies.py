@@ -11,12 +11,6 @@ def page(title: str, published: str, body: str, prefix: str = "") -> str:
             f"content='{published}'></head><body><article><h1>{title}</h1>{prefix}{body}</article></body></html>")
 
 
-def feed(server, path: str, links: list[str]) -> None:
-    server.serve(path, "<rss version='2.0'><channel><title>x</title>" + "".join(
-        f"<item><title>Item {n}</title><link>{server.base}{link}</link></item>" for n, link in enumerate(links))
-        + "</channel></rss>", content_type="application/rss+xml")
-
-
 def test_copies_in_one_crawl_are_always_linked_to_the_earliest_original(outlet_server, workspace):
     ws, server = workspace, outlet_server
     links = []
@@ -26,7 +20,7 @@ def test_copies_in_one_crawl_are_always_linked_to_the_earliest_original(outlet_s
         server.serve(f"/copy/{n}", page(f"Story {n} (wire)", "2025-11-05T09:30:00Z", body, "<p>KYIV (Wire) -</p>"))
         # Half the copies come first in the feed: arrival order must not matter.
         links += [f"/copy/{n}", f"/original/{n}"] if n % 2 else [f"/original/{n}", f"/copy/{n}"]
-    feed(server, "/feed.xml", links)
+    server.serve_feed("/feed.xml", links)
     ws.outlets.write_text(f'[mixed]\nname = "Mixed"\nlanguage = "en"\nfeeds = ["{server.base}/feed.xml"]\n')
     ws.newswatch("crawl", "mixed", NEWSWATCH_WORKERS="2", **NO_NER)
     hits = ws.json("search", "--duplicates", "--size", "100", "--json", **NO_NER)["hits"]
@@ -47,7 +41,7 @@ def test_a_copy_republished_a_month_later_or_misdated_is_still_a_copy(outlet_ser
     server.serve("/later/1", page("Sumy shelled", "2025-12-06T08:00:00Z", body, "<p>From our archive:</p>"))
     server.serve("/misdated/1", page("Sumy shelled", "2019-01-01T00:00:00Z", body[: len(body) * 2 // 3]))
     for key, path in (("wire", "/wire/1"), ("later", "/later/1"), ("misdated", "/misdated/1")):
-        feed(server, f"/{key}.xml", [path])
+        server.serve_feed(f"/{key}.xml", [path])
     ws.outlets.write_text("".join(f'[{key}]\nname = "{key}"\nlanguage = "en"\nfeeds = ["{server.base}/{key}.xml"]\n'
                                   for key in ("wire", "later", "misdated")))
     ws.newswatch("crawl", "wire", **NO_NER)
@@ -67,7 +61,7 @@ def test_a_copy_that_arrives_before_its_original_never_alerts(outlet_server, wor
     server.serve("/copy/1", page("Kursk grid hit (wire)", "2025-11-05T09:00:00Z", body, "<p>KURSK (Wire) -</p>"))
     server.serve("/original/1", page("Kursk grid hit", "2025-11-05T07:00:00Z", body))
     server.serve("/hook", "")
-    feed(server, "/feed.xml", ["/copy/1", "/original/1"])
+    server.serve_feed("/feed.xml", ["/copy/1", "/original/1"])
     ws.outlets.write_text(f'[mixed]\nname = "Mixed"\nlanguage = "en"\nfeeds = ["{server.base}/feed.xml"]\n')
     (ws.root / "topics.toml").write_text(f'[kursk]\nname = "Kursk"\nquery = "kursk"\nnotify = ["webhook:{server.base}/hook"]\n')
     env = {"NEWSWATCH_TOPICS": str(ws.root / "topics.toml"), **NO_NER}
