@@ -10,6 +10,9 @@ COPY scheduler ./scheduler
 COPY index ./index
 RUN pip install --no-cache-dir --no-deps .
 ENV NEWSWATCH_DATA_DIR=/data
+# glibc gives each new thread a malloc arena; a daemon that replaces threads (worker-pool rotation,
+# the API's pool) grew in steps without this (docs/benchmarks.md, soak).
+ENV MALLOC_ARENA_MAX=2
 VOLUME ["/data"]
 EXPOSE 8000
 CMD ["newswatch", "run"]

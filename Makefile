@@ -14,8 +14,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# MALLOC_ARENA_MAX: see docs/benchmarks.md (soak): without it the daemon's memory grew in steps.
 run: install
-	$(VENV)/bin/newswatch run
+	MALLOC_ARENA_MAX=2 $(VENV)/bin/newswatch run
 
 test: install
 	$(VENV)/bin/python -m pytest -q
