@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Callable, Literal
 from urllib.parse import urlencode
-from zoneinfo import available_timezones
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +29,7 @@ from core.health import health_reasons, outlets_report
 from index import schemas
 from index.cursors import Cursors
 from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
+from index.histogram import ZONES
 from index.page import page_router
 from index.protocol import BackendUnavailable
 from index.query import ENTITY_PATTERN, LANGUAGES, MAX_RESULT_WINDOW, QueryError, SearchQuery, check_known, parse_date_param, \
@@ -86,7 +86,7 @@ class ApiContext:
             raise QueryError("key", "key may be given once")
         params = [(name, value) for name, value in params if name != "key"]
         query = parse_search_params(params, names=self.names, cursors=self.cursors)
-        check_known(query, set(self.outlets()) | set(self.state.articles_by_outlet()), set(self.topics()))
+        check_known(query, set(self.outlets()), set(self.topics()), self.state.articles_by_outlet)
         return query
 
     def outlets_report(self) -> list[dict]:
@@ -210,7 +210,7 @@ DUPLICATES = Annotated[Literal["include", "exclude"] | None, Query(description="
 HISTOGRAM = Annotated[Literal["day", "week", "month"] | None, Query(
     description="also count the matches per day, week (from Monday) or month of publication (copies as `duplicates`)")]
 TZ = Annotated[str | None, Query(description="the IANA time zone of the histogram's periods (default UTC), e.g. "
-                                             "Asia/Seoul", json_schema_extra={"enum": sorted(available_timezones() | {"UTC"}) + [""]})]
+                                             "Asia/Seoul", json_schema_extra={"enum": sorted(ZONES) + [""]})]
 KEY = Annotated[str | None, Query(description="the API key, for clients that cannot send an Authorization header "
                                               "(feed readers); it ends up in logs and histories, prefer the header")]
 STORY_ID = Annotated[str, Path(description="a story's id (an article's `story_id`)")]

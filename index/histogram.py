@@ -10,11 +10,13 @@ from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 PERIODS = ("day", "week", "month")
+# Read once: available_timezones() walks the tz database on disk at every call.
+ZONES = frozenset(available_timezones()) | {"UTC"}
 
 
 def zone(name: str) -> ZoneInfo:
     """An IANA zone, or ValueError. Only names of the tz database: no file paths."""
-    if name not in available_timezones() and name != "UTC":
+    if name not in ZONES:
         raise ValueError(f"{name!r} is not an IANA time zone such as UTC or Asia/Seoul")
     try:
         return ZoneInfo(name)

@@ -107,9 +107,14 @@ def _canonical(entity: tuple[str, str], names) -> tuple[str, str]:
     return (kind, names.canonical(kind, name)) if names is not None else entity
 
 
-def check_known(query: "SearchQuery", outlets: set[str], topics: set[str]) -> None:
-    """An outlet or topic that does not exist is a mistake to say, not a search with no hits."""
-    for outlet in query.outlets:
+def check_known(query: "SearchQuery", outlets: set[str], topics: set[str], kept_outlets=lambda: ()) -> None:
+    """An outlet or topic that does not exist is a mistake to say, not a search with no hits.
+    `kept_outlets()` — outlets gone from the configuration whose articles are still kept — is a
+    count over every article, so it is asked only for an outlet that is not configured."""
+    unknown = [outlet for outlet in query.outlets if outlet not in outlets]
+    if unknown:
+        outlets = outlets | set(kept_outlets())
+    for outlet in unknown:
         if outlet not in outlets:
             raise QueryError("outlet", f"no outlet {outlet!r} (known: {', '.join(sorted(outlets)) or 'none'})")
     for topic in query.topics:

@@ -187,7 +187,7 @@ def cmd_search(args, config) -> int:
         query = parse_search_params(params, names=configured_names(config), cursors=cursors)
         outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
         topics = load_topics_for(config, outlets)
-        check_known(query, set(outlets) | set(CrawlState(db).articles_by_outlet()), set(topics))
+        check_known(query, set(outlets), set(topics), CrawlState(db).articles_by_outlet)
         result = run_search(open_backend(config, writable=False, db=db), query, cursors)
     except QueryError as exc:
         print(f"newswatch: {exc.parameter}: {exc.message}", file=sys.stderr)
