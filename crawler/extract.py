@@ -17,14 +17,17 @@ from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_to_unicode
 
 from core.dates import first_date, iso, utcnow
+from crawler.language import article_language, weighted_length
 from crawler.metadata import page_metadata
 from crawler.parsers import PARSERS
 from crawler.parsers.base import OutletParser, Page
 from crawler.urls import canonical_url as clean_url
 
+# Lengths are Latin-script characters (crawler.language.weighted_length): a Hangul or Han
+# character counts as SCRIPT_WEIGHTS says, so a short Korean report is not "no article body".
 MIN_TEXT_CHARS = 200  # shorter than this, a page is not an article (an index, a video, a stub)
 FEED_FULL_TEXT_CHARS = 600  # a feed item with this much text, or MIN_FEED_PARAGRAPHS paragraphs,
-MIN_FEED_PARAGRAPHS = 3     # carries the full text (a teaser is one or two); Korean is denser than English
+MIN_FEED_PARAGRAPHS = 3     # carries the full text (a teaser is one or two)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
 
 
@@ -70,9 +73,10 @@ def html_fragment_text(fragment: str) -> str:
 
 
 def carries_full_text(text: str | None) -> bool:
-    if not text or len(text) < MIN_TEXT_CHARS:
+    length = weighted_length(text or "")
+    if length < MIN_TEXT_CHARS:
         return False
-    return len(text) >= FEED_FULL_TEXT_CHARS or text.count("\n") + 1 >= MIN_FEED_PARAGRAPHS
+    return length >= FEED_FULL_TEXT_CHARS or text.count("\n") + 1 >= MIN_FEED_PARAGRAPHS
 
 
 def _strings(values) -> list[str]:
@@ -112,9 +116,9 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         # From the HTML, not our tree: trafilatura parses with its own parser settings.
         document = trafilatura.bare_extraction(html, url=url, include_comments=False)
         text = ((document.as_dict() if document is not None else {}).get("text") or "").strip()
-    if len(text) < MIN_TEXT_CHARS:
+    if weighted_length(text) < MIN_TEXT_CHARS:
         feed_text = feed.get("text") or ""
-        if len(feed_text) >= MIN_TEXT_CHARS:
+        if weighted_length(feed_text) >= MIN_TEXT_CHARS:
             text = feed_text
         else:
             raise NotAnArticle(f"no article body ({len(text)} characters of text)")
@@ -125,10 +129,11 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         canonical = url or feed.get("url")
     published = first_date(outlet_parser.published_at(page), meta["published_at"],
                            extracted.get("date"), now=now)
+    title = _clean(outlet_parser.title(page) or meta["title"] or feed.get("title") or extracted.get("title"))
     return {
         "url": url or feed.get("url"),
         "canonical_url": clean_url(canonical) if canonical else None,
-        "title": _clean(outlet_parser.title(page) or meta["title"] or feed.get("title") or extracted.get("title")),
+        "title": title,
         "description": _clean(outlet_parser.description(page) or meta["description"] or feed.get("description")
                               or extracted.get("description")),
         "text": text,
@@ -137,8 +142,8 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         "published_at": iso(published or first_date(feed.get("published_at"), now=now)),
         "modified_at": iso(first_date(outlet_parser.modified_at(page), meta["modified_at"],
                                       feed.get("modified_at"), now=now)),
-        "language": language_code(outlet_parser.language(page)) or language_code(meta["language"])
-                    or language_code(feed.get("language")) or outlet_language,
+        "language": article_language([language_code(outlet_parser.language(page)), language_code(meta["language"]),
+                                      language_code(feed.get("language"))], text, title, outlet_language),
         "tags": _strings(outlet_parser.tags(page) or meta["tags"] or feed.get("tags")
                          or extracted.get("tags") or extracted.get("categories")),
         "image_url": outlet_parser.image_url(page) or meta["image_url"] or feed.get("image_url"),
@@ -149,7 +154,7 @@ def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datet
     """An article from a feed item whose `content:encoded` carries the full text (RFA's Arc feeds)."""
     now = now or utcnow()
     text = feed.get("text") or ""
-    if len(text) < MIN_TEXT_CHARS:
+    if weighted_length(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"feed item has no article body ({len(text)} characters of text)")
     return {
         "url": feed["url"],
@@ -160,7 +165,7 @@ def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datet
         "authors": _strings(feed.get("authors")),
         "published_at": iso(first_date(feed.get("published_at"), now=now)),
         "modified_at": iso(first_date(feed.get("modified_at"), now=now)),
-        "language": language_code(feed.get("language")) or outlet_language,
+        "language": article_language([language_code(feed.get("language"))], text, feed.get("title"), outlet_language),
         "tags": _strings(feed.get("tags")),
         "image_url": feed.get("image_url"),
     }

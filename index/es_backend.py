@@ -20,15 +20,31 @@ from elasticsearch.dsl import Search
 
 from core.article import completed
 from core.statedb import StateDB
+from index.analysis import rewrite_query
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
 from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 1: newswatch 0.1. 2: `<field>_<language>` twins analysed for their language (Korean: nori).
+SCHEMA_VERSION = 2
 MAPPING_FILE = Path(__file__).parent / "es_mapping.json"
-QUERY_FIELDS = ["title^2", "description", "text", "authors.text", "outlet", "language", "tags", "url"]
+# The analysed languages (index.analysis's table, Elasticsearch side): each a plugin analyser and
+# the built-in one used when the cluster lacks the plugin (checked when the index is created).
+# An article in one of these languages is indexed with `<field>_<language>` copies of its title,
+# description and text, analysed by the language's analyser.
+LANGUAGE_ANALYZERS = {
+    "ko": {"plugin": "analysis-nori",
+           "analyzer": {"type": "custom", "tokenizer": "nori_mixed",
+                        "filter": ["nori_part_of_speech", "nori_readingform", "lowercase"]},
+           "tokenizer": {"nori_mixed": {"type": "nori_tokenizer", "decompound_mode": "mixed"}},
+           "fallback": {"type": "cjk"}},
+}
+ANALYSED_FIELDS = ("title", "description", "text")
+TWIN_FIELDS = [f"{name}_{language}" for language in LANGUAGE_ANALYZERS for name in ANALYSED_FIELDS]
+QUERY_FIELDS = ["title^2", "description", "text", "authors.text", "outlet", "language", "tags", "url"] + \
+    [f"{name}^2" if name.startswith("title_") else name for name in TWIN_FIELDS]
 FACET_FIELDS = {"outlet": "outlet", "person": "entities.person", "org": "entities.org", "place": "entities.place",
                 "topic": "topics"}
 SNIPPET_CHARS = 240
@@ -54,10 +70,32 @@ def make_client(config) -> Elasticsearch:
     return Elasticsearch(config["ELASTICSEARCH_URL"], **options)
 
 
-def index_body(shards: int, replicas: int) -> dict:
+def index_body(shards: int, replicas: int, plugins: set[str] | None = None) -> dict:
+    """The mapping and settings; `plugins` the cluster has (None: assume every analyser's plugin)."""
     body = json.loads(MAPPING_FILE.read_text())
     body["settings"]["index"] = {"number_of_shards": shards, "number_of_replicas": replicas}
+    analysis = body["settings"]["analysis"]
+    for language, spec in LANGUAGE_ANALYZERS.items():
+        if plugins is None or spec["plugin"] in plugins:
+            analysis.setdefault("analyzer", {})[f"text_{language}"] = spec["analyzer"]
+            analysis.setdefault("tokenizer", {}).update(spec["tokenizer"])
+        else:
+            analysis.setdefault("analyzer", {})[f"text_{language}"] = spec["fallback"]
+        for name in ANALYSED_FIELDS:
+            body["mappings"]["properties"][f"{name}_{language}"] = {"type": "text", "analyzer": f"text_{language}"}
     return body
+
+
+def es_document(article: dict) -> dict:
+    """The article as indexed: with its analysed twins when its language has an analyser."""
+    language = article.get("language")
+    if language not in LANGUAGE_ANALYZERS:
+        return article
+    return {**article, **{f"{name}_{language}": article[name] for name in ANALYSED_FIELDS if article.get(name)}}
+
+
+def from_source(source: dict) -> dict:
+    return completed({k: v for k, v in source.items() if k not in TWIN_FIELDS})
 
 
 class ElasticsearchBackend:
@@ -77,6 +115,7 @@ class ElasticsearchBackend:
 
         self._unavailable_until = 0.0
         self._unavailable_reason = ""
+        self._twins = True  # documents carry their language twins (False on an older index)
 
     @classmethod
     def from_config(cls, config, db: StateDB | None = None) -> "ElasticsearchBackend":
@@ -97,9 +136,20 @@ class ElasticsearchBackend:
         return BackendUnavailable(str(exc))
 
     # --- layout ---
+    def plugins(self) -> set[str]:
+        """The plugins every node of the cluster has (an analyser must exist on all of them)."""
+        nodes = self.client.nodes.info(metric="plugins").get("nodes", {}).values()
+        sets = [{plugin["name"] for plugin in node.get("plugins", [])} for node in nodes]
+        return set.intersection(*sets) if sets else set()
+
     def ensure_index(self) -> None:
         """Template, index and alias; safe to run any number of times, by several processes."""
-        body = index_body(self.shards, self.replicas)
+        plugins = self.plugins()
+        for language, spec in LANGUAGE_ANALYZERS.items():
+            if spec["plugin"] not in plugins:
+                logger.warning("Elasticsearch has no %s plugin: %s text is analysed by the built-in %s analyser "
+                               "(see README, Elasticsearch)", spec["plugin"], language, spec["fallback"]["type"])
+        body = index_body(self.shards, self.replicas, plugins)
         self.client.indices.put_index_template(
             name=self.alias, index_patterns=[f"{self.prefix}articles-v*"], priority=100,
             template={"settings": body["settings"], "mappings": body["mappings"]},
@@ -107,10 +157,18 @@ class ElasticsearchBackend:
         if not self.client.indices.exists_alias(name=self.alias):
             self._create_index(self.index_name)
             self.client.indices.update_aliases(actions=[{"add": {"index": self.index_name, "alias": self.alias}}])
-        else:
+        elif self.alias_target() == [self.index_name]:
             # Fields added since the index was made (cites, cited_by): a strict mapping refuses
             # documents with fields it lacks; adding fields needs no reindex.
             self.client.indices.put_mapping(index=self.alias, properties=body["mappings"]["properties"])
+        else:
+            # An index of an older schema: its settings lack the language analysers, so its
+            # documents go without twins until `newswatch migrate` moves to this version.
+            logger.warning("the index behind %s is not %s: run `newswatch migrate` for language analysis",
+                           self.alias, self.index_name)
+            self.client.indices.put_mapping(index=self.alias, properties={
+                k: v for k, v in body["mappings"]["properties"].items() if k not in TWIN_FIELDS})
+            self._twins = False
         self._ready = True
 
     def _create_index(self, name: str) -> None:
@@ -130,7 +188,13 @@ class ElasticsearchBackend:
         if current == [self.index_name]:
             return {"index": self.index_name, "migrated": False}
         self._create_index(self.index_name)
+        # The twins of analysed languages are made on the way, as es_document makes them.
+        copy = " ".join(f"if (ctx._source.language == '{language}') {{ "
+                        + " ".join(f"if (ctx._source.{name} != null) {{ ctx._source.{name}_{language} = ctx._source.{name}; }}"
+                                   for name in ANALYSED_FIELDS) + " }"
+                        for language in LANGUAGE_ANALYZERS)
         result = self.client.reindex(source={"index": self.alias}, dest={"index": self.index_name},
+                                     script={"source": copy, "lang": "painless"},
                                      wait_for_completion=True, refresh=True)
         actions = [{"remove": {"index": name, "alias": self.alias}} for name in current]
         actions.append({"add": {"index": self.index_name, "alias": self.alias}})
@@ -185,7 +249,8 @@ class ElasticsearchBackend:
 
     def _bulk(self, batch: list[tuple[str, str, dict]]) -> int:
         entries = {article_id: (article_id, op, doc) for article_id, op, doc in batch}
-        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": doc} if op == "index"
+        document = es_document if self._twins else (lambda doc: doc)
+        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": document(doc)} if op == "index"
                    else {"_op_type": "delete", "_index": self.alias, "_id": article_id}
                    for article_id, op, doc in batch)
         ok_ids, retry_ids, rejected = [], [], []
@@ -230,7 +295,7 @@ class ElasticsearchBackend:
 
     def sync_topics(self, topics: dict) -> None:
         """The topics as percolator queries, translated by the same code as searches."""
-        body = index_body(self.shards, self.replicas)
+        body = index_body(self.shards, self.replicas, self.plugins())
         body["mappings"]["properties"].update(query={"type": "percolator"}, topic={"type": "keyword"})
         try:
             self.client.indices.create(index=self.topics_index, settings=body["settings"], mappings=body["mappings"])
@@ -255,7 +320,7 @@ class ElasticsearchBackend:
         if getattr(self, "_percolating", None) is not topics:
             self.sync_topics(topics)
         response = self.reader.search(index=self.topics_index, size=len(topics), source=["topic"],
-                                      query={"percolate": {"field": "query", "document": article}})
+                                      query={"percolate": {"field": "query", "document": es_document(article)}})
         return sorted(hit["_source"]["topic"] for hit in response["hits"]["hits"])
 
     # --- reading ---
@@ -265,7 +330,7 @@ class ElasticsearchBackend:
             op, doc = waiting
             return doc if op == "index" else None
         try:
-            return completed(self.reader.get(index=self.alias, id=article_id)["_source"])
+            return from_source(self.reader.get(index=self.alias, id=article_id)["_source"])
         except NotFoundError:
             return None
         except TransportError as exc:
@@ -277,7 +342,7 @@ class ElasticsearchBackend:
             for position, hit in enumerate(helpers.scan(self.client, index=self.alias, size=batch,
                                                         query={"match_all": {}}), start=1):
                 if position > start:
-                    yield position, completed(hit["_source"])
+                    yield position, from_source(hit["_source"])
         except NotFoundError:
             return
         except TransportError as exc:
@@ -295,7 +360,9 @@ class ElasticsearchBackend:
         """The one translation of the query model into Elasticsearch's query DSL."""
         search = Search(using=self.client)
         if query.q:
-            search = search.query("query_string", query=query.q, fields=QUERY_FIELDS, default_operator="AND")
+            # The cluster analyses each field's words itself; only a field prefix needs its twin.
+            search = search.query("query_string", query=rewrite_query(query.q, analyse=False), fields=QUERY_FIELDS,
+                                  default_operator="AND")
         for kind, name in query.entities:
             search = search.filter("term", **{f"entities.{kind}.key": name.lower()})
         if query.outlets:
@@ -325,8 +392,9 @@ class ElasticsearchBackend:
         if query.histogram:
             search.aggs.bucket("published", "date_histogram", field="published_at", calendar_interval=query.histogram,
                                time_zone=query.timezone, min_doc_count=1, format="yyyy-MM-dd")
-        search = search.source(excludes=["text"]).highlight(
-            "text", fragment_size=SNIPPET_CHARS, number_of_fragments=1, pre_tags=[""], post_tags=[""],
+        search = search.source(excludes=["text", *TWIN_FIELDS]).highlight(
+            "text", *(f"text_{language}" for language in LANGUAGE_ANALYZERS),
+            fragment_size=SNIPPET_CHARS, number_of_fragments=1, pre_tags=[""], post_tags=[""],
             no_match_size=SNIPPET_CHARS)
         search = search.extra(size=query.size, track_total_hits=True)
         after = query.after or {}
@@ -372,8 +440,9 @@ class ElasticsearchBackend:
             raise self._unreachable(exc) from None
         hits = []
         for hit in response.hits:
-            article = completed(hit.to_dict())
-            fragments = getattr(getattr(hit.meta, "highlight", None), "text", None)
+            article = from_source(hit.to_dict())
+            highlight = getattr(hit.meta, "highlight", None)
+            fragments = getattr(highlight, f"text_{article.get('language')}", None) or getattr(highlight, "text", None)
             matched = bool(query.q) and fragments
             article["snippet"] = (fragments[0].strip() if matched else None) or \
                 (article.get("description") or "")[:SNIPPET_CHARS] or (fragments[0].strip() if fragments else "")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import tantivy
 
-FIELDS = ["title", "description", "text"]  # searched when the query names no field
+from index.analysis import all_analysed_fields, analysed_field_values, rewrite_query
+
+FIELDS = ["title", "description", "text"] + all_analysed_fields()  # searched when the query names no field
 RAW_FIELDS = ["outlet", "language", "tags", "url"]
 
 
@@ -14,7 +16,7 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("n", stored=True, indexed=True)
     for name in FIELDS:
-        sb.add_text_field(name, tokenizer_name="en_stem")
+        sb.add_text_field(name, tokenizer_name="whitespace" if name in all_analysed_fields() else "en_stem")
     sb.add_text_field("authors", tokenizer_name="default")
     for name in RAW_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw")
@@ -25,7 +27,7 @@ SCHEMA = _schema()
 
 
 def _parse(index: tantivy.Index, query: str) -> tantivy.Query:
-    return index.parse_query(query, FIELDS, conjunction_by_default=True)
+    return index.parse_query(rewrite_query(query), FIELDS, conjunction_by_default=True)
 
 
 def validate_filter(query: str) -> None:
@@ -38,6 +40,7 @@ def _index(items: list[dict]) -> tantivy.Index:
     writer = index.writer(15_000_000, 1)
     for n, item in enumerate(items):
         fields = {f: item.get(f) or "" for f in FIELDS}
+        fields.update(analysed_field_values(item))
         for name in ["authors", *RAW_FIELDS]:
             value = item.get(name)
             if value:

@@ -21,6 +21,7 @@ import tantivy
 
 from core.dates import parse_date
 from core.article import ENTITY_TYPES, completed, without_text
+from index.analysis import ANALYSERS, all_analysed_fields, analysed_field_values, query_terms, rewrite_query, snippet
 from index.matching import topics_matching
 from index.protocol import BackendUnavailable
 from index.histogram import fine_interval, gather
@@ -28,14 +29,15 @@ from index.query import MAX_RESULT_WINDOW, EntitiesQuery, QueryError, SearchQuer
 
 logger = logging.getLogger(__name__)
 
-# 1: newswatch 0.1. 2: `sort_key`, for paging by sort position.
-SCHEMA_VERSION = 2
+# 1: newswatch 0.1. 2: `sort_key`, for paging by sort position. 3: `<field>_<language>` fields
+# of the analysed languages (index.analysis: Korean morphemes).
+SCHEMA_VERSION = 3
 VERSION_FILE = "newswatch-schema-version"
 I64_MIN = -(2 ** 63)
 
 # q searches these when it names no field; the title counts double.
-DEFAULT_FIELDS = ["title", "description", "text", "authors"]
-FIELD_BOOSTS = {"title": 2.0}
+DEFAULT_FIELDS = ["title", "description", "text", "authors"] + all_analysed_fields()
+FIELD_BOOSTS = {"title": 2.0, **{f"title_{language}": 2.0 for language in ANALYSERS}}
 FACET_FIELDS = {"outlet": "outlet", "person": "person", "org": "org", "place": "place", "topic": "topics"}
 DATE_FIELDS = ("published_at", "modified_at", "crawled_at")
 SNIPPET_CHARS = 240
@@ -49,6 +51,9 @@ def build_schema() -> tantivy.Schema:
     sb.add_bytes_field("source", stored=True, indexed=False)
     for name in ("title", "description", "text"):
         sb.add_text_field(name, stored=(name == "text"), tokenizer_name="en_stem")
+    for name in all_analysed_fields():
+        # The analyser's terms joined by spaces (index.analysis): white space is all that splits them.
+        sb.add_text_field(name, tokenizer_name="whitespace")
     sb.add_text_field("authors", tokenizer_name="default")
     for name in ("outlet", "language", "tags", "topics", "story_id", "duplicate_of", "content_hash",
                  "url", "canonical_url", "entities_model"):
@@ -188,6 +193,7 @@ class TantivyBackend:
         for name in ("authors", "tags", "topics"):
             if article.get(name):
                 fields[name] = list(article[name])
+        fields.update(analysed_field_values(article))
         for kind in ENTITY_TYPES:
             names = (article.get("entities") or {}).get(kind) or []
             if names:
@@ -235,7 +241,7 @@ class TantivyBackend:
 
     def parse_text_query(self, q: str) -> tantivy.Query:
         try:
-            return self.index.parse_query(q, DEFAULT_FIELDS, field_boosts=FIELD_BOOSTS,
+            return self.index.parse_query(rewrite_query(q), DEFAULT_FIELDS, field_boosts=FIELD_BOOSTS,
                                           conjunction_by_default=True)
         except ValueError as exc:
             raise QueryError("q", f"malformed query {q!r}: {exc}") from None
@@ -313,11 +319,15 @@ class TantivyBackend:
         if text_query is not None and page:
             snippets = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, "text")
             snippets.set_max_num_chars(SNIPPET_CHARS)
+        analysed_terms = query_terms(query.q) if text_query is not None else []
         for _, address in page:
             doc = searcher.doc(address)
             article = self._article(doc)
-            snippet = snippets.snippet_from_doc(doc).fragment().strip() if snippets else ""
-            article["snippet"] = snippet or _lead(article, doc)
+            found = snippets.snippet_from_doc(doc).fragment().strip() if snippets else ""
+            if not found and analysed_terms and article.get("language") in ANALYSERS:
+                # The engine's snippets see the text's own tokens, not the analysed terms.
+                found = snippet((doc.to_dict().get("text") or [""])[0], analysed_terms, SNIPPET_CHARS)
+            article["snippet"] = found or _lead(article, doc)
             hits.append(article)
         facets = {name: [] for name in query.facets}
         if query.facets and total:

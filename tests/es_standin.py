@@ -25,6 +25,7 @@ class ElasticsearchStandIn:
         self.acknowledged: list[str] = []  # every id a _bulk stored, in order
         self.searches: list[tuple[list[str], dict]] = []  # (path parts, body) of each _search
         self.percolate_matches: set[str] = set()  # topics a percolate query "matches" (the test says which)
+        self.plugins: list[str] = []  # what GET _nodes/plugins says the one node has
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,6 +94,8 @@ class ElasticsearchStandIn:
         if not parts:
             return 200, {"name": "standin", "cluster_name": "test", "version": {"number": "9.1.0"},
                          "tagline": "You Know, for Search"}
+        if parts[:2] == ["_nodes", "plugins"] and method == "GET":
+            return 200, {"nodes": {"node-1": {"plugins": [{"name": name} for name in self.plugins]}}}
         if parts[0] == "_index_template" and method == "PUT":
             self.templates[parts[1]] = json.loads(body)
             return 200, {"acknowledged": True}

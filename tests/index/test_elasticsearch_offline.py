@@ -12,6 +12,7 @@ from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.cursors import Cursors
 from index.es_backend import MAPPING_FILE, ElasticsearchBackend
 from index.outbox import Outbox
+from index.query import parse_search_params
 
 
 def test_the_mapping_covers_every_article_field_and_nothing_is_dynamic():
@@ -48,9 +49,9 @@ def test_template_index_and_alias_set_up_idempotently(standin, tmp_path):
     first.ensure_index()
     first.ensure_index()
     backend_for(standin.url, tmp_path).ensure_index()  # another process, same cluster
-    assert standin.aliases == {"nw-articles": "nw-articles-v1"}
-    assert list(standin.indices) == ["nw-articles-v1"]
-    assert [r for r in standin.requests if r == ("PUT", "/nw-articles-v1")] == [("PUT", "/nw-articles-v1")]
+    assert standin.aliases == {"nw-articles": "nw-articles-v2"}
+    assert list(standin.indices) == ["nw-articles-v2"]
+    assert [r for r in standin.requests if r == ("PUT", "/nw-articles-v2")] == [("PUT", "/nw-articles-v2")]
     template = standin.templates["nw-articles"]
     assert template["index_patterns"] == ["nw-articles-v*"]
     assert template["template"]["mappings"]["dynamic"] == "strict"
@@ -134,10 +135,10 @@ def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
     done = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"copied": 1203, "index": "nw-articles"}
-    assert len(standin.indices["nw-articles-v1"]) == 1203
+    assert len(standin.indices["nw-articles-v2"]) == 1203
     # Resumed after the first batch: nothing copied twice except the batch that failed.
     assert len(standin.acknowledged) == 1203
-    assert standin.indices["nw-articles-v1"]["a7"]["text"] == "Body of story 7"
+    assert standin.indices["nw-articles-v2"]["a7"]["text"] == "Body of story 7"
 
 
 def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_time(standin, tmp_path):
@@ -213,14 +214,47 @@ def test_topics_become_percolator_queries_translated_like_searches(standin, tmp_
                           'outlets = ["newsweek"]\n[other]\nname = "Other"\nquery = "baseball"\n')
     standin.percolate_matches = {"nk"}
     assert backend.match_topics(article(1, outlet="newsweek"), topics) == ["nk"]
-    mapping = standin.created_bodies["nw-topics-v1"]["mappings"]
+    mapping = standin.created_bodies["nw-topics-v2"]["mappings"]
     assert mapping["properties"]["query"] == {"type": "percolator"} and mapping["dynamic"] == "strict"
-    stored = standin.indices["nw-topics-v1"]["nk"]["query"]["bool"]
+    stored = standin.indices["nw-topics-v2"]["nk"]["query"]["bool"]
     assert stored["must"] == [{"query_string": {"query": '"north korea" OR pyongyang', "default_operator": "AND",
                                                 "fields": stored["must"][0]["query_string"]["fields"]}}]
     assert {"term": {"entities.place.key": "kursk"}} in stored["filter"]
     assert {"terms": {"outlet": ["newsweek"]}} in stored["filter"]
     path, body = standin.searches[-1]
-    assert path == ["nw-topics-v1", "_search"] and body["query"]["percolate"]["document"]["id"] == "a1"
+    assert path == ["nw-topics-v2", "_search"] and body["query"]["percolate"]["document"]["id"] == "a1"
     backend.match_topics(article(2), topics)  # the same topics are not sent again
-    assert sum(1 for r in standin.requests if r[1] == "/nw-topics-v1") == 1
+    assert sum(1 for r in standin.requests if r[1] == "/nw-topics-v2") == 1
+
+
+def test_korean_fields_use_nori_when_the_cluster_has_it_and_cjk_otherwise(standin, tmp_path):
+    backend_for(standin.url, tmp_path).ensure_index()
+    analysis = standin.templates["nw-articles"]["template"]["settings"]["analysis"]
+    assert analysis["analyzer"]["text_ko"] == {"type": "cjk"}  # the official image: no plugins
+    mappings = standin.templates["nw-articles"]["template"]["mappings"]["properties"]
+    assert {mappings[f"{name}_ko"]["analyzer"] for name in ("title", "description", "text")} == {"text_ko"}
+
+    standin.plugins = ["analysis-nori"]
+    backend_for(standin.url, tmp_path).ensure_index()
+    analysis = standin.templates["nw-articles"]["template"]["settings"]["analysis"]
+    assert analysis["analyzer"]["text_ko"]["tokenizer"] == "nori_mixed"
+    assert analysis["tokenizer"]["nori_mixed"]["decompound_mode"] == "mixed"
+    assert "nori_part_of_speech" in analysis["analyzer"]["text_ko"]["filter"]
+
+
+def test_korean_articles_are_indexed_with_their_twins_and_read_back_without(standin, tmp_path):
+    backend = backend_for(standin.url, tmp_path)
+    korean = article(1, "rfa-korean") | {"language": "ko", "title": "북한당국이 발표", "text": "북한이 미사일을 발사했습니다."}
+    english = article(2)
+    backend.upsert(korean)
+    backend.upsert(english)
+    assert backend.flush_backlog() == 2
+    stored = standin.indices["nw-articles-v2"]
+    assert stored[korean["id"]]["text_ko"] == korean["text"] and stored[korean["id"]]["title_ko"] == korean["title"]
+    assert not any(key.endswith("_ko") for key in stored[english["id"]])
+    assert "text_ko" not in backend.get(korean["id"]) and backend.get(korean["id"])["text"] == korean["text"]
+    body = backend.build_search(parse_search_params([("q", "title:북한이 미사일")])).to_dict()
+    query = body["query"]["bool"]["must"][0]["query_string"]
+    assert query["query"] == "(title:북한이 OR title_ko:북한이) 미사일"
+    assert "text_ko" in query["fields"] and "title_ko^2" in query["fields"]
+    assert {"text", "text_ko"} <= set(body["highlight"]["fields"]) and "text_ko" in body["_source"]["excludes"]
