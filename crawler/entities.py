@@ -1,5 +1,6 @@
 """The entity stage's tagger: spaCy NER (a model per language, NEWSWATCH_NER_MODELS) plus the
-name tables of crawler/names.py. An article in a language with no model gets no entities and
+name tables of crawler/names.py; Korean by crawler.korean_entities (name tables and the
+morphological analyser). An article in another language with no model gets no entities and
 `entities_model` None rather than the English model's guesses."""
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ class EntityTagger:
         return self._pipelines[language]
 
     def tag(self, text: str, title: str | None = None, language: str | None = None) -> tuple[dict, str | None]:
+        if language == "ko" and language not in self.models:
+            from crawler.korean_entities import korean_tagger
+
+            return korean_tagger(self.names).tag(text, title)
         if language not in self.models:
             return empty_entities(), None
         from spacy.util import filter_spans

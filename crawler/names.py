@@ -12,6 +12,7 @@ from pathlib import Path
 from core.article import ENTITY_TYPES
 
 SHIPPED = Path(__file__).parent / "entity_data" / "names.toml"
+SHIPPED_KOREAN = Path(__file__).parent / "entity_data" / "names_ko.toml"  # Korean forms of the same names
 QUOTES = "\"'“”‘’«»"
 TITLES = re.compile(
     r"^(?:(?:former|late|then|acting|deputy|vice|chief|senior|top|u\.?s\.?|ukrainian|russian|north korean|"
@@ -33,6 +34,10 @@ class NameTable:
     keep_province: set[str] = field(default_factory=set)
     not_entities: set[str] = field(default_factory=set)
     countries: set[str] = field(default_factory=set)  # canonical names, as written
+    korean_context: dict[str, list[str]] = field(default_factory=dict)  # crawler.korean_entities
+
+    def __hash__(self) -> int:  # one table per loaded configuration: identity is enough
+        return id(self)
 
     def add(self, data: dict) -> None:
         for kind, table in (data.get("aliases") or {}).items():
@@ -50,6 +55,8 @@ class NameTable:
                 self.gazetteer[name.lower()] = kind
         self.keep_province |= {n.lower() for n in gazetteer.get("keep_province", [])}
         self.not_entities |= {n.lower() for n in (data.get("not_entities") or {}).get("names", [])}
+        for key, words in (data.get("korean_context") or {}).items():
+            self.korean_context[key] = [*self.korean_context.get(key, []), *words]
 
     def kind_of(self, name: str) -> str | None:
         """The type the tables give a name (gazetteer, then aliases), or None."""
@@ -76,7 +83,7 @@ class NameTable:
 
 def load_names(extra: Path | None = None) -> NameTable:
     table = NameTable()
-    for path in (SHIPPED, extra):
+    for path in (SHIPPED, SHIPPED_KOREAN, extra):
         if path is None:
             continue
         try:

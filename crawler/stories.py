@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from core.dates import stored_date as parse_stored
 from crawler.provenance import Citations
+from index.analysis import ANALYSERS
 from index.query import SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,14 @@ HALF_LIFE_DAYS = 20.0
 # CITED_SHARED_NAMES names).
 CITED_MIN = 0.12
 CITED_SHARED_NAMES = 2
+# Reports in two languages share no words, only canonical names (the Korean name tables give
+# Korean reports English canonical names) and their dates: related when at least
+# MIN_SHARED_NAMES names other than countries are shared and they are CROSS_LANGUAGE_MIN of the
+# shorter list, the share halving with every CROSS_LANGUAGE_HALF_LIFE_DAYS between them — with
+# no text to tell two events of one beat apart, the dates must be close.
+CROSS_LANGUAGE_MIN = 0.5
+CROSS_LANGUAGE_HALF_LIFE_DAYS = 2.0
+CROSS_LANGUAGE_NAMES = 3  # names whose reports are looked up by entity, for reports in other languages
 
 
 def earlier(a: dict, b: dict) -> bool:
@@ -149,13 +158,16 @@ class StoryLinker:
         story. Returns the links made."""
         if article.get("duplicate_of") or not article.get("published_at"):
             return []
-        self.state.count_terms(set(term_counts(article["text"])))
+        self.state.count_terms(set(term_counts(article["text"], article.get("language"))))
         when = parse_stored(article["published_at"])
         query = candidates_query(article, when - self.related_window, when + self.related_window)
         if query is None:
             return []
         cited = self.citations().cited(article.get("text"), other_than=article["outlet"])
         hits = self.backend.search(query)["hits"]
+        for entity in entity_candidates(article, self.countries):
+            # Reports in other languages name the same people and places in other words.
+            hits += self.backend.search(replace(query, q="", entities=(entity,), size=10))["hits"]
         if cited:
             # The cited outlet's report may rank below 20 same-beat hits: look among its own.
             hits += self.backend.search(replace(query, outlets=tuple(sorted(cited)), until=when))["hits"]
@@ -207,7 +219,10 @@ def words(*texts: str | None) -> set[str]:
     return {w for text in texts if text for w in WORD.findall(text.lower()) if w not in STOP}
 
 
-def term_counts(text: str) -> Counter:
+def term_counts(text: str, language: str | None = None) -> Counter:
+    analyser = ANALYSERS.get(language or "")
+    if analyser is not None:  # Korean words carry particles: count their content morphemes
+        return Counter(t for t in analyser.terms(text) if len(t) >= 2 and not t.isdigit())
     return Counter(w for w in WORD.findall(text.lower()) if w not in STOP)
 
 
@@ -226,9 +241,7 @@ def cosine(a: Counter, b: Counter, idf) -> float:
 
 def shared_names(a: dict, b: dict, countries: set[str]) -> set[str]:
     """Names both articles give, countries left out (sharing one says little about an event)."""
-    def names(entities):
-        return {n for values in (entities or {}).values() for n in values if n not in countries}
-    return names(a.get("entities")) & names(b.get("entities"))
+    return names_of(a, countries) & names_of(b, countries)
 
 
 def related_score(article: dict, other: dict, countries: set[str], idf, gap_days: float = 0.0) -> tuple[float, bool]:
@@ -236,9 +249,32 @@ def related_score(article: dict, other: dict, countries: set[str], idf, gap_days
     same event): the texts must be close and at least MIN_SHARED_NAMES names (people,
     organisations, places other than countries) shared — a same-beat story shares words but
     rarely the same people and places."""
-    score = cosine(term_counts(article.get("text") or ""), term_counts(other.get("text") or ""), idf)
+    shared = shared_names(article, other, countries)
+    if other_languages(article, other):
+        fewest = min(len(names_of(article, countries)), len(names_of(other, countries))) or 1
+        score = len(shared) / fewest * 0.5 ** (gap_days / CROSS_LANGUAGE_HALF_LIFE_DAYS)
+        return score, score >= CROSS_LANGUAGE_MIN and len(shared) >= MIN_SHARED_NAMES
+    score = cosine(term_counts(article.get("text") or "", article.get("language")),
+                   term_counts(other.get("text") or "", other.get("language")), idf)
     score *= 0.5 ** (gap_days / HALF_LIFE_DAYS)
-    return score, score >= RELATED_MIN and len(shared_names(article, other, countries)) >= MIN_SHARED_NAMES
+    return score, score >= RELATED_MIN and len(shared) >= MIN_SHARED_NAMES
+
+
+def other_languages(a: dict, b: dict) -> bool:
+    return bool(a.get("language") and b.get("language") and a["language"] != b["language"])
+
+
+def names_of(article: dict, countries: set[str]) -> set[str]:
+    return {n for values in (article.get("entities") or {}).values() for n in values if n not in countries}
+
+
+def entity_candidates(article: dict, countries: set[str]) -> list[tuple[str, str]]:
+    """The article's first few people, organisations and places (not countries), for finding
+    reports of it in other languages by their tagged names."""
+    entities = article.get("entities") or {}
+    found = [(kind, name) for kind in ("person", "org", "place") for name in entities.get(kind, [])
+             if name not in countries]
+    return found[:CROSS_LANGUAGE_NAMES]
 
 
 def cites(article: dict, source: dict, countries: set[str], score: float) -> bool:

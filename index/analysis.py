@@ -40,6 +40,11 @@ NOISE_SUFFIXES = {"들", "적", "님"}  # plural and adjectival suffixes: 군인
 
 def korean_morphemes(text: str) -> list[str]:
     """The content morphemes of Korean text, in order, Latin letters lower-cased."""
+    return [term for term, _, _ in korean_tokens(text)]
+
+
+def korean_tokens(text: str) -> list[tuple[str, str, int]]:
+    """(content morpheme, its tag, where it starts in `text`) for each content morpheme."""
     if not text or not text.strip():
         return []
     terms = []
@@ -50,11 +55,11 @@ def korean_morphemes(text: str) -> list[str]:
         if tag in CONTENT_TAGS:
             if tag == "XSN" and morpheme.surface in NOISE_SUFFIXES:
                 continue
-            terms.append(morpheme.surface.lower())
+            terms.append((morpheme.surface.lower(), tag, morpheme.span.start))
         elif first in STEM_TAGS:
             # An inflected form ("숨진" = 숨지/VV + ᆫ/ETM): the stem is the expression's first part.
             stem = feature.expression.split("/", 1)[0] if feature.expression else morpheme.surface
-            terms.append(stem)
+            terms.append((stem, first, morpheme.span.start))
     return terms
 
 

@@ -75,3 +75,26 @@ class Workspace:
         import settings
 
         return settings.load(self.env, env_file=self.root / ".env")
+
+
+def korean_feed(base: str, items: list[tuple[str, str, str, list[str]]]) -> str:
+    """An Arc-XP-shaped Korean RSS feed (RFA Korean's) whose items carry their full text in
+    content:encoded: (slug, title, ISO date, paragraphs) each, linked as {base}/korean/{slug}."""
+    from email.utils import format_datetime
+    from datetime import datetime
+
+    entries = "".join(
+        f"<item><title><![CDATA[{title}]]></title><link>{base}/korean/{slug}</link>"
+        f"<guid isPermaLink=\"true\">{base}/korean/{slug}</guid>"
+        f"<pubDate>{format_datetime(datetime.fromisoformat(date.replace('Z', '+00:00')))}</pubDate>"
+        f"<content:encoded><![CDATA[{''.join(f'<p>{p}</p>' for p in paragraphs)}]]></content:encoded></item>"
+        for slug, title, date, paragraphs in items)
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>RFA 한국어</title>'
+            f"<link>{base}/korean/</link><language>ko</language>{entries}</channel></rss>")
+
+
+def page(title: str, published: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html lang='en'><head><title>{title}</title><meta property='article:published_time' "
+            f"content='{published}'></head><body><article><h1>{title}</h1>{body}</article></body></html>")

@@ -37,7 +37,19 @@ def test_spellings_short_forms_and_types_of_the_beat(tagger):
 
 
 def test_a_language_without_a_model_gets_no_entities(tagger):
-    assert tagger.tag("북한이 러시아에 군대를 보냈다. 김정은은", language="ko") == ({"person": [], "org": [], "place": []}, None)
+    assert tagger.tag("北朝鮮はロシアに兵士を送った。", language="ja") == ({"person": [], "org": [], "place": []}, None)
+
+
+def test_korean_names_get_the_canonical_forms_english_reports_get(tagger):
+    entities, model = tagger.tag(
+        "김정은 국무위원장은 젤렌스키 대통령을 비난했습니다. 북한당국은 폭풍군단 병력을 쿠르스크주에 파견했고, "
+        "함경북도 혜산시의 주민들은 자유아시아방송(RFA)에 증서를 받았다고 전했습니다. 박철수 위원장이 참석했습니다. "
+        "우크라이나 보안국에 따르면", title="북, 러 파병 전사자 가족에 증서", language="ko")
+    assert model.startswith("ko_names-")
+    assert entities["person"] == ["Kim Jong Un", "Volodymyr Zelensky", "박철수"]  # unknown: typed by its title
+    assert entities["org"] == ["Storm Corps", "Radio Free Asia", "SBU"]
+    # 혜산시 is Hyesan with its suffix; "우크라이나 보안국" is the SBU, not also Ukraine.
+    assert set(entities["place"]) == {"North Korea", "Kursk", "North Hamgyong Province", "Hyesan"}
 
 
 @pytest.mark.parametrize("kind, text, expected", [

@@ -170,3 +170,33 @@ def test_exports_page_through_everything_by_position(backend):
         backend.commit()
     seen = [hit["id"] for page in pages(backend, SearchQuery(q="kursk")) for hit in page]
     assert len(seen) == len(set(seen)) == search(backend, ("q", "kursk"), ("size", "0"))["total"]
+
+
+KOREAN = [
+    ("ko-cert", "북한당국, 전사자 가족에 참전증서 발급", "북한당국이 러시아에 파병됐다가 숨진 군인들의 가족에게 참전증서를 발급했습니다. "
+     "쿠르스크 지역에 파견된 폭풍군단 병사들의 유가족이 대상입니다."),
+    ("ko-missile", "북, 탄도미사일 발사", "북한이 동해상으로 탄도미사일을 발사했다고 합동참모본부가 밝혔습니다. 한미 당국이 분석 중입니다."),
+    ("ko-market", "장마당 쌀값 급등", "평양의 장마당에서 쌀값이 한 달 사이 두 배로 올랐다고 주민들이 전했습니다. 당국은 가격 단속에 나섰습니다."),
+]
+
+
+def test_korean_words_match_with_any_particle_phrases_and_compounds(backend):
+    """Same query semantics on both backends: morphemes embedded, nori (or cjk) on Elasticsearch."""
+    for article_id, title, text in KOREAN:
+        backend.upsert(new_article(id=article_id, url=f"https://www.rfa.org/korean/{article_id}", outlet="rfa-korean",
+                                   title=title, text=text * 3, published_at="2025-11-06T00:00:00Z", language="ko"))
+    backend.commit()
+    backend.flush_backlog()
+
+    def found(q):
+        return set(ids(search(backend, ("q", q), ("language", "ko"))))
+    assert found("북한") == {"ko1", "ko-cert", "ko-missile"}             # 북한이, 북한당국이, 북한, 북한군
+    assert found("미사일을") == {"ko-missile"}                            # a particle in the query too
+    assert found("참전증서") == found("증서") == {"ko1", "ko-cert"}      # compound and part
+    assert found('"폭풍 군단"') == found("폭풍군단") == {"ko-cert"}
+    assert found("당국 -북한") == {"ko-market"}
+    assert found("쌀값 OR 미사일") == {"ko-market", "ko-missile"}
+    assert found("title:장마당") == {"ko-market"}
+    [hit] = search(backend, ("q", "장마당"))["hits"]
+    assert "장마당" in hit["snippet"]
+    assert ids(search(backend, ("q", "war certificates"), ("language", "en"))) != []  # English unchanged

@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 
 from fastapi.testclient import TestClient
+from tests_support import page
 
 from core.statedb import StateDB
 from crawler.names import load_names
@@ -15,12 +16,6 @@ from crawler.state import CrawlState
 from index.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
 from index.tantivy_backend import TantivyBackend
-
-
-def page(title: str, published: str, paragraphs: list[str]) -> str:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html lang='en'><head><title>{title}</title><meta property='article:published_time' "
-            f"content='{published}'></head><body><article><h1>{title}</h1>{body}</article></body></html>")
 
 
 REPORT = page("North Korea issues war certificates to families of soldiers killed in Russia", "2025-11-02T08:00:00Z", [
