@@ -52,11 +52,7 @@ class KoreanTagger:
                     break
             else:
                 term, tag, _ = tokens[i]
-                # A known name with its suffix in one morpheme (혜산시 = 혜산 + 시).
-                known = self.forms.get((term[:-1],)) if len(term) >= 3 and term[-1] in "시도주군" else None
-                if known is not None and known[0] == "place":
-                    found["place"].append(known[1])
-                elif tag == "NNP" and HANGUL.search(term) and len(term) >= 2:
+                if tag == "NNP" and HANGUL.search(term) and len(term) >= 2:
                     following = tokens[i + 1][0] if i + 1 < len(tokens) else None
                     kind = self._kind_by_context(term, following)
                     if kind is not None:

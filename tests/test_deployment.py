@@ -26,10 +26,14 @@ def mapped(field: str) -> bool:
 
 def test_services_images_and_order():
     assert set(SERVICES) == {"setup", "es01", "kibana", "kibana-setup", "newswatch"}
-    for name in ("setup", "es01"):
-        image = SERVICES[name]["image"]
-        image = COMPOSE["x-stack-image"] if image is None else image
-        assert "elasticsearch/elasticsearch:" in image and ":-9." in image
+    setup = SERVICES["setup"]["image"]
+    assert "elasticsearch/elasticsearch:" in (COMPOSE["x-stack-image"] if setup is None else setup)
+    # es01 is the official image plus nori (Korean analysis), built from docker/elasticsearch.
+    build = SERVICES["es01"]["build"]
+    dockerfile = (ROOT / build["context"] / "Dockerfile").read_text()
+    assert build["args"]["STACK_VERSION"] == "${STACK_VERSION:-9.1.5}" and "ARG STACK_VERSION=9." in dockerfile
+    assert "FROM docker.elastic.co/elasticsearch/elasticsearch:${STACK_VERSION}" in dockerfile
+    assert "elasticsearch-plugin install --batch analysis-nori" in dockerfile
     assert "kibana/kibana:${STACK_VERSION:-9." in SERVICES["kibana"]["image"]
     for name in ("setup", "es01", "kibana", "newswatch"):
         assert SERVICES[name]["healthcheck"]["test"], name

@@ -76,7 +76,7 @@ def snapshot(ws, env, server=None, standin=None) -> dict:
         posts = [(json.loads(body)["topic"], headers["X-Newswatch-Delivery"]) for path, headers, body in server.posts]
         outcome["alerts"] = sorted(set(posts))  # a repeat with the same delivery id is no duplicate
     if standin is not None:
-        outcome["elasticsearch"] = sorted(standin.indices.get("newswatch-articles-v1", {}))
+        outcome["elasticsearch"] = sorted(standin.indices.get("newswatch-articles-v2", {}))
     state.close()
     return outcome
 
@@ -154,7 +154,7 @@ def test_a_kill_inside_an_outbox_write_loses_nothing(outlet_server, workspace, t
         state = sqlite3.connect(ws.data_dir / "state.sqlite3")
         articles = {r[0] for r in state.execute("SELECT id FROM articles")}
         waiting = {r[0] for r in state.execute("SELECT id FROM es_outbox")}
-        delivered = set(standin.indices.get("newswatch-articles-v1", {}))
+        delivered = set(standin.indices.get("newswatch-articles-v2", {}))
         # Every committed article reached the cluster or still waits (or was set aside) in the
         # outbox: nothing is lost.
         assert len(articles) == 2 and articles <= delivered | waiting

@@ -56,15 +56,17 @@ def test_crawl_indexes_the_stories_and_the_api_finds_them(sample_outlets):
     assert [h["authors"] for h in zelensky] == [["Taejun Kang"]]
     korean = client.get("/search", params={"language": "ko"}).json()["hits"]
     assert len(korean) == 1 and korean[0]["outlet"] == "rfa-korean" and korean[0]["title"].startswith("북한")
-    # Entities: canonical names, searchable through aliases; none for Korean (no model configured).
-    assert korean[0]["entities"] == {"person": [], "org": [], "place": []} and korean[0]["entities_model"] is None
+    # Entities: canonical names, searchable through aliases; the Korean report's from the Korean tables.
+    assert korean[0]["entities"] == {"person": [], "org": ["Storm Corps", "National Intelligence Service"],
+                                     "place": ["North Korea", "Russia", "North Hamgyong Province", "Kursk", "South Korea"]}
+    assert korean[0]["entities_model"] == "ko_names-1"
     entities = found["newsweek"]["entities"]
     assert {"Storm Corps", "Radio Free Asia"} <= set(entities["org"])
     assert {"North Korea", "Kursk", "North Hamgyong Province", "Russia", "Ukraine"} <= set(entities["place"])
     assert "Volodymyr Zelensky" in entities["person"] and found["newsweek"]["entities_model"].startswith("en_core_web_sm")
     assert "Storm Corps" in found["rfa-english"]["entities"]["org"]
     both = client.get("/search", params={"entity": ["org:Storm Corps", "place:kursk"]}).json()
-    assert {h["outlet"] for h in both["hits"]} == {"rfa-english", "newsweek"}
+    assert {h["outlet"] for h in both["hits"]} == {"rfa-english", "newsweek", "rfa-korean"}  # Korean too
     # Feed items with full text were never fetched as pages; filtered items were never fetched.
     assert server.hits.get("/english/korea/2025/11/04/north-korea-war-certificates-russia/") is None
     assert server.hits.get("/sports/mlb/yankees-red-sox-extra-innings-10987000") is None
@@ -303,11 +305,14 @@ def test_crawl_into_elasticsearch_sets_up_the_index_and_delivers_complete_articl
         standin.bulk_status = None
         ws.newswatch("crawl", "rfa-korean", **es)  # the next run delivers the backlog too
         assert standin.templates["newswatch-articles"]["template"]["mappings"]["dynamic"] == "strict"
-        assert standin.aliases == {"newswatch-articles": "newswatch-articles-v1"}
-        docs = standin.indices["newswatch-articles-v1"]
-        assert len(docs) == len(standin.acknowledged) == 4
+        assert standin.aliases == {"newswatch-articles": "newswatch-articles-v2"}
+        docs = standin.indices["newswatch-articles-v2"]
+        # 4 articles; the Korean report's join of the English story re-indexed one of them.
+        assert len(docs) == len(set(standin.acknowledged)) == 4
         for doc in docs.values():
-            assert set(doc) == set(ARTICLE_FIELDS) and doc["text"] and doc["title"]
+            twins = {f"{name}_ko" for name in ("title", "description", "text")} if doc["language"] == "ko" else set()
+            assert set(doc) == set(ARTICLE_FIELDS) | (twins & set(doc)) and doc["text"] and doc["title"]
+            assert doc["language"] != "ko" or doc["text_ko"] == doc["text"]
         assert ws.json("outlets", "--json", **es)[0]["waiting_for_index"] == 0
 
 
