@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections import Counter
+from typing import NamedTuple
 
-from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from core.article import ENTITY_TYPES, empty_entities
+from crawler.entity_rules import Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of
+from crawler.gazetteer import place, warm as warm_gazetteer
+from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing.
@@ -32,6 +38,17 @@ def parse_models(spec: str) -> dict[str, str]:
     return models
 
 
+class Piece(NamedTuple):
+    """The part of a model's span within one unit, positioned in the unit's text."""
+    text: str
+    label_: str
+    start_char: int
+    end_char: int
+
+
+STAGE_VERSION = "rules-2"  # recorded in entities_model with the model's: bump when the rules change
+
+
 class EntityTagger:
     def __init__(self, models: dict[str, str], names: NameTable):
         self.models = models
@@ -48,10 +65,13 @@ class EntityTagger:
             nlp = spacy.load(self.models[language], exclude=UNUSED_PIPES)
             matcher = PhraseMatcher(nlp.vocab)
             for phrase, kind in self.names.phrases().items():
+                if not phrase.isascii() and HANGUL.search(phrase):
+                    continue  # the Korean forms are the Korean tagger's
                 # Known names as written in the tables (case-sensitive: "US" is not "us").
                 for form in {phrase, phrase.title(), phrase.upper()}:
                     matcher.add(kind, [nlp.make_doc(form)])
-            label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}"
+            label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
+            warm_gazetteer()  # with the model, once per worker: not in the first article's time
             self._pipelines[language] = (nlp, matcher, label)
         return self._pipelines[language]
 
@@ -65,26 +85,136 @@ class EntityTagger:
         from spacy.util import filter_spans
 
         nlp, matcher, label = self._pipeline(language)
-        body = f"{title}\n\n{text}" if title else text
-        doc = nlp(body[:MAX_CHARS])
+        units = analysed_units(text[:MAX_CHARS], title)
+        prose = "\n".join(u.text for u in units if not u.heading)
+        defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(prose)}
+        mentions: list[Mention] = [Mention(self.names.canonical("place", name), "place", None, known=True)
+                                   for u in units for name in u.places]
+        # One pass of the model over the units joined by blank lines (a pass per paragraph costs a
+        # third more); a name the model runs across a break is cut there: no name spans two units.
+        joined, starts = "", []
+        for unit in units:
+            starts.append(len(joined))
+            joined += unit.text + "\n\n"
+        doc = nlp(joined)
         spans = [ent for ent in doc.ents if ent.label_ in MODEL_TYPES]
         known = [doc[start:end] for _, start, end in matcher(doc)]
-        mentions: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
-        defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(body)}
         for span in filter_spans(known + spans):  # longest wins; a known name over a model span
-            # The tables' type first (they fix the model's mistakes), then the matcher's or model's.
-            kind = self.names.kind_of(span.text) or (span.label_ if span.label_ in ENTITY_TYPES
-                                                     else MODEL_TYPES.get(span.label_))
-            if kind == "org" and span.text.endswith(" State"):
-                kind = "place"  # "Osun State": states are places (the tables list "Islamic State")
-            name = clean(kind, defined.get(span.text, span.text), self.names)
-            if name:
-                mentions[self.names.kind_of(name) or kind].append(name)
-        self._split_merged_people(mentions)
-        self._retype_surnames(mentions)
-        mentions["person"] = resolve_short_forms(mentions["person"])
-        return {kind: list(dict.fromkeys(mentions[kind])) for kind in ENTITY_TYPES}, label
+            for number, unit in enumerate(units):
+                begin, end = starts[number], starts[number] + len(unit.text)
+                if span.start_char >= end or span.end_char <= begin:
+                    continue
+                piece = Piece(unit.text[max(span.start_char, begin) - begin:min(span.end_char, end) - begin],
+                              span.label_, max(span.start_char, begin) - begin, min(span.end_char, end) - begin)
+                for mention in self._mentions(piece, unit.text, defined):
+                    # A heading's name counts when it is known or the prose names it too (the
+                    # title case of headings makes every word look like a name).
+                    if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
+                            (place(mention.name) or ("", ""))[1] == "region":
+                        mentions.append(mention)
+        return self._resolve(mentions), label
 
+    def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
+        # "U.S.-Mexico": two places joined by a hyphen.
+        parts = span.text.split("-")
+        if len(parts) == 2 and span.label_ in ("GPE", "LOC", "NORP", "ORG") and all(
+                self.names.kind_of(p) == "place" or place(p) for p in parts):
+            return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
+        mention = self._mention(span, written, defined)
+        return [mention] if mention is not None else []
+
+    def _mention(self, span, written: str, defined: dict) -> "Mention | None":
+        text = defined.get(span.text, span.text)
+        end = span.end_char
+        # A hyphenated given name the tokenizer split ("Moon Jae-in").
+        tail = re.match(r"-[a-z]+\b", written[end:end + 12])
+        if span.label_ == "PERSON" and tail:
+            text += tail.group(0)
+        text = trim_span(text)
+        model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
+        if model_kind in ("person", "org"):
+            text = trim_person(text) if model_kind == "person" else (text if not re.search(
+                r"\s(?!(?:of|and|the|for|de|on|in|to|at|y|&)\b)[a-z]+\s", text) else "")
+        if not text:
+            return None
+        following = written[end:end + 40].split()
+        after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
+        preceding = written[max(0, span.start_char - 40):span.start_char].split()
+        before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
+        kind, known = type_of(text, model_kind, after, self.names, before)
+        name = clean(kind, text, self.names)
+        if not name:
+            return None
+        kind = self.names.kind_of(name) or kind
+        if kind == "place":
+            spelled = place(name)
+            name = self.names.canonical("place", spelled[0]) if spelled else name
+        return Mention(name, kind, model_kind, known=known or self.names.kind_of(name) is not None)
+
+    def _resolve(self, mentions: list["Mention"]) -> dict:
+        """Document-level consistency: one type per name (rules first, then the model's most
+        frequent label), short forms and acronyms to the full name used in the article."""
+        by_name: dict[str, list[Mention]] = {}
+        for mention in mentions:
+            by_name.setdefault(mention.name, []).append(mention)
+        kinds: dict[str, str] = {}
+        for name, group in by_name.items():
+            decided = [m.kind for m in group if m.known]
+            votes = Counter(m.kind for m in group)
+            if decided:
+                kinds[name] = decided[0]
+            elif votes["org"] and votes["place"] and place(name) is None:
+                kinds[name] = "org"  # the model hesitates and no gazetteer knows such a place: a company
+            else:
+                kinds[name] = max(votes, key=lambda k: (votes[k], -list(votes).index(k)))
+        # A full name the model called an organisation or place whose surname it calls a person
+        # elsewhere in the article is that person ("Mason Rudolph" ... "Rudolph").
+        single_people = {n for n, group in by_name.items() if " " not in n and kinds[n] == "person"}
+        for name in by_name:
+            words = name.split()
+            if kinds[name] != "person" and not any(m.known for m in by_name[name]) and 2 <= len(words) <= 3 \
+                    and words[-1] in single_people and all(w[:1].isupper() for w in words):
+                kinds[name] = "person"
+        # An all-capitals organisation of two or three letters the article neither defines nor
+        # spells out ("GW", "TD") is a unit or an abbreviation, not a name the tables know.
+        for name in list(by_name):
+            if kinds[name] == "org" and name.isupper() and len(name) == 2 and not self.names.kind_of(name) and \
+                    not any(initials(full) == name for full in by_name if full != name):
+                del by_name[name]
+        resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
+        for name in by_name:
+            resolved[kinds[name]].append(name)
+        self._split_merged_people(resolved)
+        self._retype_surnames(resolved)
+        resolved["person"] = resolve_short_forms(resolved["person"])
+        for kind in ("org", "place"):
+            resolved[kind] = self._resolve_short_names(resolved, kind, by_name)
+        return {kind: list(dict.fromkeys(resolved[kind])) for kind in ENTITY_TYPES}
+
+    def _resolve_short_names(self, resolved: dict, kind: str, by_name: dict) -> list[str]:
+        """An organisation or place named in full and later by a part of the name ("Sierra
+        Nevada Corporation", "Sierra Nevada") or by its initials ("DEA") is the full name; a part
+        that is itself a known name or a gazetteer place stays what it is ("Fort Worth")."""
+        longer = [n for k in ("org", "place") for n in resolved[k] if " " in n]
+        out = []
+        for name in resolved[kind]:
+            if self.names.kind_of(name) or (kind == "place" and (place(name) or any(m.known for m in by_name[name]))):
+                out.append(name)
+                continue
+            words = name.split()
+            matches = {full for full in longer if full != name and (
+                full.split()[:len(words)] == words or full.split()[-len(words):] == words
+                or (name.isupper() and 2 <= len(name) <= 6 and initials(full) == name))}
+            if len(matches) == 1:
+                full = matches.pop()
+                target = "org" if full in resolved["org"] else "place"
+                if full not in resolved[target]:
+                    resolved[target].append(full)
+                if target == kind:
+                    out.append(full)
+            elif not matches:
+                out.append(name)
+        return out
 
     @staticmethod
     def _split_merged_people(mentions: dict) -> None:
@@ -119,3 +249,17 @@ def tag_entities(text: str, title: str | None, language: str | None, models_spec
     if key not in _TAGGERS:
         _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
     return _TAGGERS[key].tag(text, title, language)
+
+
+def stage_label(language: str | None, models_spec: str, names_path: str | None) -> str | None:
+    """The `entities_model` the current stage gives an article in `language` (what a reprocess
+    compares with the stored one to know what to redo)."""
+    key = (models_spec, names_path)
+    if key not in _TAGGERS:
+        _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
+    tagger = _TAGGERS[key]
+    if language == "ko" and language not in tagger.models:
+        from crawler.korean_entities import VERSION
+
+        return VERSION
+    return tagger._pipeline(language)[2] if language in tagger.models else None

@@ -17,6 +17,7 @@ from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_to_unicode
 
 from core.dates import first_date, iso, utcnow
+from crawler.boilerplate import clean_body
 from crawler.language import article_language, weighted_length
 from crawler.metadata import page_metadata
 from crawler.parsers import PARSERS
@@ -130,6 +131,9 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     published = first_date(outlet_parser.published_at(page), meta["published_at"],
                            extracted.get("date"), now=now)
     title = _clean(outlet_parser.title(page) or meta["title"] or feed.get("title") or extracted.get("title"))
+    authors = _strings(outlet_parser.authors(page) or meta["authors"] or feed.get("authors")
+                       or _split_authors(extracted.get("author")))
+    text = clean_body(text, title, authors) or text
     return {
         "url": url or feed.get("url"),
         "canonical_url": clean_url(canonical) if canonical else None,
@@ -137,8 +141,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         "description": _clean(outlet_parser.description(page) or meta["description"] or feed.get("description")
                               or extracted.get("description")),
         "text": text,
-        "authors": _strings(outlet_parser.authors(page) or meta["authors"] or feed.get("authors")
-                            or _split_authors(extracted.get("author"))),
+        "authors": authors,
         "published_at": iso(published or first_date(feed.get("published_at"), now=now)),
         "modified_at": iso(first_date(outlet_parser.modified_at(page), meta["modified_at"],
                                       feed.get("modified_at"), now=now)),
@@ -156,6 +159,7 @@ def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datet
     text = feed.get("text") or ""
     if weighted_length(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"feed item has no article body ({len(text)} characters of text)")
+    text = clean_body(text, feed.get("title"), feed.get("authors")) or text
     return {
         "url": feed["url"],
         "canonical_url": clean_url(feed["url"]),

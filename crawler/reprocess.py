@@ -8,7 +8,7 @@ import gzip
 import json
 from datetime import datetime
 
-from crawler.entities import tag_entities
+from crawler.entities import stage_label, tag_entities
 from crawler.extract import NotAnArticle, extract_feed_item, extract_page
 from crawler.pipelines.normalize import content_hash
 
@@ -47,8 +47,11 @@ def reprocess_one(record: dict, existing: dict, outlets: dict, config) -> dict:
     return article
 
 
-def run(config, outlets: dict, backend, state, archive, since, outlet, progress) -> dict:
-    task = f"reprocess:{since.isoformat() if since else ''}:{outlet or ''}"
+def run(config, outlets: dict, backend, state, archive, since, outlet, progress, outdated: bool = False) -> dict:
+    """`outdated`: only articles whose `entities_model` is not what the current entity stage
+    records (tagged by an older stage or model)."""
+    task = f"reprocess:{since.isoformat() if since else ''}:{outlet or ''}:{'outdated' if outdated else ''}"
+    names = config["NEWSWATCH_NAMES"]
     done = state.progress(task)
     counts = {"updated": 0, "skipped": 0, "failed": 0}
     total = sum(1 for _ in archive.root.glob("*/*.json.gz"))
@@ -62,6 +65,9 @@ def run(config, outlets: dict, backend, state, archive, since, outlet, progress)
             existing = backend.get(article_id)
             if existing is None:
                 counts["skipped"] += 1  # archived, never committed (a crash): the next crawl brings it
+            elif outdated and existing.get("entities_model") == stage_label(
+                    existing.get("language"), config["NEWSWATCH_NER_MODELS"], str(names) if names else None):
+                counts["current"] = counts.get("current", 0) + 1
             else:
                 try:
                     backend.upsert(reprocess_one(record, existing, outlets, config))

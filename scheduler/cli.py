@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
                                     epilog=EXIT_HELP, formatter_class=formatter)
     reprocess.add_argument("--since", metavar="DATE", help="only pages fetched since this date")
     reprocess.add_argument("--outlet", metavar="KEY", help="only this outlet's pages")
+    reprocess.add_argument("--outdated", action="store_true",
+                           help="only articles an older entity stage tagged (entities_model differs from the current)")
     commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)",
                         epilog=EXIT_HELP, formatter_class=formatter)
     commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)",
@@ -409,7 +411,8 @@ def cmd_reprocess(args, config) -> int:
     try:
         with tqdm(unit="page", desc="reprocess", file=sys.stderr) as bar:
             counts = reprocess.run(config, outlets, backend, CrawlState(db),
-                                   PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages"), since, args.outlet, bar)
+                                   PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages"), since, args.outlet, bar,
+                                   outdated=args.outdated)
     finally:
         backend.close()
         db.close()

@@ -70,3 +70,18 @@ def test_feed_text_is_full_only_when_long_or_in_paragraphs():
     assert not carries_full_text("A one-line teaser about Kursk.")
     assert carries_full_text("\n".join(["Paragraph with some words in it about the war in Ukraine."] * 4))
     assert carries_full_text("x" * 700)
+
+
+def test_the_stored_text_leaves_out_the_headline_byline_and_credits():
+    from crawler.extract import extract_page
+
+    body = ("<p>Newswire staff</p><p>KYIV (Newswire) — Ukraine says North Korean troops are fighting in Kursk, "
+            "where the front has moved twice this month and the shelling has not stopped for days.</p>"
+            "<p>Officials said more soldiers arrived on Sunday, and that the Storm Corps had taken heavy losses "
+            "in the fighting near Sudzha over the past week.</p><p>© 2025 Newswire. All rights reserved.</p>")
+    page = (f"<html lang='en'><head><title>Ukraine says North Korean troops fight</title></head><body><article>"
+            f"<h1>Ukraine says North Korean troops fight</h1>{body}</article></body></html>")
+    fields = extract_page(page, "https://example.org/a")
+    assert fields["text"].startswith("KYIV — Ukraine says")
+    assert "Newswire staff" not in fields["text"] and "(Newswire)" not in fields["text"]
+    assert "All rights reserved" not in fields["text"] and "Ukraine says North Korean troops fight\n" not in fields["text"]

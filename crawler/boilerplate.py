@@ -1,0 +1,41 @@
+"""Lines of an extracted body that are not the article: the headline again, a byline, an agency
+credit in the dateline, credit, copyright and source lines. The stored text (and so its
+snippets) leaves them out; the entity stage does not analyse them either."""
+from __future__ import annotations
+
+import re
+
+CREDIT_LINE = re.compile(
+    r"^(?:©|\(c\)\s|copyright\b|(?:main |lead )?(?:image|photo|picture)s? (?:credit|by)\b|this (?:article|story) "
+    r"(?:was|is) (?:originally )?(?:published|republished)|read the original|\(graphic:|staff reports?$|disclaimer$|"
+    r"(?:additional )?reporting by\b|editing by\b|writing by\b|all rights reserved)|all rights reserved\.?$|"
+    r"\[\s*[^\]]{2,40}\s*\]$", re.IGNORECASE)
+BYLINE = re.compile(r"^(?:[Bb][Yy]\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}|[A-Z][\w.'’ -]{1,40}\s+staff)$")
+# "ST. JOSEPH, Mich. (AP) —", "BUFFALO, N.Y. —", "Indianapolis –", "KYIV (Newswire) —"
+DATELINE = re.compile(r"^(?P<city>[A-Z][A-Za-z.'’ -]{1,30}?)(?:,\s*(?P<region>[A-Z][A-Za-z. ]{1,20}?))?"
+                      r"\s*(?:\((?P<credit>[^)]{1,40})\))?\s*[—–]\s+|^(?P<city2>[A-Z][A-Z.'’ -]{2,30}?)"
+                      r"(?:,\s*(?P<region2>[A-Z][A-Za-z. ]{1,20}?))?\s*(?:\((?P<credit2>[^)]{1,40})\))?\s+-{1,2}\s+")
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def clean_body(text: str, title: str | None = None, authors: list[str] | None = None) -> str:
+    """`text` without the headline repeated as its first line, a leading byline ("By Ann Lee",
+    "Newswire staff", an author's name alone), the agency credit of its dateline ("KYIV
+    (Newswire) —" -> "KYIV —") and credit or copyright lines."""
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    authors = {_normal(a) for a in authors or [] if a}
+    while lines and ((title and _normal(lines[0]) == _normal(title)) or BYLINE.match(lines[0])
+                     or _normal(lines[0]) in authors or _normal(lines[0]).removeprefix("by ") in authors):
+        lines.pop(0)
+    lines = [line for line in lines if not CREDIT_LINE.search(line)]
+    if lines:
+        match = DATELINE.match(lines[0])
+        credit = match and (match.group("credit") or match.group("credit2"))
+        if credit:
+            start, end = match.span("credit") if match.group("credit") else match.span("credit2")
+            lines[0] = (lines[0][:start - 1].rstrip() + " " + lines[0][end + 1:].lstrip()).strip()
+    return "\n".join(lines)
