@@ -181,6 +181,26 @@ def _optional_email(raw: str) -> str | None:
     return value or None
 
 
+def _duration(raw: str) -> int:
+    from crawler.outlet_config import parse_duration
+
+    return parse_duration(raw)
+
+
+def _channels(raw: str) -> tuple[tuple[str, str], ...]:
+    """`webhook:URL,email:ADDRESS`, as a topic's `notify`."""
+    channels = []
+    for value in filter(None, (v.strip() for v in raw.split(","))):
+        channel, _, target = value.partition(":")
+        if channel == "webhook" and re.match(r"^https?://\S+$", target):
+            channels.append(("webhook", target))
+        elif channel == "email" and re.match(r"^[^@\s]+@[^@\s]+$", target):
+            channels.append(("email", target))
+        else:
+            raise ValueError(f"{value!r} is not webhook:URL or email:ADDRESS")
+    return tuple(channels)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -227,6 +247,15 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
+    # Each feed's and sitemap's polling interval adapts between these (crawler/sources.py); an
+    # outlet's `interval` is where its sources start.
+    Setting("NEWSWATCH_MIN_INTERVAL", "5m", _duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
+    # The ceiling of the adaptation (a quiet source is still polled at least this often).
+    Setting("NEWSWATCH_MAX_INTERVAL", "1d", _duration, "longest interval a source's polls adapt to"),
+    # A source paused after repeated failures is retried after this, doubling each time (up to 7d).
+    Setting("NEWSWATCH_PAUSE_RETRY", "6h", _duration, "first retry of a paused source"),
+    # Where notices for the operator go (volume drops, paused sources), as a topic's notify.
+    Setting("NEWSWATCH_ADMIN_NOTIFY", "", _channels, "admin notices: webhook:URL and/or email:ADDRESS, comma-separated"),
     # Related reports (other outlets, same event) are looked for this many days around; their
     # score decays with the gap (crawler/stories.py, HALF_LIFE_DAYS), so a wide window is safe.
     Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", _positive_int, "days around publication searched for related reports"),
@@ -308,6 +337,11 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
     if not (config["NEWSWATCH_API_KEYS"] or config["NEWSWATCH_ADMIN_KEYS"]) and host not in ("127.0.0.1", "::1", "localhost"):
         raise SettingsError(f"setting NEWSWATCH_API_HOST={host!r}: serving beyond this machine needs "
                             "NEWSWATCH_API_KEYS or NEWSWATCH_ADMIN_KEYS")
+    if config["NEWSWATCH_MIN_INTERVAL"] > config["NEWSWATCH_MAX_INTERVAL"]:
+        raise SettingsError(f"setting NEWSWATCH_MIN_INTERVAL: longer than NEWSWATCH_MAX_INTERVAL "
+                            f"({config['NEWSWATCH_MIN_INTERVAL']}s > {config['NEWSWATCH_MAX_INTERVAL']}s)")
+    if any(c == "email" for c, _ in config["NEWSWATCH_ADMIN_NOTIFY"]) and not config["NEWSWATCH_SMTP_URL"]:
+        raise SettingsError("setting NEWSWATCH_ADMIN_NOTIFY: e-mail needs NEWSWATCH_SMTP_URL")
     if config["NEWSWATCH_INDEX"] == "elasticsearch" and not config["ELASTICSEARCH_URL"]:
         raise SettingsError("setting ELASTICSEARCH_URL: required when NEWSWATCH_INDEX=elasticsearch")
     return config

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.dates import stored_date, utcnow
+from core.sources import Sources
+from core.volume import Notices, Volume
 
 STALE_FLOOR = timedelta(days=1)
 
@@ -29,6 +31,8 @@ def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datet
     now = now or utcnow()
     waiting = (backlog or {}).get("elasticsearch_outbox", {}).get("by_outlet", {})
     counts = state.articles_by_outlet()
+    sources, volume = Sources(state.db, 0, 0), Volume(state.db)
+    drops = {n["outlet"]: n for n in Notices(state.db, ()).open("volume_drop")}
     report = []
     for key, outlet in outlets.items():
         row = state.outlet(key)
@@ -40,8 +44,12 @@ def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datet
             "articles": counts.get(key, 0),
             "errors": row.get("errors") or 0,
             "last_error": row.get("last_error"),
+            "last_error_at": row.get("last_error_at"),
             "filtered": row.get("filtered") or 0,
             "backoff_until": row.get("backoff_until") if state.backoff_until(key) else None,
+            "articles_per_day": volume.per_day(key, 7, now),
+            "volume_drop": drops[key]["message"] if key in drops else None,
+            "sources": sources.report(outlet, now),
         })
         if backlog:
             report[-1]["waiting_for_index"] = waiting.get(key, 0)
@@ -65,6 +73,8 @@ def health_reasons(outlets: dict, state, backlog: dict | None = None, now: datet
         if since is not None and now - since > timedelta(seconds=FAILING_INTERVALS * outlet.interval):
             reasons.append(f"outlet {key} has failed since {row.get('last_ok_at') or row.get('first_poll_at')}"
                            + (f": {row['last_error']}" if row.get("last_error") else ""))
+    for notice in Notices(state.db, ()).open():
+        reasons.append(f"{notice['kind'].replace('_', ' ')} since {notice['raised_at']}: {notice['message']}")
     outbox = (backlog or {}).get("elasticsearch_outbox")
     oldest = stored_date(outbox.get("oldest_waiting_since")) if outbox else None
     if oldest is not None and now - oldest > BACKLOG_AGE:

@@ -93,7 +93,24 @@ ALTER TABLE outlets ADD COLUMN last_ok_at TEXT;
 ALTER TABLE outlets ADD COLUMN last_error_at TEXT;
 """
 
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, V3)
+# Version 4: sources that look after themselves (crawler/sources.py): each feed's and sitemap's
+# interval, failure score, pause and bounded poll history; articles per outlet per hour (volume
+# drops, sparklines); admin notices; a delivery may carry its own payload (a notice).
+V4 = """
+CREATE TABLE sources (url TEXT PRIMARY KEY, outlet TEXT NOT NULL, interval REAL NOT NULL, next_due_at TEXT,
+    failure_score REAL NOT NULL DEFAULT 0, paused_until TEXT, paused_reason TEXT, pause_level INTEGER NOT NULL DEFAULT 0,
+    last_success_at TEXT, last_error TEXT, last_error_at TEXT, last_duration REAL, polls INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE source_polls (id INTEGER PRIMARY KEY, url TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL,
+    new_items INTEGER NOT NULL DEFAULT 0, status INTEGER, duration REAL);
+CREATE INDEX source_polls_url ON source_polls(url, id);
+CREATE TABLE outlet_hours (outlet TEXT NOT NULL, hour TEXT NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY (outlet, hour));
+CREATE TABLE admin_notices (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, outlet TEXT NOT NULL, message TEXT NOT NULL,
+    raised_at TEXT NOT NULL, cleared_at TEXT);
+ALTER TABLE deliveries ADD COLUMN payload TEXT;
+"""
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -100,25 +100,30 @@ class Alerts:
         end): each claims its deliveries with a lease first, so none is sent twice at once."""
         now = now or utcnow()
         with self.db.transaction("claim_deliveries") as tx:
-            rows = tx.execute("SELECT id, topic, channel, target, articles, attempts FROM deliveries "
+            rows = tx.execute("SELECT id, topic, channel, target, articles, attempts, payload FROM deliveries "
                               "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id",
                               (iso(now),)).fetchall()
             tx.executemany("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?",
                            [(iso(now + CLAIM_LEASE), row[0]) for row in rows])
         sent = 0
-        for delivery_id, key, channel, target, article_ids, attempts in rows:
+        for delivery_id, key, channel, target, article_ids, attempts, notice in rows:
             topic = self.topics.get(key)
-            articles = [a for a in (self.get_article(i) for i in json.loads(article_ids))
-                        if a is not None and not a.get("duplicate_of")]
-            if not articles:  # every article became a copy: its original alerts for the story
-                self.db.execute("UPDATE deliveries SET delivered_at = ?, last_error = 'not sent: only copies' "
-                                "WHERE id = ?", (iso(utcnow()), delivery_id))
-                continue
-            payload = {"topic": key, "name": topic.name if topic else key,
-                       "articles": [{**without_text(a), "snippet": snippet(a)} for a in articles]}
+            if notice is not None:  # an admin notice (crawler/volume.py Notices): its own payload
+                payload = json.loads(notice)
+            else:
+                articles = [a for a in (self.get_article(i) for i in json.loads(article_ids))
+                            if a is not None and not a.get("duplicate_of")]
+                if not articles:  # every article became a copy: its original alerts for the story
+                    self.db.execute("UPDATE deliveries SET delivered_at = ?, last_error = 'not sent: only copies' "
+                                    "WHERE id = ?", (iso(utcnow()), delivery_id))
+                    continue
+                payload = {"topic": key, "name": topic.name if topic else key,
+                           "articles": [{**without_text(a), "snippet": snippet(a)} for a in articles]}
             try:
                 if channel == "webhook":
                     self._post(target, delivery_id, payload)
+                elif notice is not None:
+                    self._mail_notice(target, delivery_id, payload)
                 else:
                     self._mail(target, delivery_id, payload, topic)
             except Exception as exc:  # any failure: retried later, logged, visible in /topics
@@ -140,6 +145,23 @@ class Alerts:
         with urllib.request.urlopen(request, timeout=15) as response:
             if not 200 <= response.status < 300:
                 raise RuntimeError(f"HTTP {response.status}")
+
+    def _mail_notice(self, address: str, delivery_id: str, payload: dict) -> None:
+        message = EmailMessage()
+        message["Subject"] = f"newswatch notice: {payload['notice'].replace('_', ' ')} ({payload['outlet']})"
+        message["From"], message["To"] = self.mail_from, address
+        message["Message-ID"] = f"<{delivery_id}@newswatch>"
+        message.set_content(f"{payload['message']}\n\nRaised at {payload['raised_at']}.")
+        self._send(message)
+
+    def _send(self, message: EmailMessage) -> None:
+        if not self.smtp_url or not self.mail_from:
+            raise RuntimeError("e-mail needs NEWSWATCH_SMTP_URL and NEWSWATCH_MAIL_FROM")
+        parts = urlsplit(self.smtp_url)
+        with smtplib.SMTP(parts.hostname, parts.port or 25, timeout=15) as smtp:
+            if parts.username:
+                smtp.login(unquote(parts.username), unquote(parts.password or ""))
+            smtp.send_message(message)
 
     def _mail(self, address: str, delivery_id: str, payload: dict, topic) -> None:
         if not self.smtp_url or not self.mail_from:
@@ -172,11 +194,7 @@ class Alerts:
         message.set_content(f"{payload['name']}\n\n" + "\n\n".join(text_lines))
         message.add_alternative(f"<html><body><h2>{escape(payload['name'])}</h2><ul>{''.join(html_items)}</ul>"
                                 "</body></html>", subtype="html")
-        parts = urlsplit(self.smtp_url)
-        with smtplib.SMTP(parts.hostname, parts.port or 25, timeout=15) as smtp:
-            if parts.username:
-                smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            smtp.send_message(message)
+        self._send(message)
 
     # --- reporting ---
     def status(self) -> list[dict]:

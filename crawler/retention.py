@@ -19,6 +19,7 @@ import time
 from datetime import timedelta
 
 from core.dates import iso, utcnow
+from core.volume import Volume
 from core.statedb import in_chunks
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ BATCH = 500
 def prune(config, db, backend, archive, dedupe, now=None) -> dict:
     now = now or utcnow()
     counts = {"pages": 0, "articles": 0, "matches": 0, "deliveries": 0, "seen": 0, "validators": 0, "terms": 0,
-              "bands": 0, "outbox_rejected": 0}
+              "bands": 0, "outbox_rejected": 0, "hours": 0, "notices": 0}
     keep_pages, keep_articles = config["NEWSWATCH_KEEP_PAGES_DAYS"], config["NEWSWATCH_KEEP_ARTICLES_DAYS"]
     if keep_articles:
         counts["articles"] = _prune_articles(db, backend, archive, dedupe, iso(now - timedelta(days=keep_articles)))
@@ -52,6 +53,9 @@ def prune(config, db, backend, archive, dedupe, now=None) -> dict:
     if words > TERMS_KEPT:
         counts["terms"] = db.execute("DELETE FROM term_df WHERE n = 1 AND word != ''").rowcount
     counts["bands"] = dedupe.sweep()
+    # Hourly article counts beyond the volume baseline's reach; notices cleared long ago.
+    counts["hours"] = Volume(db).prune(now)
+    counts["notices"] = db.execute("DELETE FROM admin_notices WHERE cleared_at < ?", (deliveries_cutoff,)).rowcount
     logger.info("pruned: %s", counts)
     return counts
 

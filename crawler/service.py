@@ -14,6 +14,7 @@ import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
@@ -27,6 +28,8 @@ from crawler.dedupe import DuplicateIndex
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
 from crawler.names import cached_names
 from crawler.retention import prune
+from core.sources import Sources, failure_kind
+from core.volume import Notices, Volume
 from crawler.pipelines.store import IndexWriter
 from crawler.spiders import OutletSpider
 from crawler.state import CrawlState
@@ -72,6 +75,20 @@ class CrawlContext:
     outlet: object
     report: CrawlReport
     backed_off: bool = False
+    due_sources: list = field(default_factory=list)
+
+    def source_polled(self, url: str, new_items: int, duration: float | None, not_modified: bool = False) -> None:
+        def record():
+            if self.service.sources.record_success(url, self.outlet, new_items, duration, not_modified):
+                self.service.notices.clear("source_paused", url)
+        self.service.later(record)
+
+    def source_failed(self, url: str, status: int | None, message: str) -> None:
+        def record():
+            if self.service.sources.record_failure(url, self.outlet, failure_kind(status, message), message, status):
+                self.service.notices.raise_once("source_paused", url, f"{self.outlet.name} ({self.outlet.key}): "
+                                                f"{url} paused after repeated failures: {message}")
+        self.service.later(record)
 
     def __getattr__(self, name):
         # The service's shared parts (state, dedupe, stories, writer, pool, archive, alerts,
@@ -108,6 +125,10 @@ class CrawlService:
         self.alerts = Alerts(self.db, topics or {}, backend.get,
                              config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])
         self.robots = RobotsCache()
+        self.sources = Sources(self.db, config["NEWSWATCH_MIN_INTERVAL"], config["NEWSWATCH_MAX_INTERVAL"],
+                               timedelta(seconds=config["NEWSWATCH_PAUSE_RETRY"]))
+        self.volume = Volume(self.db)
+        self.notices = Notices(self.db, config["NEWSWATCH_ADMIN_NOTIFY"])
         self._serial = ThreadPoolExecutor(1, thread_name_prefix="newswatch-serial")
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
@@ -153,18 +174,20 @@ class CrawlService:
                 yield article["id"], article.get("text") or ""
 
     # --- crawling ---
-    async def crawl(self, keys) -> list[CrawlReport]:
-        """One crawl of the named outlets; its topic matches become one alert per topic and channel."""
+    async def crawl(self, keys, force: bool = True) -> list[CrawlReport]:
+        """One crawl of the named outlets; its topic matches become one alert per topic and channel.
+        `force`: every source not paused (a crawl asked for); else only the sources that are due
+        (the scheduler's polls, crawler/sources.py)."""
         task = asyncio.current_task()
         self.tasks.add(task)  # until its alerts are queued: shutdown waits for all of it
         try:
-            reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k]) for k in keys)))
+            reports = list(await asyncio.gather(*(self.crawl_outlet(self.outlets[k], force) for k in keys)))
             await self.serial(self.alerts.enqueue)  # after the commits: alerts only for articles in the index
             return reports
         finally:
             self.tasks.discard(task)
 
-    async def crawl_outlet(self, outlet) -> CrawlReport:
+    async def crawl_outlet(self, outlet, force: bool = True) -> CrawlReport:
         report = CrawlReport(outlet.key)
         until = await self.serial(self.state.backoff_until, outlet.key)
         if until is not None:
@@ -174,8 +197,12 @@ class CrawlService:
         if outlet.key in self.running:
             report.skipped = "a crawl of this outlet is already running"
             return report
+        due = await self.serial(self.sources.due, outlet, None, force)
+        if not due:
+            report.skipped = "no source is due"
+            return report
         self.running.add(outlet.key)
-        context = CrawlContext(self, outlet, report)
+        context = CrawlContext(self, outlet, report, due_sources=due)
         crawler = self.runner.create_crawler(OutletSpider.for_outlet(outlet))
         crawler.newswatch = context
         for signal in (signals.item_dropped, signals.item_error):
@@ -198,8 +225,22 @@ class CrawlService:
             logger.info("%s: stopped by shutdown: %s", outlet.key, report.summary())
             return report
         await self.serial(self.state.record_poll, outlet.key, report.ok, report.new_articles, report.filtered)
+        await self.serial(self._watch_volume, outlet, report)
         logger.info("%s: %s", outlet.key, report.summary())
         return report
+
+    def _watch_volume(self, outlet, report: CrawlReport) -> None:
+        """Counts the poll's new articles; a drop far below the outlet's usual rate raises one
+        admin notice (crawler/volume.py), cleared when the rate recovers."""
+        self.volume.count(outlet.key, report.new_articles)
+        volume = self.volume.check(outlet.key)
+        if volume["dropping"]:
+            if self.notices.raise_once("volume_drop", outlet.key, (
+                    f"{outlet.name} ({outlet.key}): {volume['last_day']} new articles in the last 24 hours, "
+                    f"usually {volume['usual']:g} (median of the same day over the last 4 weeks)")):
+                logger.warning("%s: volume drop: %s", outlet.key, volume)
+        elif volume["recovered"]:
+            self.notices.clear("volume_drop", outlet.key)
 
     def _finish(self, outlet, report: CrawlReport) -> None:
         for article_id, article in list(self.stories.in_flight.items()):

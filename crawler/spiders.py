@@ -42,10 +42,13 @@ class OutletSpider(Spider):
 
     # --- start ---
     async def start(self):
+        due = set(self.context.due_sources)  # crawler/sources.py: the sources whose poll is due
         for url in self.outlet.feeds:
-            yield await self._source_request(url, self.parse_feed)
+            if url in due:
+                yield await self._source_request(url, self.parse_feed, root=url)
         for url in self.outlet.sitemaps:
-            yield await self._source_request(url, self.parse_sitemap, depth=0)
+            if url in due:
+                yield await self._source_request(url, self.parse_sitemap, depth=0, root=url)
 
     async def _source_request(self, url: str, callback, **meta) -> Request:
         headers = {}
@@ -65,6 +68,8 @@ class OutletSpider(Spider):
         self.report.sources_ok += 1
         if response.status == 304:
             self.report.not_modified += 1
+            if response.meta.get("root"):
+                self.context.source_polled(response.meta["root"], 0, response.meta.get("download_latency"), True)
             # The validators sent are still good: saved again, so pruning sees them in use.
             sent = response.request.headers
             self.report.validators[response.meta["source_url"]] = (
@@ -81,13 +86,19 @@ class OutletSpider(Spider):
         try:
             entries, problem = parse_feed(_body(response), response.url, _header(response, b"Content-Type"))
         except FeedError as exc:
-            self._source_failed(response.url, str(exc))
+            self._source_failed(response.url, str(exc), response.meta.get("root"))
             return
         if problem:
             # Still read what could be read: a half-broken feed keeps its good items.
             self.record_error(response.url, f"malformed feed ({len(entries)} items read): {problem}")
-        for request in await self._follow(entries):
+        requests = await self._follow(entries)
+        self._polled(response, len(requests))
+        for request in requests:
             yield request
+
+    def _polled(self, response, new_items: int) -> None:
+        if response.meta.get("root"):
+            self.context.source_polled(response.meta["root"], new_items, response.meta.get("download_latency"))
 
     async def parse_sitemap(self, response):
         if not self._source_fetched(response):
@@ -95,12 +106,13 @@ class OutletSpider(Spider):
         try:
             kind, entries = parse_sitemap(_body(response), response.url)
         except FeedError as exc:
-            self._source_failed(response.url, str(exc))
+            self._source_failed(response.url, str(exc), response.meta.get("root"))
             return
         oldest = utcnow().timestamp() - self.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
         recent = [e for e in entries
                   if not (parse_date(e.get("lastmod") or e.get("published_at")) or utcnow()).timestamp() < oldest]
         if kind == "sitemapindex":
+            self._polled(response, len(recent))  # an index's news: its recently changed sitemaps
             depth = response.meta.get("depth", 0) + 1
             if depth <= MAX_SITEMAP_DEPTH:
                 recent.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
@@ -110,7 +122,9 @@ class OutletSpider(Spider):
         for entry in recent:
             if not entry.get("title"):
                 entry["title"] = slug_words(entry["url"])
-        for request in await self._follow(recent):
+        requests = await self._follow(recent)
+        self._polled(response, len(requests))
+        for request in requests:
             yield request
 
     async def _follow(self, entries: list[dict]) -> list:
@@ -162,15 +176,22 @@ class OutletSpider(Spider):
     def record_error(self, url: str | None, message: str) -> None:
         self.context.record_error(url, message)
 
-    def _source_failed(self, url: str, message: str) -> None:
+    def _source_failed(self, url: str, message: str, root: str | None = None) -> None:
         self.report.sources_failed += 1
         self.report.sources_ok -= 1
         self.record_error(url, message)
+        if root:
+            self.context.source_failed(root, None, f"unreadable: {message}")
 
     def on_source_error(self, failure):
         url = failure.request.url
         self.report.sources_failed += 1
-        self.record_error(url, _failure_message(failure))
+        message = _failure_message(failure)
+        self.record_error(url, message)
+        root = failure.request.meta.get("root")
+        if root and not (isinstance(failure.value, IgnoreRequest) and "backed off" in str(failure.value)):
+            status = failure.value.response.status if isinstance(failure.value, HttpError) else None
+            self.context.source_failed(root, status, message)
 
     def on_page_error(self, failure):
         if _transient(failure):

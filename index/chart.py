@@ -25,3 +25,22 @@ def bar_chart(buckets: list[dict], label: str) -> Markup:
         f'<text x="0" y="{HEIGHT - 2}" font-size="12">{first}</text>'
         f'<text x="{WIDTH}" y="{HEIGHT - 2}" font-size="12" text-anchor="end">{last}</text>'
         f'<text x="{WIDTH}" y="12" font-size="12" text-anchor="end">max {most}</text></svg>')
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 84, 20
+
+
+def sparkline(counts: list[int], label: str) -> Markup:
+    """A small inline polyline of counts (articles per day), the last point marked."""
+    if not counts:
+        return Markup("")
+    most = max(counts) or 1
+    step = SPARK_WIDTH / max(1, len(counts) - 1)
+    points = [(n * step, SPARK_HEIGHT - 2 - (SPARK_HEIGHT - 4) * c / most) for n, c in enumerate(counts)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    x, y = points[-1]
+    return Markup(
+        f'<svg class="spark" role="img" aria-label="{escape(label)}" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" '
+        f'width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}"><title>{escape(label)}: {", ".join(map(str, counts))}</title>'
+        f'<polyline fill="none" stroke="#4a6fa5" stroke-width="1.5" points="{path}"/>'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#4a6fa5"/></svg>')

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from index.chart import bar_chart
+from index.chart import bar_chart, sparkline
 from index.exports import export_links
 from index.query import QueryError, parse_search_params
 from index.search import run_search
@@ -89,6 +89,20 @@ def page_router(context, threaded) -> APIRouter:
         titles = {r["id"]: r["title"] or r["url"] for r in story["reports"]}
         return TEMPLATES.TemplateResponse(request, "story.html", {
             "params": {}, "story": story, "titles": titles, "outlet_names": outlet_names()})
+
+    @router.get("/page/sources", response_class=HTMLResponse)
+    @threaded
+    def sources_page(request: Request):
+        from scheduler.cli import duration_text
+
+        outlets = context.outlets_report()
+        for outlet in outlets:
+            outlet["sparkline"] = sparkline(outlet.get("articles_per_day") or [],
+                                            f"new articles per day, last 7 days, {outlet['key']}")
+            for source in outlet.get("sources") or []:
+                source["every"] = duration_text(source["interval"])
+        return TEMPLATES.TemplateResponse(request, "sources.html", {"params": {}, "outlets": outlets,
+                                                                    "health": context.health()["reasons"]})
 
     @router.post("/login")
     async def login(request: Request):

@@ -116,6 +116,20 @@ class EntityList(Strict):
     entities: list[EntityCount]
 
 
+class SourceStatus(Strict):
+    url: str
+    kind: str = Field(description="feed or sitemap")
+    status: str = Field(description="never, ok, slow, failing or paused")
+    interval: float = Field(description="seconds between polls now (it adapts to what the polls bring)")
+    next_poll_at: str | None
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    paused_reason: str | None
+    failure_score: float
+    new_items_per_day: float = Field(description="new items found per day over the last week")
+
+
 class OutletStatus(Strict):
     model_config = ConfigDict(extra="allow")  # source health fields vary with the backend
     key: str
@@ -125,6 +139,10 @@ class OutletStatus(Strict):
     articles: int
     errors: int
     last_error: str | None
+    last_error_at: str | None = None
+    articles_per_day: list[int] = Field(default_factory=list, description="new articles per day, last 7 days, today last")
+    volume_drop: str | None = Field(default=None, description="the open volume-drop notice, if any")
+    sources: list[SourceStatus] = Field(default_factory=list)
 
 
 class Health(Strict):

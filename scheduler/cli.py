@@ -92,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
                            help="only articles an older entity stage tagged (entities_model differs from the current)")
     commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)",
                         epilog=EXIT_HELP, formatter_class=formatter)
+    discover = commands.add_parser("discover", help="find a site's feeds and news sitemaps; print an outlets.toml table",
+                                   epilog=EXIT_HELP, formatter_class=formatter)
+    discover.add_argument("url", help="the site's homepage")
+    discover.add_argument("--json", action="store_true", help="print every candidate tried, as JSON")
     commands.add_parser("reindex", help="copy the embedded index into Elasticsearch (resumable)",
                         epilog=EXIT_HELP, formatter_class=formatter)
     commands.add_parser("migrate", help="move the Elasticsearch alias to this version's index, reindexing",
@@ -238,13 +242,32 @@ def cmd_outlets(args, config) -> int:
     if args.json:
         _print_json(report)
         return EXIT_OK
+    def when(value):
+        return (value or "-").replace("T", " ").replace("Z", " UTC")
+
     for row in report:
-        last_poll = (row["last_poll_at"] or "-").replace("T", " ").replace("Z", " UTC")
+        per_day = " ".join(str(n) for n in row["articles_per_day"])
         print(f"{row['key']:<16} {row['status']:<6} {row['articles']:>6} articles  {row['errors']:>4} errors  "
-              f"last poll {last_poll}")
-        if row["last_error"]:
-            print(f"{'':17}last error: {row['last_error']}")
+              f"last poll {when(row['last_poll_at'])}  per day (7d): {per_day}")
+        if row["volume_drop"]:
+            print(f"{'':17}VOLUME DROP: {row['volume_drop']}")
+        for source in row["sources"]:
+            interval = duration_text(source["interval"])
+            line = (f"{'':17}{source['kind']:<8}{source['status']:<8} every {interval:<6} "
+                    f"last success {when(source['last_success_at'])}  {source['url']}")
+            print(line)
+            if source["paused_reason"]:
+                print(f"{'':25}paused until {when(source['next_poll_at'])}: {source['paused_reason']}")
+            elif source["last_error"]:
+                print(f"{'':25}last error {when(source['last_error_at'])}: {source['last_error']}")
     return EXIT_OK
+
+
+def duration_text(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}".rstrip("0").rstrip(".") + unit
+    return f"{seconds:.0f}s"
 
 
 def load_topics_for(config, outlets: dict):
@@ -445,6 +468,30 @@ def cmd_prune(args, config) -> int:
     return EXIT_OK
 
 
+def cmd_discover(args, config) -> int:
+    from crawler.discover import DiscoveryError, Fetcher, discover, outlets_table
+
+    fetcher = Fetcher(config["NEWSWATCH_USER_AGENT"], config["NEWSWATCH_DOWNLOAD_DELAY"],
+                      config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"], config["NEWSWATCH_DOWNLOAD_TIMEOUT"])
+    try:
+        found = discover(args.url, fetcher)
+    except DiscoveryError as exc:
+        print(f"newswatch: discover: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        _print_json(found)
+        return EXIT_OK
+    for candidate in found["candidates"]:
+        if candidate["kind"]:
+            print(f"# {candidate['kind']:<13} {candidate['items']:>4} items, {candidate['recent']:>4} in 7 days, "
+                  f"newest {candidate['newest'] or '-'}  {candidate['url']}")
+    if not (found["feeds"] or found["sitemaps"]):
+        print(f"newswatch: discover: no feed or news sitemap found on {args.url}", file=sys.stderr)
+        return EXIT_FAILED
+    print(outlets_table(found), end="")
+    return EXIT_OK
+
+
 def cmd_migrate(args, config) -> int:
     _print_json(_elasticsearch(config).migrate())
     return EXIT_OK
@@ -452,7 +499,7 @@ def cmd_migrate(args, config) -> int:
 
 COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
             "outlets": cmd_outlets, "reindex": cmd_reindex, "reprocess": cmd_reprocess, "migrate": cmd_migrate,
-            "prune": cmd_prune}
+            "prune": cmd_prune, "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

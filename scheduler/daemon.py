@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 600  # a poll delayed by a busy loop still runs (APScheduler's default: 1 s)
 ALERT_SECONDS = 30  # how often pending alerts (new, or waiting for a retry) are sent
+RESCHEDULE_GAP_SECONDS = 30  # the least time between an outlet's polls the scheduler sets itself
 
 
 class QuietServer(uvicorn.Server):
@@ -42,6 +43,7 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
+        self.forced: set[str] = set()
         # The API's handlers run in threads; each reads the state through its own connection.
         self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
@@ -54,13 +56,32 @@ class Daemon:
     # --- jobs ---
     async def poll(self, key: str) -> None:
         if key in self.service.outlets and not self.service.stopping:
-            await self.service.crawl([key])
+            force = key in self.forced  # asked for through the API: every source, due or not
+            self.forced.discard(key)
+            await self.service.crawl([key], force=force)
             if not self.service.stopping:
                 await self.deliver_alerts()
+                await self._reschedule(key)
+
+    async def _reschedule(self, key: str) -> None:
+        """The outlet's next run is when its next source is due (each source's interval adapts,
+        crawler/sources.py); the trigger's own interval is only the fallback."""
+        outlet = self.service.outlets.get(key)
+        if outlet is None:
+            return
+        due = await self.service.serial(self.service.sources.next_due, outlet)
+        # Never sooner than a back-off allows, nor at once (a skipped poll would spin).
+        backed_off = await self.service.serial(self.service.state.backoff_until, key)
+        due = max(due, backed_off or due, datetime.now(timezone.utc) + timedelta(seconds=RESCHEDULE_GAP_SECONDS))
+        if self.scheduler.get_job(key) is not None and key not in self.forced:
+            self.scheduler.modify_job(key, next_run_time=due)
 
     def _schedule(self, outlet, first_run: datetime) -> None:
+        # The trigger's interval is the ceiling: after each poll the next run is set to when the
+        # outlet's next source is due (_reschedule).
         self.scheduler.add_job(
-            self.poll, IntervalTrigger(seconds=outlet.interval, jitter=min(60, outlet.interval // 10)),
+            self.poll, IntervalTrigger(seconds=max(outlet.interval, self.config["NEWSWATCH_MAX_INTERVAL"]),
+                                       jitter=min(60, outlet.interval // 10)),
             args=[outlet.key], id=outlet.key, name=f"poll {outlet.key}", replace_existing=True,
             next_run_time=first_run,
             # A crawl asked for (POST /outlets/{key}/crawl) while the last poll is still handing
@@ -85,6 +106,7 @@ class Daemon:
         await self.service.prune()
 
     def trigger_crawl(self, key: str) -> None:
+        self.forced.add(key)
         self.scheduler.modify_job(key, next_run_time=datetime.now(timezone.utc))
 
     def reload(self) -> tuple[bool, str]:

@@ -43,6 +43,10 @@ def test_environment_wins_over_dotenv_which_wins_over_default(tmp_path):
     ("NEWSWATCH_API_PORT", "abc"),
     ("NEWSWATCH_DOWNLOAD_TIMEOUT", "inf"),
     ("NEWSWATCH_DOWNLOAD_DELAY", "nan"),
+    ("NEWSWATCH_MIN_INTERVAL", "5 minutes"),
+    ("NEWSWATCH_MIN_INTERVAL", "2d"),  # longer than the default NEWSWATCH_MAX_INTERVAL (1d)
+    ("NEWSWATCH_ADMIN_NOTIFY", "slack:#ops"),
+    ("NEWSWATCH_ADMIN_NOTIFY", "email:ops@example.org"),  # e-mail without NEWSWATCH_SMTP_URL
 ])
 def test_a_bad_value_stops_start_up_with_one_line_naming_it(name, value):
     with pytest.raises(settings.SettingsError) as raised:
