@@ -1,0 +1,160 @@
+"""Search at scale on the embedded backend (issue 15): N realistic synthetic articles indexed
+through the project's tantivy backend, then each query kind of `/search` and `/entities` run
+in-process and warm, `--queries` times each.
+
+Articles: real benchmark text (the shared pages' bodies, reshuffled by sentence; a fixed
+vocabulary without ../shared), 20 outlets with Zipf-skewed volumes, two years of publication
+times, persons/organisations/places drawn Zipf-distributed from 60,000 synthetic names per type,
+10% copies (linked to an earlier article, hidden from search by default).
+
+Reported: indexing rate, bytes per article on disk, peak RSS of the process, and p50/p95/p99 per
+query kind. Run it at several sizes in separate processes (RSS is per process):
+
+    .venv/bin/python bench/scale.py --articles 100000
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.article import new_article  # noqa: E402
+from index.cursors import Cursors  # noqa: E402
+from index.query import EntitiesQuery, parse_search_params  # noqa: E402
+from index.search import run_search  # noqa: E402
+from index.tantivy_backend import TantivyBackend  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "fixtures" / "aeb-dev"
+NAMES_PER_TYPE = 60_000
+START = 1672531200  # 2023-01-01: two years of publication times
+CURSORS = Cursors(b"scale benchmark")
+
+
+def sentences() -> list[str]:
+    if (SHARED / "ground-truth.json").exists():
+        truth = json.loads((SHARED / "ground-truth.json").read_text())
+        found = [s.strip() + "." for body in truth.values() for s in body["articleBody"].split(". ") if len(s) > 40]
+        if found:
+            return found
+    words = ("troops border sanctions missile talks shelling drone strike officials said front region village "
+             "ministry report army corps soldiers families certificates war ceasefire").split()
+    rng = random.Random(1)
+    return [" ".join(rng.choice(words) for _ in range(18)).capitalize() + "." for _ in range(3000)]
+
+
+def zipf_picker(rng: random.Random, size: int, s: float = 1.1):
+    weights = [1 / (k ** s) for k in range(1, size + 1)]
+    total = sum(weights)
+    cumulative, running = [], 0.0
+    for w in weights:
+        running += w / total
+        cumulative.append(running)
+    import bisect
+
+    return lambda: min(size - 1, bisect.bisect_left(cumulative, rng.random()))
+
+
+def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, float]:
+    rng = random.Random(15)
+    pool = sentences()
+    outlet = zipf_picker(rng, 20, 1.0)
+    name = {kind: zipf_picker(rng, NAMES_PER_TYPE) for kind in ("person", "org", "place")}
+    backend = TantivyBackend(path)
+    started = time.perf_counter()
+    for n in range(count):
+        text = " ".join(rng.choice(pool) for _ in range(rng.randint(8, 20)))
+        published = START + rng.randrange(2 * 365 * 86400)
+        entities = {kind: sorted({f"{kind.title()} {name[kind]()}" for _ in range(rng.randint(1, 5))})
+                    for kind in ("person", "org", "place")}
+        copy = n > 10 and rng.random() < 0.1
+        backend.upsert(new_article(
+            id=f"a{n:07d}", url=f"https://outlet{outlet()}.example/{n}", outlet=f"outlet{outlet()}",
+            title=text[:80], text=text, language="en",
+            published_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(published)), entities=entities,
+            duplicate_of=f"a{rng.randrange(n):07d}" if copy else None))
+        if n % commit_every == commit_every - 1:
+            backend.commit()
+    backend.commit()
+    return backend, time.perf_counter() - started
+
+
+def percentiles(values: list[float]) -> str:
+    values = sorted(values)
+    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000  # noqa: E731
+    return f"{pick(0.5):.1f} / {pick(0.95):.1f} / {pick(0.99):.1f}"
+
+
+def measure(backend, queries: int) -> dict:
+    rng = random.Random(7)
+    common = ["said", "officials", "the government", "report", "police"]
+    rare = ['"new car sales plunge"', '"triple-double"', '"war certificates"', '"storm corps"']
+
+    def search(params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    kinds = {
+        "one common word, relevance, default facets": lambda: search([("q", rng.choice(common).split()[0])]),
+        "a rare quoted phrase": lambda: search([("q", rng.choice(rare))]),
+        "entity filter + date range": lambda: search([("entity", f"person:Person {rng.randrange(50)}"),
+                                                      ("since", "2023-06-01"), ("until", "2024-06-01")]),
+        "sort=newest + outlet filter": lambda: search([("sort", "newest"), ("outlet", f"outlet{rng.randrange(20)}")]),
+        "/entities?prefix= autocomplete": lambda: backend.entities(EntitiesQuery(
+            kinds=("person",), prefix=f"person {rng.randrange(1, 99)}", size=10)),
+    }
+    results = {}
+    for label, run in kinds.items():
+        run()  # warm
+        times = []
+        for _ in range(queries):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        results[label] = percentiles(times)
+    # Deep paging: a cursor walk of 20 pages, newest first, each page timed.
+    times, params = [], [("sort", "newest"), ("q", "said")]
+    result = search(params)
+    for _ in range(20):
+        if not result.get("next_cursor"):
+            break
+        started = time.perf_counter()
+        result = search(params + [("cursor", result["next_cursor"])])
+        times.append(time.perf_counter() - started)
+    results["one page of deep paging (cursor)"] = percentiles(times) + f" ({sum(times):.2f} s for {len(times)} pages)"
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--commit-every", type=int, default=50, help="as NEWSWATCH_COMMIT_EVERY")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index"
+        backend, seconds = build(path, args.articles, args.commit_every)
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        segments = len(list(path.glob("*.idx")))
+        print(f"## {args.articles:,} articles: indexed at {args.articles / seconds:,.0f} articles/s "
+              f"(commit every {args.commit_every}), {size / args.articles:,.0f} bytes per article on disk, "
+              f"{segments} segments")
+        results = measure(backend, args.queries)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS {peak:,.0f} MB; p50 / p95 / p99 in ms over {args.queries} queries each, warm, in-process")
+        print("| query | p50 / p95 / p99 ms |\n|---|---|")
+        for label, figures in results.items():
+            print(f"| {label} | {figures} |")
+        backend.close()
+
+
+if __name__ == "__main__":
+    main()
