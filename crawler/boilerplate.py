@@ -4,6 +4,9 @@ snippets) leaves them out; the entity stage does not analyse them either."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from crawler.gazetteer import US_STATE_ABBREVIATIONS, place
 
 CREDIT_LINE = re.compile(
     r"^(?:©|\(c\)\s|copyright\b|(?:main |lead )?(?:image|photo|picture)s? (?:credit|by)\b|this (?:article|story) "
@@ -15,6 +18,29 @@ BYLINE = re.compile(r"^(?:[Bb][Yy]\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3
 DATELINE = re.compile(r"^(?P<city>[A-Z][A-Za-z.'’ -]{1,30}?)(?:,\s*(?P<region>[A-Z][A-Za-z. ]{1,20}?))?"
                       r"\s*(?:\((?P<credit>[^)]{1,40})\))?\s*[—–]\s+|^(?P<city2>[A-Z][A-Z.'’ -]{2,30}?)"
                       r"(?:,\s*(?P<region2>[A-Z][A-Za-z. ]{1,20}?))?\s*(?:\((?P<credit2>[^)]{1,40})\))?\s+-{1,2}\s+")
+
+
+@dataclass
+class Dateline:
+    city: str
+    region: str
+    credit: tuple[int, int] | None  # where the agency credit's parentheses are
+    end: int  # where the report itself starts
+
+
+def dateline(paragraph: str) -> Dateline | None:
+    """The dateline opening a paragraph. Its place is in capitals, known, or followed by its
+    state: not any opening words before a dash ("Two hostages — an American and ...")."""
+    match = DATELINE.match(paragraph)
+    if not match:
+        return None
+    city = (match.group("city") or match.group("city2") or "").strip()
+    region = (match.group("region") or match.group("region2") or "").strip()
+    if len(city.split()) > 4 or not (city.isupper() or region in US_STATE_ABBREVIATIONS or place(city)):
+        return None
+    group = "credit" if match.group("credit") else "credit2" if match.group("credit2") else None
+    credit = match.span(group) if group else None
+    return Dateline(city, region, (credit[0] - 1, credit[1] + 1) if credit else None, match.end())
 
 
 def _normal(text: str) -> str:
@@ -32,10 +58,8 @@ def clean_body(text: str, title: str | None = None, authors: list[str] | None = 
                      or _normal(lines[0]) in authors or _normal(lines[0]).removeprefix("by ") in authors):
         lines.pop(0)
     lines = [line for line in lines if not CREDIT_LINE.search(line)]
-    if lines:
-        match = DATELINE.match(lines[0])
-        credit = match and (match.group("credit") or match.group("credit2"))
-        if credit:
-            start, end = match.span("credit") if match.group("credit") else match.span("credit2")
-            lines[0] = (lines[0][:start - 1].rstrip() + " " + lines[0][end + 1:].lstrip()).strip()
+    found = dateline(lines[0]) if lines else None
+    if found is not None and found.credit is not None:
+        start, end = found.credit
+        lines[0] = (lines[0][:start].rstrip() + " " + lines[0][end:].lstrip()).strip()
     return "\n".join(lines)

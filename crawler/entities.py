@@ -10,11 +10,11 @@ from collections import Counter
 from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
-from crawler.entity_rules import Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of
-from crawler.gazetteer import place, warm as warm_gazetteer
+from crawler.entity_rules import (Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of,
+                                  verb_inside)
+from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
+from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing.
@@ -65,7 +65,7 @@ class EntityTagger:
             nlp = spacy.load(self.models[language], exclude=UNUSED_PIPES)
             matcher = PhraseMatcher(nlp.vocab)
             for phrase, kind in self.names.phrases().items():
-                if not phrase.isascii() and HANGUL.search(phrase):
+                if HANGUL.search(phrase):
                     continue  # the Korean forms are the Korean tagger's
                 # Known names as written in the tables (case-sensitive: "US" is not "us").
                 for form in {phrase, phrase.title(), phrase.upper()}:
@@ -110,7 +110,7 @@ class EntityTagger:
                     # A heading's name counts when it is known or the prose names it too (the
                     # title case of headings makes every word look like a name).
                     if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
-                            (place(mention.name) or ("", ""))[1] == "region":
+                            is_region(mention.name):
                         mentions.append(mention)
         return self._resolve(mentions), label
 
@@ -132,9 +132,10 @@ class EntityTagger:
             text += tail.group(0)
         text = trim_span(text)
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
-        if model_kind in ("person", "org"):
-            text = trim_person(text) if model_kind == "person" else (text if not re.search(
-                r"\s(?!(?:of|and|the|for|de|on|in|to|at|y|&)\b)[a-z]+\s", text) else "")
+        if model_kind == "person":
+            text = trim_person(text)
+        elif model_kind == "org" and verb_inside(text):
+            text = ""
         if not text:
             return None
         following = written[end:end + 40].split()
@@ -147,8 +148,7 @@ class EntityTagger:
             return None
         kind = self.names.kind_of(name) or kind
         if kind == "place":
-            spelled = place(name)
-            name = self.names.canonical("place", spelled[0]) if spelled else name
+            name = self.names.canonical("place", spelled(name))
         return Mention(name, kind, model_kind, known=known or self.names.kind_of(name) is not None)
 
     def _resolve(self, mentions: list["Mention"]) -> dict:
@@ -242,22 +242,24 @@ class EntityTagger:
 _TAGGERS: dict[tuple, EntityTagger] = {}
 
 
-def tag_entities(text: str, title: str | None, language: str | None, models_spec: str,
-                 names_path: str | None) -> tuple[dict, str | None]:
-    """The worker-process entry point: one tagger per configuration, loaded once per process."""
+def _tagger(models_spec: str, names_path: str | None) -> EntityTagger:
+    """One tagger per configuration, loaded once per process."""
     key = (models_spec, names_path)
     if key not in _TAGGERS:
         _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
-    return _TAGGERS[key].tag(text, title, language)
+    return _TAGGERS[key]
+
+
+def tag_entities(text: str, title: str | None, language: str | None, models_spec: str,
+                 names_path: str | None) -> tuple[dict, str | None]:
+    """The worker-process entry point."""
+    return _tagger(models_spec, names_path).tag(text, title, language)
 
 
 def stage_label(language: str | None, models_spec: str, names_path: str | None) -> str | None:
     """The `entities_model` the current stage gives an article in `language` (what a reprocess
     compares with the stored one to know what to redo)."""
-    key = (models_spec, names_path)
-    if key not in _TAGGERS:
-        _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
-    tagger = _TAGGERS[key]
+    tagger = _tagger(models_spec, names_path)
     if language == "ko" and language not in tagger.models:
         from crawler.korean_entities import VERSION
 

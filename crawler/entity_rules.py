@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.boilerplate import BYLINE, CREDIT_LINE, DATELINE
-from crawler.gazetteer import US_STATE_ABBREVIATIONS, place
+from crawler.boilerplate import BYLINE, CREDIT_LINE, dateline
+from crawler.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
+from crawler.names import PARTICLES
 
 SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
 
@@ -40,21 +41,15 @@ def is_heading(line: str) -> bool:
     return capitalised / len(words) >= 0.6
 
 
-def dateline(paragraph: str) -> tuple[str, list[str]]:
-    """The paragraph without its dateline's credit, and the dateline's places."""
-    match = DATELINE.match(paragraph)
-    if not match:
+def dateline_places(paragraph: str) -> tuple[str, list[str]]:
+    """The paragraph without its dateline (crawler.boilerplate), and the dateline's places."""
+    found = dateline(paragraph)
+    if found is None:
         return paragraph, []
-    city = (match.group("city") or match.group("city2") or "").strip()
-    region = (match.group("region") or match.group("region2") or "").strip()
-    # A dateline's place is in capitals, or known, or followed by its state: not any opening
-    # words before a dash ("Two hostages — an American and ...").
-    if len(city.split()) > 4 or not (city.isupper() or place(city) or region in US_STATE_ABBREVIATIONS):
-        return paragraph, []
-    places = [city.title() if city.isupper() else city]
-    if region:
-        places.append(US_STATE_ABBREVIATIONS.get(region, region))
-    return paragraph[match.end():], places
+    places = [found.city.title() if found.city.isupper() else found.city]
+    if found.region:
+        places.append(US_STATE_ABBREVIATIONS.get(found.region, found.region))
+    return paragraph[found.end:], places
 
 
 def analysed_units(text: str, title: str | None) -> list[Unit]:
@@ -69,7 +64,7 @@ def analysed_units(text: str, title: str | None) -> list[Unit]:
             continue
         places: list[str] = []
         if first_prose:
-            line, places = dateline(line)
+            line, places = dateline_places(line)
             first_prose = False
         places += listed_places(line)
         units.append(Unit(line, places=[spelled(p) for p in places if p]))
@@ -123,16 +118,21 @@ def trim_span(text: str) -> str:
     return text
 
 
-NAME_PARTICLES = {"of", "and", "the", "for", "de", "von", "van", "der", "al", "bin", "on", "in", "du", "la", "le",
-                  "da", "del", "di", "dos", "y", "&"}
+# Lower-case words a name may hold ("Bank of America", "Ludwig van Beethoven"); any other
+# lower-case word inside a span is a verb or a phrase running through it ("Garrett hit Rudolph").
+NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&"}
+
+
+def verb_inside(text: str) -> bool:
+    return any(w[:1].islower() and w not in NAME_PARTICLES for w in text.split()[1:])
 
 
 def trim_person(text: str) -> str:
     """A person's span: after a position or unit abbreviation ("Browns DL Sheldon Richardson");
     nothing when a verb runs through it ("Garrett hit Rudolph")."""
-    words = text.split()
-    if any(w[:1].islower() and w not in NAME_PARTICLES for w in words[1:]):
+    if verb_inside(text):
         return ""
+    words = text.split()
     marks = [n for n, w in enumerate(words[:-1]) if w.isupper() and 2 <= len(w.strip(".")) <= 3 and "." not in w]
     if marks and len(words) - marks[-1] - 1 >= 2:
         words = words[marks[-1] + 1:]
@@ -210,12 +210,9 @@ def by_organisation_head(text, model_kind, after, names, before=""):
 
 
 def by_gazetteer(text, model_kind, after, names, before=""):
-    found = place(text)
-    if found is None:
-        return None
     # A region is a place whatever the model says; a city only where the model did not see a
     # person or an organisation (cities of 15,000 include surnames and clubs).
-    return "place" if found[1] == "region" or model_kind == "place" else None
+    return "place" if is_region(text) or (model_kind == "place" and place(text)) else None
 
 
 def by_following_role(text, model_kind, after, names, before=""):

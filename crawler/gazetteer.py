@@ -68,5 +68,10 @@ def place(text: str) -> tuple[str, str] | None:
     return _places().get(text.lower())
 
 
+def is_region(text: str) -> bool:
+    found = place(text)
+    return found is not None and found[1] == "region"
+
+
 def warm() -> None:
     _places()

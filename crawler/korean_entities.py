@@ -8,14 +8,12 @@ word that follows them (a title, a place or organisation suffix: `[korean_contex
 in Hangul. A proper noun with nothing to type it is left out rather than guessed."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-from core.article import ENTITY_TYPES, empty_entities
+from core.article import ENTITY_TYPES
 from crawler.names import NameTable
-from index.analysis import korean_morphemes, korean_tokens
+from index.analysis import HANGUL, korean_morphemes, korean_tokens
 
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MAX_CHARS = 100_000
 VERSION = "ko_names-1"  # the entities_model of Korean articles: bump when the rules change
 
@@ -67,9 +65,8 @@ class KoreanTagger:
             return "org"
         if following in self.place_suffixes:
             return "place"
-        # A proper noun that carries its suffix in one morpheme (혜산시, 국방성).
-        if len(term) >= 3 and any(term.endswith(s) for s in self.place_suffixes if len(s) == 1 and s in "시도주군"):
-            return "place"
+        # A proper noun that carries an organisation's suffix in one morpheme (국방성); place
+        # suffixes (혜산시) the analyser has already split off (index.analysis.PLACE_SUFFIXES).
         if len(term) >= 3 and any(term.endswith(s) for s in self.org_suffixes if len(s) >= 2 or s in "성청당"):
             return "org"
         return None

@@ -82,8 +82,9 @@ class Analyser:
         return " ".join(self.terms(text))
 
 
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # syllables and jamo
 ANALYSERS: dict[str, Analyser] = {
-    "ko": Analyser("ko", re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"), korean_morphemes),
+    "ko": Analyser("ko", HANGUL, korean_morphemes),
 }
 
 
@@ -119,39 +120,23 @@ def rewrite_query(q: str, analyse: bool = True) -> str:
     analysed twin too. Words in other scripts, operators and syntax are left as they are.
     `analyse=False` (Elasticsearch, which analyses each field itself) only adds the twins."""
     def replace(match: re.Match) -> str:
-        if not analyse:
-            return _twin_only(match)
-        if match.group("phrase") is not None:
-            phrase = match.group("phrase")
-            analyser = _analyser_for(phrase)
-            if analyser is None:
-                return match.group(0)
+        phrase, word, field = match.group("phrase"), match.group("word"), match.group("field")
+        analyser = _analyser_for(phrase if phrase is not None else word)
+        if analyser is None or (field and field[:-1] not in ANALYSED_FIELDS) or (not analyse and not field):
+            return match.group(0)
+        if phrase is not None:
             terms = analyser.terms(phrase)
             return f'"{" ".join(terms)}"' if terms else match.group(0)
-        word, field = match.group("word"), match.group("field")
-        analyser = _analyser_for(word)
-        if analyser is None:
-            return match.group(0)
         leading = re.match(r"^[+\-]*", word).group(0)  # +must / -must-not
-        terms = analyser.terms(word[len(leading):])
+        word = word[len(leading):]
+        terms = analyser.terms(word) if analyse else [word]
         if not terms:
             return match.group(0)
         analysed = terms[0] if len(terms) == 1 else f'"{" ".join(terms)}"'
         if field:
-            name = field[:-1]
-            if name in ANALYSED_FIELDS:
-                return f"{leading}({field}{word[len(leading):]} OR {name}_{analyser.language}:{analysed})"
-            return match.group(0)
+            return f"{leading}({field}{word} OR {field[:-1]}_{analyser.language}:{analysed})"
         return leading + analysed
     return QUERY_TOKEN.sub(replace, q)
-
-
-def _twin_only(match: re.Match) -> str:
-    word, field = match.group("word"), match.group("field")
-    analyser = _analyser_for(word or "") if field else None
-    if analyser is None or field[:-1] not in ANALYSED_FIELDS:
-        return match.group(0)
-    return f"({field}{word} OR {field[:-1]}_{analyser.language}:{word})"
 
 
 def query_terms(q: str) -> list[str]:

@@ -20,7 +20,7 @@ from elasticsearch.dsl import Search
 
 from core.article import completed
 from core.statedb import StateDB
-from index.analysis import rewrite_query
+from index.analysis import ANALYSED_FIELDS, rewrite_query
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
 from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
@@ -41,7 +41,6 @@ LANGUAGE_ANALYZERS = {
            "tokenizer": {"nori_mixed": {"type": "nori_tokenizer", "decompound_mode": "mixed"}},
            "fallback": {"type": "cjk"}},
 }
-ANALYSED_FIELDS = ("title", "description", "text")
 TWIN_FIELDS = [f"{name}_{language}" for language in LANGUAGE_ANALYZERS for name in ANALYSED_FIELDS]
 QUERY_FIELDS = ["title^2", "description", "text", "authors.text", "outlet", "language", "tags", "url"] + \
     [f"{name}^2" if name.startswith("title_") else name for name in TWIN_FIELDS]
