@@ -59,3 +59,11 @@ def utcnow() -> datetime:
 def stored_date(text: str | None) -> datetime | None:
     """A date newswatch wrote itself (ISO 8601, UTC): no sanity window, unlike dates from the web."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as outlets.toml writes one: 90s, 15m, 1.5h, 2d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}".rstrip("0").rstrip(".") + unit
+    return f"{seconds:.0f}s"

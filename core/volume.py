@@ -10,7 +10,9 @@ notice per drop, however long it lasts.
 Counts are kept per outlet and hour (bounded to HOURS_KEPT)."""
 from __future__ import annotations
 
+import json
 import statistics
+import uuid
 from datetime import datetime, timedelta
 
 from core.dates import iso, stored_date, utcnow
@@ -92,9 +94,6 @@ class Notices:
 
     def raise_once(self, kind: str, outlet: str, message: str, now: datetime | None = None) -> bool:
         """Raises the notice unless one of this kind is open for the outlet; True when raised."""
-        import json
-        import uuid
-
         now = now or utcnow()
         with self.db.transaction("raise_notice") as tx:
             if tx.execute("SELECT 1 FROM admin_notices WHERE kind = ? AND outlet = ? AND cleared_at IS NULL",

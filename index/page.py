@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from core.dates import duration_text
 from index.chart import bar_chart, sparkline
 from index.exports import export_links
 from index.query import QueryError, parse_search_params
@@ -93,8 +94,6 @@ def page_router(context, threaded) -> APIRouter:
     @router.get("/page/sources", response_class=HTMLResponse)
     @threaded
     def sources_page(request: Request):
-        from scheduler.cli import duration_text
-
         outlets = context.outlets_report()
         for outlet in outlets:
             outlet["sparkline"] = sparkline(outlet.get("articles_per_day") or [],

@@ -227,6 +227,7 @@ def _state_db(config):
 
 
 def cmd_outlets(args, config) -> int:
+    from core.dates import duration_text
     from core.health import outlets_report
     from crawler.outlet_config import load_outlets
     from crawler.state import CrawlState
@@ -262,12 +263,6 @@ def cmd_outlets(args, config) -> int:
                 print(f"{'':25}last error {when(source['last_error_at'])}: {source['last_error']}")
     return EXIT_OK
 
-
-def duration_text(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f}".rstrip("0").rstrip(".") + unit
-    return f"{seconds:.0f}s"
 
 
 def load_topics_for(config, outlets: dict):
