@@ -1,0 +1,112 @@
+"""Search answers the same before and after the issue-15 changes (facet sampling aside, which a
+small index never triggers): hits, totals, facets, pages and `/entities` on a fixed index,
+compared with what the code before the change answered (`data/search_before.json`, written by
+running this file as a script on that code)."""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from core.article import new_article  # noqa: E402
+from index.cursors import Cursors  # noqa: E402
+from index.query import EntitiesQuery, parse_search_params  # noqa: E402
+from index.search import run_search  # noqa: E402
+from index.tantivy_backend import TantivyBackend  # noqa: E402
+
+BEFORE = HERE / "data" / "search_before.json"
+CURSORS = Cursors(b"unchanged")
+WORDS = ("troops border sanctions missile talks shelling drone strike officials said front region village ministry "
+         "report army corps soldiers families certificates war ceasefire police court election market shares "
+         "price river bridge winter storm harvest").split()
+
+
+def fixed_articles(count: int = 3000):
+    rng = random.Random(1515)
+    names = {kind: [f"{first} {last}" for first in ("Ann", "Boris", "Chen", "Dmitri", "Eun", "Farid", "Zel")
+                    for last in ("Kim", "Lee", "Orban", "Zelensky", "Park", "Ivanov", "Novak")] for kind in ("person",)}
+    names["org"] = [f"{w.title()} {s}" for w in WORDS[:12] for s in ("Ministry", "Corps", "Party")]
+    names["place"] = [f"{w.title()}{s}" for w in WORDS[12:] for s in ("sk", "grad", "ville")]
+    for n in range(count):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(12, 90))]
+        entities = {kind: sorted({rng.choice(pool[: rng.randint(1, len(pool))]) for _ in range(rng.randint(0, 4))})
+                    for kind, pool in names.items()}
+        yield new_article(
+            id=f"f{n:05d}", url=f"https://outlet{n % 7}.example/{n}", outlet=f"outlet{rng.randrange(7)}",
+            title=" ".join(words[:8]), text=" ".join(words), language=rng.choice(["en", "en", "en", "de"]),
+            published_at=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+            entities=entities, topics=["war"] if "war" in words else [],
+            duplicate_of=f"f{rng.randrange(n):05d}" if n > 20 and rng.random() < 0.1 else None)
+
+
+SEARCHES = [
+    [("q", "said")], [("q", "war")], [("q", "troops border")], [("q", '"war ceasefire"')],
+    [("q", "said"), ("duplicates", "include")], [("q", "shares -price")], [("q", "title:drone")],
+    [("entity", "person:Zel Zelensky"), ("since", "2025-03-01"), ("until", "2025-09-01")],
+    [("sort", "newest"), ("outlet", "outlet3")], [("sort", "newest"), ("q", "said")],
+    [("outlet", "outlet1"), ("outlet", "outlet2"), ("language", "de")], [("topic", "war"), ("size", "7")],
+    [("q", "market"), ("size", "0")], [("entity", "org:Drone Corps"), ("entity", "place:Courtsk")],
+    [("q", "storm"), ("histogram", "month"), ("tz", "Asia/Seoul")],
+]
+PAGED = [[("sort", "newest"), ("q", "said")], [("q", "said")], [("sort", "newest")]]
+ENTITY_QUERIES = [dict(), dict(prefix="zel"), dict(prefix="ann k", size=5), dict(kinds=("org",), prefix="war"),
+                  dict(kinds=("place",), size=100), dict(prefix="z", since="2025-06-01"), dict(prefix="nobody")]
+
+
+def answers(backend) -> dict:
+    from index.query import parse_date_param
+
+    def search(params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    out = {"searches": [], "pages": [], "entities": []}
+    for params in SEARCHES:
+        result = search(params)
+        out["searches"].append({"params": params, "total": result["total"], "ids": [h["id"] for h in result["hits"]],
+                                "snippets": [h["snippet"] for h in result["hits"]], "facets": result["facets"],
+                                "histogram": result.get("histogram")})
+    for params in PAGED:
+        pages, result = [], search(params)
+        while True:
+            pages.append([h["id"] for h in result["hits"]])
+            if not result["next_cursor"] or len(pages) == 6:
+                break
+            result = search(params + [("cursor", result["next_cursor"])])
+            assert result["total"] == search(params)["total"]
+        out["pages"].append({"params": params, "pages": pages})
+    for values in ENTITY_QUERIES:
+        values = dict(values)
+        if "since" in values:
+            values["since"] = parse_date_param("since", values["since"])
+        out["entities"].append(backend.entities(EntitiesQuery(**values)))
+    return json.loads(json.dumps(out))
+
+
+def build(path: Path) -> TantivyBackend:
+    backend = TantivyBackend(path)
+    for article in fixed_articles():
+        backend.upsert(article)
+    backend.commit()
+    return backend
+
+
+def test_search_answers_as_before(tmp_path):
+    backend = build(tmp_path / "index")
+    expected = json.loads(BEFORE.read_text())
+    got = answers(backend)
+    for before, now in zip(expected["searches"], got["searches"]):
+        assert now == before, before["params"]
+    assert got["pages"] == expected["pages"]
+    assert got["entities"] == expected["entities"]
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        BEFORE.write_text(json.dumps(answers(build(Path(folder) / "index")), ensure_ascii=False, indent=1) + "\n")
+    print(f"wrote {BEFORE}")
