@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import resource
 import statistics
@@ -71,6 +72,7 @@ def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, fl
     name = {kind: zipf_picker(rng, NAMES_PER_TYPE) for kind in ("person", "org", "place")}
     backend = TantivyBackend(path)
     started = time.perf_counter()
+    committing = 0.0
     for n in range(count):
         text = " ".join(rng.choice(pool) for _ in range(rng.randint(8, 20)))
         published = START + rng.randrange(2 * 365 * 86400)
@@ -83,9 +85,13 @@ def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, fl
             published_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(published)), entities=entities,
             duplicate_of=f"a{rng.randrange(n):07d}" if copy else None))
         if n % commit_every == commit_every - 1:
+            begun = time.perf_counter()
             backend.commit()
+            committing += time.perf_counter() - begun
     backend.commit()
-    return backend, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(f"commits took {committing / seconds:.0%} of indexing time")
+    return backend, seconds
 
 
 def percentiles(values: list[float]) -> str:
@@ -133,26 +139,84 @@ def measure(backend, queries: int) -> dict:
     return results
 
 
+def api_overhead(backend, queries: int) -> dict:
+    """The same searches through the HTTP API (uvicorn in a thread of this process, one request at
+    a time on a kept-alive connection, as a client library makes them) and in-process: p50 of
+    each, and the difference, per kind."""
+    import http.client
+    import socket
+    import threading
+    import urllib.parse
+
+    import uvicorn
+
+    from core.statedb import StateDB
+    from crawler.state import CrawlState
+    from index.api import ApiContext, create_app
+
+    folder = tempfile.mkdtemp()
+    outlets = {f"outlet{n}": None for n in range(20)}
+    context = ApiContext(backend=backend, state=CrawlState(StateDB(Path(folder) / "state.sqlite3")), outlets=lambda: outlets,
+                         cursors=CURSORS)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    kinds = {"phrase": [("q", '"war certificates"')],
+             "entity + dates": [("entity", "person:Person 7"), ("since", "2023-06-01"), ("until", "2024-06-01")],
+             "newest + outlet": [("sort", "newest"), ("outlet", "outlet3")]}
+    results = {}
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    for label, params in kinds.items():
+        url = f"/search?{urllib.parse.urlencode(params)}"
+        inside, outside = [], []
+        for _ in range(queries):
+            started = time.perf_counter()
+            run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+            inside.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            connection.request("GET", url)
+            response = connection.getresponse()
+            assert response.status == 200, response.read()
+            json.loads(response.read())
+            outside.append(time.perf_counter() - started)
+        middle = lambda values: statistics.median(values) * 1000  # noqa: E731
+        results[label] = (middle(inside), middle(outside))
+    server.should_exit = True
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--commit-every", type=int, default=50, help="as NEWSWATCH_COMMIT_EVERY")
+    parser.add_argument("--keep", type=Path, help="build the index here, or reuse the one already there")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "index"
-        backend, seconds = build(path, args.articles, args.commit_every)
+        path = args.keep or Path(folder) / "index"
+        if (path / "meta.json").exists():
+            backend = TantivyBackend(path)
+            print(f"## {backend.count():,} articles, reused from {path}")
+        else:
+            backend, seconds = build(path, args.articles, args.commit_every)
+            print(f"## {args.articles:,} articles: indexed at {args.articles / seconds:,.0f} articles/s "
+                  f"(commit every {args.commit_every})")
         size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-        segments = len(list(path.glob("*.idx")))
-        print(f"## {args.articles:,} articles: indexed at {args.articles / seconds:,.0f} articles/s "
-              f"(commit every {args.commit_every}), {size / args.articles:,.0f} bytes per article on disk, "
-              f"{segments} segments")
+        print(f"{size / backend.count():,.0f} bytes per article on disk, {len(list(path.glob('*.idx')))} segments; "
+              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         results = measure(backend, args.queries)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS {peak:,.0f} MB; p50 / p95 / p99 in ms over {args.queries} queries each, warm, in-process")
         print("| query | p50 / p95 / p99 ms |\n|---|---|")
         for label, figures in results.items():
             print(f"| {label} | {figures} |")
+        print("\nAPI overhead (p50 ms): in-process / through the HTTP API / difference")
+        for label, (inside, outside) in api_overhead(backend, args.queries).items():
+            print(f"| {label} | {inside:.1f} / {outside:.1f} / {outside - inside:.1f} |")
         backend.close()
 
 

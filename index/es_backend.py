@@ -407,8 +407,20 @@ class ElasticsearchBackend:
 
     def entities(self, query: EntitiesQuery) -> list[dict]:
         search = self.build_search(query.as_search()).source(False).extra(size=0)
+        include = {}
+        if query.prefix:
+            # Only the articles naming such a name (a prefix of the name or of one of its words,
+            # on the lower-cased keys), and only those names counted: any name, however rare,
+            # at the cost of the articles that name one (as the embedded backend's term dictionary).
+            prefix = " ".join(query.prefix.lower().split())
+            escaped = "".join("\\" + c if c in "*?\\" else c for c in prefix)
+            search = search.filter("bool", minimum_should_match=1, should=[
+                clause for kind in query.kinds for clause in (
+                    {"prefix": {f"{FACET_FIELDS[kind]}.key": {"value": prefix}}},
+                    {"wildcard": {f"{FACET_FIELDS[kind]}.key": {"value": f"* {escaped}*"}}})])
+            include = {"include": name_pattern(prefix)}
         for kind in query.kinds:
-            search.aggs.bucket(kind, "terms", field=FACET_FIELDS[kind], size=ENTITY_BUCKETS)
+            search.aggs.bucket(kind, "terms", field=FACET_FIELDS[kind], size=ENTITY_BUCKETS, **include)
         try:
             response = search.using(self.reader).execute()
         except NotFoundError:
@@ -466,6 +478,15 @@ class ElasticsearchBackend:
             self.reader.close_point_in_time(id=pit)
         except (ApiError, TransportError, BackendUnavailable) as exc:  # it expires by itself anyway
             logger.info("could not close a point in time: %s", exc)
+
+
+def name_pattern(prefix: str) -> str:
+    """A terms aggregation's `include` (Lucene regular expression, whole term, no flags) for the
+    names EntitiesQuery.matches accepts: the name or one of its words starts with the prefix, in
+    any case."""
+    literal = "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else
+                      (c if c.isalnum() or c == " " else "\\" + c) for c in prefix)
+    return f"{literal}.*" if " " in prefix else f"({literal}|.* {literal}).*"
 
 
 def _reason(exc: ApiError) -> str:

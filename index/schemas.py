@@ -59,6 +59,8 @@ class SearchResult(Strict):
     total: int = Field(description="matching articles (copies left out unless duplicates=include)")
     hits: list[Hit]
     facets: dict[str, list[Bucket]] = Field(description="outlet, person, org, place, topic: largest first")
+    facets_approximate: bool = Field(False, description="the facets of a very large result set were counted over "
+                                                        "an even share of it and scaled (embedded index)")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
     histogram: list[Bucket] | None = Field(None, description="with `histogram=`: matching articles per day, week "
                                                              "(from Monday) or month of publication in `tz`, "

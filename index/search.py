@@ -12,6 +12,8 @@ def run_search(backend: SearchBackend, query: SearchQuery, cursors) -> dict:
         "total": result["total"],
         "hits": result["hits"],
         "facets": result["facets"],
+        # Counted over a share of a very large result set and scaled (the embedded backend).
+        "facets_approximate": result.get("facets_approximate", False),
         "next_cursor": cursors.encode(query, result.get("next")),
     }
     if query.histogram:

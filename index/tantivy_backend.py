@@ -30,8 +30,10 @@ from index.query import MAX_RESULT_WINDOW, EntitiesQuery, QueryError, SearchQuer
 logger = logging.getLogger(__name__)
 
 # 1: newswatch 0.1. 2: `sort_key`, for paging by sort position. 3: `<field>_<language>` fields
-# of the analysed languages (index.analysis: Korean morphemes).
-SCHEMA_VERSION = 3
+# of the analysed languages (index.analysis: Korean morphemes). 4: `sample` (facets of huge result
+# sets from a fixed share of the articles) and `<type>_complete` (autocomplete from the term
+# dictionary).
+SCHEMA_VERSION = 4
 VERSION_FILE = "newswatch-schema-version"
 I64_MIN = -(2 ** 63)
 
@@ -42,6 +44,12 @@ FACET_FIELDS = {"outlet": "outlet", "person": "person", "org": "org", "place": "
 DATE_FIELDS = ("published_at", "modified_at", "crawled_at")
 SNIPPET_CHARS = 240
 WRITER_HEAP = 64_000_000
+# Facets of a result set larger than FACETS_EXACT_UP_TO are counted over the articles whose
+# `sample` is below a bound chosen for about FACET_SAMPLE of them, scaled up and marked
+# approximate (as Elasticsearch's random_sampler): their cost then stops growing with the matches.
+SAMPLE_SPACE = 1024
+FACETS_EXACT_UP_TO = 10_000
+FACET_SAMPLE = 5_000
 
 
 def build_schema() -> tantivy.Schema:
@@ -68,7 +76,27 @@ def build_schema() -> tantivy.Schema:
     # Publication second and 20 bits of the id in one number: the order of sort=newest, unique
     # enough that "after this key" is where the next page starts.
     sb.add_integer_field("sort_key", indexed=True, fast=True)
+    # A hash of the id in [0, SAMPLE_SPACE): "sample in 0..k-1" is a fixed, even share of any
+    # result set, and as a union of k short posting lists it costs what the share holds.
+    sb.add_integer_field("sample", indexed=True)
+    for kind in ENTITY_TYPES:
+        # Autocomplete keys of the article's names (completion_keys), in originals only: the term
+        # dictionary is then a prefix index of every name with its number of articles.
+        sb.add_text_field(f"{kind}_complete", tokenizer_name="raw")
     return sb.build()
+
+
+def completion_keys(name: str) -> list[str]:
+    """"Volodymyr Zelensky" -> "volodymyr zelensky\x1fVolodymyr Zelensky", "zelensky\x1f…":
+    the lower-cased name and each of its later words, each followed by the name itself, so a
+    prefix of the name or of one of its words finds it (EntitiesQuery.matches)."""
+    lowered = name.lower()
+    words = lowered.split()
+    return [f"{key}{KEY_END}{name}" for key in dict.fromkeys([lowered, *words[1:]])]
+
+
+KEY_END = "\x1f"
+COMPLETION_KEYS_PER_NAME = 3
 
 
 def sort_key(article: dict) -> int:
@@ -101,8 +129,10 @@ def stored_version(path: Path) -> int | None:
 
 
 class TantivyBackend:
-    def __init__(self, path: Path, writable: bool = True):
+    def __init__(self, path: Path, writable: bool = True, facets_exact_up_to: int = FACETS_EXACT_UP_TO,
+                 facet_sample: int = FACET_SAMPLE):
         self.path = Path(path)
+        self.facets_exact_up_to, self.facet_sample = facets_exact_up_to, facet_sample
         if self.path.exists() and not self.path.is_dir():
             raise BackendUnavailable(f"{self.path} is not a directory")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +215,7 @@ class TantivyBackend:
             "source": json.dumps(without_text(article), ensure_ascii=False).encode("utf-8"),
             "is_copy": 1 if article.get("duplicate_of") else 0,
             "sort_key": sort_key(article),
+            "sample": zlib.crc32(article["id"].encode("utf-8")) % SAMPLE_SPACE,
         }
         for name in ("title", "description", "text", "outlet", "language", "story_id", "duplicate_of",
                      "content_hash", "url", "canonical_url"):
@@ -199,6 +230,8 @@ class TantivyBackend:
             if names:
                 fields[kind] = list(names)
                 fields[f"{kind}_key"] = [n.lower() for n in names]
+                if not article.get("duplicate_of"):
+                    fields[f"{kind}_complete"] = [key for n in names for key in completion_keys(n)]
         for name in DATE_FIELDS:
             value = _as_datetime(article.get(name))
             if value is not None:
@@ -246,6 +279,18 @@ class TantivyBackend:
         except ValueError as exc:
             raise QueryError("q", f"malformed query {q!r}: {exc}") from None
 
+    def _scope(self, query: SearchQuery, text_query: tantivy.Query | None = None) -> tantivy.Query:
+        """The query's filters and words, copies left out unless asked for: excluded (MustNot
+        is_copy:1, a tenth of the articles), which costs half of requiring is_copy:0 of each match."""
+        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
+        if text_query is not None:
+            clauses.append((tantivy.Occur.Must, text_query))
+        if not clauses:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        if not query.include_duplicates:
+            clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "is_copy", 1)))
+        return tantivy.Query.boolean_query(clauses)
+
     def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
         Q, schema = tantivy.Query, self.schema
         filters = []
@@ -263,18 +308,47 @@ class TantivyBackend:
             filters.append(Q.range_query(schema, "published_at", tantivy.FieldType.Date,
                                          _representable(query.since), _representable(query.until),
                                          include_lower=True, include_upper=query.until is None))
-        if not query.include_duplicates:
-            filters.append(Q.term_query(schema, "is_copy", 0))
         return filters
 
     def entities(self, query: EntitiesQuery) -> list[dict]:
-        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query.as_search())]
         self.index.reload()
-        buckets = self.index.searcher().aggregate(
-            tantivy.Query.boolean_query(clauses),
+        searcher = self.index.searcher()
+        if query.prefix:
+            return self._complete(searcher, query)
+        return self.entities_by_aggregation(query, searcher)
+
+    def entities_by_aggregation(self, query: EntitiesQuery, searcher=None) -> list[dict]:
+        """Counting the ENTITY_BUCKETS most frequent names of each type over every article: the
+        top of the list, and, before issue 15, autocomplete (which missed the rarer names)."""
+        searcher = searcher or self.index.searcher()
+        buckets = searcher.aggregate(
+            self._scope(query.as_search()),
             {kind: {"terms": {"field": kind, "size": ENTITY_BUCKETS}} for kind in query.kinds})
         return top_entities({kind: [(b["key"], b["doc_count"]) for b in buckets.get(kind, {}).get("buckets", [])]
                              for kind in query.kinds}, query)
+
+    def _complete(self, searcher, query: EntitiesQuery) -> list[dict]:
+        """Names by prefix from the term dictionary of `<type>_complete` (originals only): every
+        name, however rare, at the cost of the names that start so, not of all the articles.
+        The counts are taken against a filter — the dates, else every live article — because a
+        term's document frequency still counts replaced and deleted articles until a merge."""
+        if not query.size:
+            return []
+        prefix = " ".join(query.prefix.lower().replace(KEY_END, " ").split())
+        dates = self._filters(SearchQuery(since=query.since, until=query.until, include_duplicates=True))
+        live = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in dates]) if dates else tantivy.Query.all_query()
+        # A name has a key per word: the most frequent keys, with room for a name found twice.
+        # (Names tied at the cut are taken in their keys' order, not their own.)
+        limit = COMPLETION_KEYS_PER_NAME * query.size
+        buckets = {}
+        for kind in query.kinds:
+            counts: dict[str, int] = {}
+            for term, count in searcher.terms_with_prefix(f"{kind}_complete", prefix, filter_query=live, limit=limit):
+                name = term.partition(KEY_END)[2]
+                if count and name:
+                    counts[name] = count  # each key of one name counts the same articles
+            buckets[kind] = list(counts.items())
+        return top_entities(buckets, query)
 
     def match_topics(self, article: dict, topics: dict) -> list[str]:
         """The topics a new article matches, without the index (index.matching)."""
@@ -282,10 +356,7 @@ class TantivyBackend:
 
     def search(self, query: SearchQuery) -> dict:
         text_query = self.parse_text_query(query.q) if query.q else None
-        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
-        if text_query is not None:
-            clauses.append((tantivy.Occur.Must, text_query))
-        combined = tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+        combined = self._scope(query, text_query)
         self.index.reload()
         searcher = self.index.searcher()
         after = query.after or {}
@@ -300,11 +371,13 @@ class TantivyBackend:
                     tantivy.Occur.Must, tantivy.Query.range_query(self.schema, "sort_key", tantivy.FieldType.Integer,
                                                                   I64_MIN, int(after["a"][0]), include_lower=True,
                                                                   include_upper=False))])
-            result = searcher.search(page_query, max(query.size, 1), order_by_field="sort_key",
+            # A later page knows the total from the first; one more hit than the page says if
+            # there is a next.
+            result = searcher.search(page_query, query.size + 1, count="t" not in after, order_by_field="sort_key",
                                      order=tantivy.Order.Desc)
-            total = after.get("t", result.count)
+            total = after["t"] if "t" in after else result.count
             page = result.hits[:query.size]
-            if query.size and result.count > len(page):
+            if query.size and len(result.hits) > len(page):
                 next_page = {"a": [page[-1][0]], "t": total}
         else:
             offset = min(query.offset, MAX_RESULT_WINDOW)
@@ -329,20 +402,32 @@ class TantivyBackend:
                 found = snippet((doc.to_dict().get("text") or [""])[0], analysed_terms, SNIPPET_CHARS)
             article["snippet"] = found or _lead(article, doc)
             hits.append(article)
-        facets = {name: [] for name in query.facets}
-        if query.facets and total:
-            aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}
-            buckets = searcher.aggregate(combined, aggregation)
-            for name in query.facets:
-                facets[name] = [{"value": b["key"], "count": b["doc_count"]}
-                                for b in buckets.get(name, {}).get("buckets", [])]
-        result = {"total": total, "hits": hits, "facets": facets, "next": next_page}
+        facets, approximate = self._facets(searcher, combined, query, total)
+        result = {"total": total, "hits": hits, "facets": facets, "facets_approximate": approximate,
+                  "next": next_page}
         if query.histogram:
             fine = searcher.aggregate(combined, {"published": {"date_histogram": {
                 "field": "published_at", "fixed_interval": fine_interval(query.timezone), "min_doc_count": 1}}})
             result["histogram"] = gather(((b["key"], b["doc_count"]) for b in fine["published"]["buckets"]),
                                          query.histogram, query.timezone)
         return result
+
+    def _facets(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int) -> tuple[dict, bool]:
+        facets = {name: [] for name in query.facets}
+        if not query.facets or not total:
+            return facets, False
+        scope, scale = combined, 1.0
+        if total > self.facets_exact_up_to:
+            share = max(1, min(SAMPLE_SPACE, -(-SAMPLE_SPACE * self.facet_sample // total)))
+            scope = tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
+                tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "sample", list(range(share))))])
+            scale = SAMPLE_SPACE / share
+        aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}
+        buckets = searcher.aggregate(scope, aggregation)
+        for name in query.facets:
+            facets[name] = [{"value": b["key"], "count": round(b["doc_count"] * scale)}
+                            for b in buckets.get(name, {}).get("buckets", [])]
+        return facets, scale != 1.0
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut

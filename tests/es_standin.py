@@ -192,7 +192,8 @@ class ElasticsearchStandIn:
         if "search_after" in body:
             start = next(n for n, d in enumerate(docs) if [d["published_at"], d["id"]] == body["search_after"]) + 1
         page = docs[start:start + body.get("size", 10)]
-        excluded = set(body.get("_source", {}).get("excludes", []))
+        source = body.get("_source", {})
+        excluded = set(source.get("excludes", [])) if isinstance(source, dict) else set()
         hits = [{"_index": index, "_id": d["id"], "_score": None, "sort": [d["published_at"], d["id"]],
                  "_source": {k: v for k, v in d.items() if k not in excluded},
                  "highlight": {"text": [d["text"][:240]]}} for d in page]

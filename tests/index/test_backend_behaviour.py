@@ -200,3 +200,36 @@ def test_korean_words_match_with_any_particle_phrases_and_compounds(backend):
     [hit] = search(backend, ("q", "장마당"))["hits"]
     assert "장마당" in hit["snippet"]
     assert ids(search(backend, ("q", "war certificates"), ("language", "en"))) != []  # English unchanged
+
+
+def test_autocomplete_finds_any_name_however_rare_with_live_counts(backend):
+    from index.query import EntitiesQuery, parse_date_param
+
+    # More names than the 10,000 per type that autocomplete once counted: each of these is
+    # named by one article only, after a frequent name that outnumbers them all.
+    for n in range(420):
+        names = [f"Frequent Person"] + [f"Rare{n:03d} Person{k:02d}" for k in range(25)]
+        backend.upsert(new_article(id=f"many{n}", url=f"https://many.example/{n}", outlet="many", title=f"Roll {n}",
+                                   text="A roll call of names.", language="en", published_at="2025-10-01T00:00:00Z",
+                                   entities={"person": names, "org": [], "place": []}))
+    backend.upsert(new_article(id="copy-of-many7", url="https://copies.example/7", outlet="many", title="Roll 7",
+                               text="A roll call of names.", language="en", duplicate_of="many7",
+                               published_at="2025-10-02T00:00:00Z",
+                               entities={"person": ["Rare007 Person03"], "org": [], "place": []}))
+    backend.upsert(new_article(id="many9", url="https://many.example/9", outlet="many", title="Roll 9 again",
+                               text="Replaced.", language="en", published_at="2025-10-01T00:00:00Z",
+                               entities={"person": ["Frequent Person"], "org": [], "place": []}))
+    backend.commit()
+    backend.flush_backlog()
+
+    def complete(prefix, **values):
+        return [(row["name"], row["count"]) for row in backend.entities(EntitiesQuery(prefix=prefix, **values))]
+
+    assert complete("rare007 person0") == [(f"Rare007 Person0{k}", 1) for k in range(10)]
+    assert complete("person03", kinds=("person",), size=3) == [("Rare000 Person03", 1), ("Rare001 Person03", 1),
+                                                               ("Rare002 Person03", 1)]
+    assert complete("rare419 person24") == [("Rare419 Person24", 1)]
+    assert complete("rare009") == []  # its article was replaced by one without those names
+    assert complete("FREQ") == [("Frequent Person", 420)]  # copies not counted
+    assert complete("freq", since=parse_date_param("since", "2025-10-02")) == []
+    assert complete("kim") == [("Kim Jong Un", 1)]

@@ -258,3 +258,25 @@ def test_korean_articles_are_indexed_with_their_twins_and_read_back_without(stan
     assert query["query"] == "(title:북한이 OR title_ko:북한이) 미사일"
     assert "text_ko" in query["fields"] and "title_ko^2" in query["fields"]
     assert {"text", "text_ko"} <= set(body["highlight"]["fields"]) and "text_ko" in body["_source"]["excludes"]
+
+
+def test_autocomplete_asks_for_the_articles_naming_such_a_name_and_counts_only_those_names(standin, tmp_path):
+    from index.query import EntitiesQuery
+
+    backend = backend_for(standin.url, tmp_path)
+    for n, names in enumerate((["Volodymyr Zelensky", "Kim Jong Un"], ["Zelda Fitzgerald"], ["Kim Yo Jong"])):
+        values = article(n)
+        values.update(entities={"person": names, "org": [], "place": []})
+        backend.upsert(values)
+    assert backend.flush_backlog() == 3
+    found = backend.entities(EntitiesQuery(kinds=("person",), prefix="Zel"))
+    assert [row["name"] for row in found] == ["Volodymyr Zelensky", "Zelda Fitzgerald"]
+    _, body = standin.searches[-1]
+    should = body["query"]["bool"]["filter"][-1]["bool"]["should"]
+    assert {"prefix": {"entities.person.key": {"value": "zel"}}} in should
+    assert {"wildcard": {"entities.person.key": {"value": "* zel*"}}} in should
+    assert body["aggs"]["person"]["terms"]["include"] == "([zZ][eE][lL]|.* [zZ][eE][lL]).*"
+    backend.entities(EntitiesQuery(kinds=("person",), prefix="kim y*"))
+    _, body = standin.searches[-1]
+    assert body["aggs"]["person"]["terms"]["include"] == "[kK][iI][mM] [yY]\\*.*"
+    assert {"wildcard": {"entities.person.key": {"value": "* kim y\\**"}}} in body["query"]["bool"]["filter"][-1]["bool"]["should"]

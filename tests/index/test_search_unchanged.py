@@ -104,6 +104,26 @@ def test_search_answers_as_before(tmp_path):
     assert got["entities"] == expected["entities"]
 
 
+
+def test_facets_of_a_large_result_set_are_counted_on_a_share_and_marked(tmp_path):
+    build(tmp_path / "index").close()
+    exact = TantivyBackend(tmp_path / "index", writable=False)
+    sampled = TantivyBackend(tmp_path / "index", writable=False, facets_exact_up_to=500, facet_sample=400)
+
+    def search(backend, params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    large, small = [("q", "said")], [("q", "said"), ("outlet", "outlet2"), ("language", "de")]
+    whole, share = search(exact, large), search(sampled, large)
+    assert share["total"] == whole["total"] > 500 and share["hits"] == whole["hits"]
+    assert share["facets_approximate"] and not whole["facets_approximate"]
+    assert abs(sum(b["count"] for b in share["facets"]["outlet"]) - whole["total"]) < 0.1 * whole["total"]
+    counts = {b["value"]: b["count"] for b in whole["facets"]["person"]}
+    for bucket in share["facets"]["person"][:5]:
+        assert abs(bucket["count"] - counts[bucket["value"]]) < 0.3 * counts[bucket["value"]]
+    assert search(sampled, small) == search(exact, small) and not search(sampled, small)["facets_approximate"]
+
+
 if __name__ == "__main__":
     import tempfile
 
