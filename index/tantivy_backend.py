@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +51,8 @@ WRITER_HEAP = 64_000_000
 SAMPLE_SPACE = 1024
 FACETS_EXACT_UP_TO = 10_000
 FACET_SAMPLE = 5_000
+PILOT_SHARE = 16  # the share (1/16) that estimates a result set's size when it is not known yet
+ASIDE_THREADS = 2
 
 
 def build_schema() -> tantivy.Schema:
@@ -133,6 +136,8 @@ class TantivyBackend:
                  facet_sample: int = FACET_SAMPLE):
         self.path = Path(path)
         self.facets_exact_up_to, self.facet_sample = facets_exact_up_to, facet_sample
+        self._threads: ThreadPoolExecutor | None = None
+        self._deletions: tuple = (None, True)  # (index generation, whether it holds deleted articles)
         if self.path.exists() and not self.path.is_dir():
             raise BackendUnavailable(f"{self.path} is not a directory")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +210,9 @@ class TantivyBackend:
         return {}
 
     def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
@@ -336,7 +344,11 @@ class TantivyBackend:
             return []
         prefix = " ".join(query.prefix.lower().replace(KEY_END, " ").split())
         dates = self._filters(SearchQuery(since=query.since, until=query.until, include_duplicates=True))
-        live = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in dates]) if dates else tantivy.Query.all_query()
+        live = None
+        if dates:
+            live = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in dates])
+        elif self._deleted(searcher):
+            live = tantivy.Query.all_query()
         # A name has a key per word: the most frequent keys, with room for a name found twice.
         # (Names tied at the cut are taken in their keys' order, not their own.)
         limit = COMPLETION_KEYS_PER_NAME * query.size
@@ -362,6 +374,10 @@ class TantivyBackend:
         after = query.after or {}
         hits: list[dict] = []
         next_page = None
+        # Facets and the histogram are counted on threads of their own while this one finds the
+        # page: tantivy releases the GIL, so on two cores they overlap.
+        facets_job = self._aside().submit(self._facets, searcher, combined, query, after.get("t"))
+        histogram_job = self._aside().submit(self._histogram, searcher, combined, query) if query.histogram else None
         if query.effective_sort == "newest":
             # Paging by sort position: the next page is the hits after the last one's key, so a
             # deep page costs what the first does.
@@ -402,32 +418,66 @@ class TantivyBackend:
                 found = snippet((doc.to_dict().get("text") or [""])[0], analysed_terms, SNIPPET_CHARS)
             article["snippet"] = found or _lead(article, doc)
             hits.append(article)
-        facets, approximate = self._facets(searcher, combined, query, total)
+        facets, approximate = facets_job.result()
+        if approximate and total <= self.facets_exact_up_to:
+            facets, approximate = self._facets(searcher, combined, query, total)  # the estimate was off
         result = {"total": total, "hits": hits, "facets": facets, "facets_approximate": approximate,
                   "next": next_page}
-        if query.histogram:
-            fine = searcher.aggregate(combined, {"published": {"date_histogram": {
-                "field": "published_at", "fixed_interval": fine_interval(query.timezone), "min_doc_count": 1}}})
-            result["histogram"] = gather(((b["key"], b["doc_count"]) for b in fine["published"]["buckets"]),
-                                         query.histogram, query.timezone)
+        if histogram_job is not None:
+            result["histogram"] = histogram_job.result()
         return result
 
-    def _facets(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int) -> tuple[dict, bool]:
+    def _aside(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(ASIDE_THREADS, thread_name_prefix="newswatch-facets")
+        return self._threads
+
+    def _histogram(self, searcher, combined: tantivy.Query, query: SearchQuery) -> list[dict]:
+        fine = searcher.aggregate(combined, {"published": {"date_histogram": {
+            "field": "published_at", "fixed_interval": fine_interval(query.timezone), "min_doc_count": 1}}})
+        return gather(((b["key"], b["doc_count"]) for b in fine["published"]["buckets"]), query.histogram,
+                      query.timezone)
+
+    def _facets(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int | None) -> tuple[dict, bool]:
+        """`total` None: not known yet (counted meanwhile); a sixteenth of the articles says
+        whether the result set is large enough to sample, and the caller counts them all after
+        all in the rare case the estimate said so and the total did not."""
         facets = {name: [] for name in query.facets}
-        if not query.facets or not total:
+        if not query.facets or total == 0:
             return facets, False
+        if total is None:
+            total = PILOT_SHARE * searcher.search(self._share(combined, SAMPLE_SPACE // PILOT_SHARE), 1).count
         scope, scale = combined, 1.0
         if total > self.facets_exact_up_to:
             share = max(1, min(SAMPLE_SPACE, -(-SAMPLE_SPACE * self.facet_sample // total)))
-            scope = tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
-                tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "sample", list(range(share))))])
-            scale = SAMPLE_SPACE / share
-        aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets}
+            scope, scale = self._share(combined, share), SAMPLE_SPACE / share
+        # A sample's counts are estimates anyway: each segment offers fewer candidates (turning a
+        # segment's top names back into text is much of a facet's cost on many segments).
+        per_segment = {"segment_size": 40} if scale != 1.0 else {}
+        aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20, **per_segment}}
+                       for name in query.facets}
         buckets = searcher.aggregate(scope, aggregation)
         for name in query.facets:
             facets[name] = [{"value": b["key"], "count": round(b["doc_count"] * scale)}
                             for b in buckets.get(name, {}).get("buckets", [])]
         return facets, scale != 1.0
+
+    def _deleted(self, searcher) -> bool:
+        """Whether some segment still holds deleted or replaced articles: every article has one
+        `sample` term, whose document frequencies count those too until a merge drops them."""
+        try:
+            generation = (self.path / "meta.json").stat().st_mtime_ns, searcher.num_docs
+        except FileNotFoundError:
+            generation = None
+        if generation is None or self._deletions[0] != generation:
+            counted = sum(searcher.doc_freq("sample", value) for value in range(SAMPLE_SPACE))
+            self._deletions = (generation, counted != searcher.num_docs)
+        return self._deletions[1]
+
+    def _share(self, combined: tantivy.Query, share: int) -> tantivy.Query:
+        """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE)."""
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
+            tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "sample", list(range(share))))])
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
