@@ -1,6 +1,12 @@
 """Crawl throughput: serve N saved pages from a local server, crawl them with `newswatch crawl`
-(the full pipeline: download, extraction in a worker process, index, state), and compare the
-cost per article with trafilatura alone on the same pages, in the same run.
+(the full pipeline: download, extraction and entities in a worker process, dedupe, related
+reports, index, state), and compare the CPU per article with extraction + NER alone on the same
+pages (crawler.extract.extract_page and crawler.entities.tag_entities in this process, warm),
+and with trafilatura alone, in the same run.
+
+The crawl is run twice, on N and on 2N pages: the difference is the cost of N more articles,
+without what a crawl pays once (the interpreter, imports, worker start-up and model loading) —
+what a daemon, whose workers stay warm, pays per article.
 
     .venv/bin/python bench/crawl_throughput.py [--pages N] [--set ../shared/fixtures/aeb-dev]
 
@@ -58,6 +64,84 @@ def main() -> None:
     sources = load_pages(args.set)
     pages = [sources[n % len(sources)] for n in range(args.pages)]
 
+    first = crawl(pages)
+    second = crawl(pages + [page + f"<!-- {n} -->".encode() for n, page in enumerate(pages)])
+    marginal = (second["cpu"] - first["cpu"]) / max(second["indexed"] - first["indexed"], 1)
+    baseline_cpu = trafilatura_alone(pages)
+    alone = extraction_and_ner_alone(pages)
+    print(f"pages served: {len(pages)} and {2 * len(pages)} (from {len(sources)} distinct saved pages); "
+          f"articles indexed: {first['indexed']} and {second['indexed']}")
+    for run in (first, second):
+        print(f"newswatch crawl of {run['indexed']}: {run['wall']:.1f} s wall, {run['indexed'] / run['wall']:.1f} "
+              f"articles/s, {run['cpu'] / max(run['indexed'], 1) * 1000:.1f} ms CPU per article (all processes)")
+    print(f"marginal crawl CPU per article: {marginal * 1000:.1f} ms")
+    print(f"extraction + NER alone: {alone * 1000:.1f} ms CPU per page; trafilatura alone: "
+          f"{baseline_cpu / len(pages) * 1000:.1f} ms")
+    single, batched = ner_batching(pages[:88])
+    print(f"NER alone, one text at a time: {single * 1000:.1f} ms CPU per text; nlp.pipe in batches of 8: "
+          f"{batched * 1000:.1f} ms ({batched / single:.2f}x)")
+    print("storage per 100k articles: " + ", ".join(f"{name} {b / second['indexed'] * 100_000 / 2**20:.0f} MiB"
+                                                    for name, b in second["storage"].items()))
+    print(f"ratio (marginal crawl CPU per article / extraction + NER alone): {marginal / alone:.2f}; "
+          f"whole crawl of {second['indexed']}: {second['cpu'] / max(second['indexed'], 1) / alone:.2f}; "
+          f"marginal / trafilatura alone: {marginal / (baseline_cpu / len(pages)):.2f}")
+
+
+def extraction_and_ner_alone(pages: list[bytes]) -> float:
+    """CPU per page of the two stages the crawl cannot avoid, as its worker runs them, warm."""
+    sys.path.insert(0, str(ROOT))
+    import settings
+    from crawler.entities import tag_entities
+    from crawler.extract import NotAnArticle, extract_page
+
+    config = settings.load(env_file="/nonexistent")
+    models, names = config["NEWSWATCH_NER_MODELS"], None
+
+    def both(page: bytes) -> None:
+        try:
+            fields = extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")
+        except NotAnArticle:
+            return
+        tag_entities(fields["text"], fields["title"], fields.get("language") or "en", models, names)
+
+    both(pages[0])  # load the model first, as a warm worker has
+    start = time.process_time()
+    for page in pages:
+        both(page)
+    return (time.process_time() - start) / len(pages)
+
+
+def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[float, float]:
+    """CPU per text of the NER model one text at a time and through nlp.pipe in batches, on the
+    texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
+    import spacy
+
+    import settings
+    from crawler.entities import UNUSED_PIPES, parse_models
+    from crawler.extract import NotAnArticle, extract_page
+
+    texts = []
+    for page in pages:
+        try:
+            texts.append(extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")["text"])
+        except NotAnArticle:
+            pass
+    nlp = spacy.load(parse_models(settings.load(env_file="/nonexistent")["NEWSWATCH_NER_MODELS"])["en"],
+                     exclude=UNUSED_PIPES)
+    list(nlp.pipe(texts[:batch]))
+    single, batched = [], []
+    for _ in range(rounds):
+        start = time.process_time()
+        for text in texts:
+            nlp(text)
+        single.append((time.process_time() - start) / len(texts))
+        start = time.process_time()
+        list(nlp.pipe(texts, batch_size=batch))
+        batched.append((time.process_time() - start) / len(texts))
+    return min(single), min(batched)
+
+
+def crawl(pages: list[bytes]) -> dict:
     with OutletServer() as server, tempfile.TemporaryDirectory() as tmp:
         items = []
         for n, page in enumerate(pages):
@@ -91,16 +175,7 @@ def main() -> None:
 
         storage = {"state": size(data) - size(data / "index") - size(data / "pages"),
                    "pages": size(data / "pages"), "index": size(data / "index")}
-
-    baseline_cpu = trafilatura_alone(pages)
-    print(f"pages served: {len(pages)} (from {len(sources)} distinct saved pages); articles indexed: {indexed}")
-    print(f"newswatch crawl: {wall:.1f} s wall, {indexed / wall:.1f} articles/s, "
-          f"{crawl_cpu / max(indexed, 1) * 1000:.1f} ms CPU per article (all processes)")
-    print(f"trafilatura alone: {baseline_cpu / len(pages) * 1000:.1f} ms CPU per page")
-    print("storage per 100k articles: " + ", ".join(f"{name} {b / indexed * 100_000 / 2**20:.0f} MiB"
-                                                    for name, b in storage.items()))
-    print(f"ratio (crawl CPU per article / trafilatura CPU per page): "
-          f"{(crawl_cpu / max(indexed, 1)) / (baseline_cpu / len(pages)):.2f}")
+    return {"wall": wall, "cpu": crawl_cpu, "indexed": indexed, "storage": storage}
 
 
 if __name__ == "__main__":

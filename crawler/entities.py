@@ -256,6 +256,20 @@ def tag_entities(text: str, title: str | None, language: str | None, models_spec
     return _tagger(models_spec, names_path).tag(text, title, language)
 
 
+def warm_worker(models_spec: str, names_path: str | None) -> None:
+    """In a new worker: load the models, name tables and gazetteer, and the extractor."""
+    import trafilatura  # noqa: F401  (the extraction stage's import, paid here)
+
+    tagger = _tagger(models_spec, names_path)
+    for language in tagger.models:
+        tagger._pipeline(language)
+
+
+def loaded_languages() -> list[str]:
+    """The languages whose model this process has loaded (for tests of warming)."""
+    return sorted(language for tagger in _TAGGERS.values() for language in tagger._pipelines)
+
+
 def stage_label(language: str | None, models_spec: str, names_path: str | None) -> str | None:
     """The `entities_model` the current stage gives an article in `language` (what a reprocess
     compares with the stored one to know what to redo)."""

@@ -25,6 +25,7 @@ from core.statedb import StateDB
 from crawler.alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.dedupe import DuplicateIndex
+from crawler.entities import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
 from crawler.names import cached_names
 from crawler.retention import prune
@@ -115,7 +116,9 @@ class CrawlService:
         self.db = db if db is not None else StateDB(data_dir / "state.sqlite3")
         self.state = CrawlState(self.db)
         self.archive = PageArchive(data_dir / "pages")
-        self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"])
+        names = config["NEWSWATCH_NAMES"]
+        self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"],
+                               warm=(warm_worker, config["NEWSWATCH_NER_MODELS"], str(names) if names else None))
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
         self.dedupe = DuplicateIndex(self.db)
         names_file = config["NEWSWATCH_NAMES"]
@@ -161,8 +164,10 @@ class CrawlService:
         return self.state.back_off(outlet.key, retry_after, max(BACKOFF_BASE_SECONDS, outlet.interval))
 
     async def prepare(self) -> None:
-        """Before the first crawl: dedupe signatures made by another scheme (or an older
-        newswatch) are rebuilt from the index's texts."""
+        """Before the first crawl: the workers start and load their models, and dedupe
+        signatures made by another scheme (or an older newswatch) are rebuilt from the index's
+        texts."""
+        self.pool.start()
         if await self.serial(self.dedupe.needs_rebuild):
             logger.info("rebuilding the dedupe signatures from the index")
             count = await self.serial(self.dedupe.rebuild, self._index_texts())

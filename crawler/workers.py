@@ -43,6 +43,11 @@ def _watch_owner(owner: int) -> None:
     threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
+def _report_warm_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("warming the worker failed (the first task loads instead): %s", future.exception())
+
+
 class WorkerPool:
     """`max_tasks`: the workers are replaced after this many tasks, so that what a long-running
     process accumulates (spaCy's string store grows with every new word it sees, fragmentation)
@@ -51,9 +56,12 @@ class WorkerPool:
     `max_tasks_per_child` deadlocks on Python 3.11 once a worker retires with tasks queued
     (CPython gh-115634)."""
 
-    def __init__(self, workers: int, max_tasks: int | None = None):
+    def __init__(self, workers: int, max_tasks: int | None = None, warm: tuple | None = None):
+        """`warm`: (function, *args) each new set of workers runs first (loading models), so
+        that no article waits for a model to load."""
         self.workers = workers
         self.max_tasks = max_tasks
+        self.warm = warm
         self._executor: ProcessPoolExecutor | None = None
         self._tasks = 0
         self.generation = 0  # pools started so far
@@ -71,8 +79,17 @@ class WorkerPool:
                                                  initargs=(os.getpid(),))
             self._tasks = 0
             self.generation += 1
+            if self.warm is not None:
+                for _ in range(self.workers):
+                    self._executor.submit(*self.warm).add_done_callback(_report_warm_failure)
         self._tasks += 1
         return self._executor
+
+    def start(self) -> None:
+        """Starts (and warms) the workers now rather than at the first task."""
+        if self._executor is None:
+            self._pool()
+            self._tasks -= 1  # starting is not a task
 
     async def run(self, function, *args):
         try:
