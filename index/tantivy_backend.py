@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -53,6 +54,7 @@ FACETS_EXACT_UP_TO = 10_000
 FACET_SAMPLE = 5_000
 PILOT_SHARE = 16  # the share (1/16) that estimates a result set's size when it is not known yet
 ASIDE_THREADS = 2
+REMEMBERED_WALKS = 64  # searches being paged whose facets are kept for their later pages
 
 
 def build_schema() -> tantivy.Schema:
@@ -138,6 +140,8 @@ class TantivyBackend:
         self.facets_exact_up_to, self.facet_sample = facets_exact_up_to, facet_sample
         self._threads: ThreadPoolExecutor | None = None
         self._deletions: tuple = (None, True)  # (index generation, whether it holds deleted articles)
+        self._remembered_facets: dict = {}  # (search, facets, index generation) -> the first page's facets
+        self._lock = threading.Lock()
         if self.path.exists() and not self.path.is_dir():
             raise BackendUnavailable(f"{self.path} is not a directory")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -376,7 +380,12 @@ class TantivyBackend:
         next_page = None
         # Facets and the histogram are counted on threads of their own while this one finds the
         # page: tantivy releases the GIL, so on two cores they overlap.
-        facets_job = self._aside().submit(self._facets, searcher, combined, query, after.get("t"))
+        # A later page of a walk has the facets of its first page, counted on the same index.
+        remembered_key = (query.fingerprint(), query.facets, self._generation(searcher))
+        with self._lock:
+            remembered = self._remembered_facets.get(remembered_key) if after and remembered_key[2] else None
+        facets_job = None if remembered else self._aside().submit(self._facets, searcher, combined, query,
+                                                                  after.get("t"))
         histogram_job = self._aside().submit(self._histogram, searcher, combined, query) if query.histogram else None
         if query.effective_sort == "newest":
             # Paging by sort position: the next page is the hits after the last one's key, so a
@@ -418,9 +427,17 @@ class TantivyBackend:
                 found = snippet((doc.to_dict().get("text") or [""])[0], analysed_terms, SNIPPET_CHARS)
             article["snippet"] = found or _lead(article, doc)
             hits.append(article)
-        facets, approximate = facets_job.result()
-        if approximate and total <= self.facets_exact_up_to:
-            facets, approximate = self._facets(searcher, combined, query, total)  # the estimate was off
+        if remembered:
+            facets, approximate = remembered
+        else:
+            facets, approximate = facets_job.result()
+            if approximate and total <= self.facets_exact_up_to:
+                facets, approximate = self._facets(searcher, combined, query, total)  # the estimate was off
+            if next_page is not None and remembered_key[2]:
+                with self._lock:
+                    self._remembered_facets[remembered_key] = (facets, approximate)
+                    while len(self._remembered_facets) > REMEMBERED_WALKS:
+                        self._remembered_facets.pop(next(iter(self._remembered_facets)))
         result = {"total": total, "hits": hits, "facets": facets, "facets_approximate": approximate,
                   "next": next_page}
         if histogram_job is not None:
@@ -462,13 +479,17 @@ class TantivyBackend:
                             for b in buckets.get(name, {}).get("buckets", [])]
         return facets, scale != 1.0
 
+    def _generation(self, searcher) -> tuple | None:
+        """Changes with every commit or merge (each rewrites meta.json)."""
+        try:
+            return (self.path / "meta.json").stat().st_mtime_ns, searcher.num_docs
+        except FileNotFoundError:
+            return None
+
     def _deleted(self, searcher) -> bool:
         """Whether some segment still holds deleted or replaced articles: every article has one
         `sample` term, whose document frequencies count those too until a merge drops them."""
-        try:
-            generation = (self.path / "meta.json").stat().st_mtime_ns, searcher.num_docs
-        except FileNotFoundError:
-            generation = None
+        generation = self._generation(searcher)
         if generation is None or self._deletions[0] != generation:
             counted = sum(searcher.doc_freq("sample", value) for value in range(SAMPLE_SPACE))
             self._deletions = (generation, counted != searcher.num_docs)

@@ -233,3 +233,20 @@ def test_autocomplete_finds_any_name_however_rare_with_live_counts(backend):
     assert complete("FREQ") == [("Frequent Person", 420)]  # copies not counted
     assert complete("freq", since=parse_date_param("since", "2025-10-02")) == []
     assert complete("kim") == [("Kim Jong Un", 1)]
+
+
+def test_tantivy_later_pages_keep_their_facets_until_the_index_changes(tmp_path):
+    backend = TantivyBackend(tmp_path / "index")
+    for n in range(5):
+        backend.upsert(new_article(id=f"p{n}", url=f"https://a.example/{n}", outlet="alpha", title=f"Page {n}",
+                                   text="Words.", language="en", published_at=f"2025-11-0{n + 1}T00:00:00Z"))
+    backend.commit()
+    first = search(backend, ("sort", "newest"), ("size", "2"))
+    second = search(backend, ("sort", "newest"), ("size", "2"), ("cursor", first["next_cursor"]))
+    assert second["facets"] == first["facets"] and first["facets"]["outlet"] == [{"value": "alpha", "count": 5}]
+    backend.upsert(new_article(id="late", url="https://b.example/late", outlet="beta", title="Late", text="Words.",
+                               language="en", published_at="2025-10-01T00:00:00Z"))
+    backend.commit()
+    third = search(backend, ("sort", "newest"), ("size", "2"), ("cursor", second["next_cursor"]))
+    assert {b["value"] for b in third["facets"]["outlet"]} == {"alpha", "beta"}
+    backend.close()
