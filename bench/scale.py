@@ -208,6 +208,9 @@ def main() -> None:
             backend, seconds = build(path, args.articles, args.commit_every)
             print(f"## {args.articles:,} articles: indexed at {args.articles / seconds:,.0f} articles/s "
                   f"(commit every {args.commit_every})")
+            # Measured once the merges the writer started are done, as a reopened index is.
+            backend.close()
+            backend = TantivyBackend(path)
         size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
         print(f"{size / backend.count():,.0f} bytes per article on disk, {len(list(path.glob('*.idx')))} segments; "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
