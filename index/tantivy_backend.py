@@ -323,10 +323,11 @@ class TantivyBackend:
         return filters
 
     def entities(self, query: EntitiesQuery) -> list[dict]:
+        generation = self._generation()  # before the reload: never newer than what is read
         self.index.reload()
         searcher = self.index.searcher()
         if query.prefix:
-            return self._complete(searcher, query)
+            return self._complete(searcher, query, generation)
         return self.entities_by_aggregation(query, searcher)
 
     def entities_by_aggregation(self, query: EntitiesQuery, searcher=None) -> list[dict]:
@@ -339,7 +340,7 @@ class TantivyBackend:
         return top_entities({kind: [(b["key"], b["doc_count"]) for b in buckets.get(kind, {}).get("buckets", [])]
                              for kind in query.kinds}, query)
 
-    def _complete(self, searcher, query: EntitiesQuery) -> list[dict]:
+    def _complete(self, searcher, query: EntitiesQuery, generation) -> list[dict]:
         """Names by prefix from the term dictionary of `<type>_complete` (originals only): every
         name, however rare, at the cost of the names that start so, not of all the articles.
         The counts are taken against a filter — the dates, else every live article — because a
@@ -351,7 +352,7 @@ class TantivyBackend:
         live = None
         if dates:
             live = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in dates])
-        elif self._deleted(searcher):
+        elif self._deleted(searcher, generation):
             live = tantivy.Query.all_query()
         # A name has a key per word: the most frequent keys, with room for a name found twice.
         # (Names tied at the cut are taken in their keys' order, not their own.)
@@ -373,6 +374,7 @@ class TantivyBackend:
     def search(self, query: SearchQuery) -> dict:
         text_query = self.parse_text_query(query.q) if query.q else None
         combined = self._scope(query, text_query)
+        generation = self._generation()  # before the reload: never newer than what is read
         self.index.reload()
         searcher = self.index.searcher()
         after = query.after or {}
@@ -381,7 +383,7 @@ class TantivyBackend:
         # Facets and the histogram are counted on threads of their own while this one finds the
         # page: tantivy releases the GIL, so on two cores they overlap.
         # A later page of a walk has the facets of its first page, counted on the same index.
-        remembered_key = (query.fingerprint(), query.facets, self._generation(searcher))
+        remembered_key = (query.fingerprint(), query.facets, generation)
         with self._lock:
             remembered = self._remembered_facets.get(remembered_key) if after and remembered_key[2] else None
         facets_job = None if remembered else self._aside().submit(self._facets, searcher, combined, query,
@@ -479,17 +481,17 @@ class TantivyBackend:
                             for b in buckets.get(name, {}).get("buckets", [])]
         return facets, scale != 1.0
 
-    def _generation(self, searcher) -> tuple | None:
+    def _generation(self) -> tuple | None:
         """Changes with every commit or merge (each rewrites meta.json)."""
         try:
-            return (self.path / "meta.json").stat().st_mtime_ns, searcher.num_docs
+            stat = (self.path / "meta.json").stat()
         except FileNotFoundError:
             return None
+        return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
-    def _deleted(self, searcher) -> bool:
+    def _deleted(self, searcher, generation) -> bool:
         """Whether some segment still holds deleted or replaced articles: every article has one
         `sample` term, whose document frequencies count those too until a merge drops them."""
-        generation = self._generation(searcher)
         if generation is None or self._deletions[0] != generation:
             counted = sum(searcher.doc_freq("sample", value) for value in range(SAMPLE_SPACE))
             self._deletions = (generation, counted != searcher.num_docs)
