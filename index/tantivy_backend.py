@@ -10,6 +10,7 @@ then replaces the old one.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -34,8 +35,8 @@ logger = logging.getLogger(__name__)
 # 1: newswatch 0.1. 2: `sort_key`, for paging by sort position. 3: `<field>_<language>` fields
 # of the analysed languages (index.analysis: Korean morphemes). 4: `sample` (facets of huge result
 # sets from a fixed share of the articles) and `<type>_complete` (autocomplete from the term
-# dictionary).
-SCHEMA_VERSION = 4
+# dictionary). 5: `<facet field>_id`, the facet values as numbers.
+SCHEMA_VERSION = 5
 VERSION_FILE = "newswatch-schema-version"
 I64_MIN = -(2 ** 63)
 
@@ -54,6 +55,9 @@ FACETS_EXACT_UP_TO = 10_000
 FACET_SAMPLE = 5_000
 PILOT_SHARE = 16  # the share (1/16) that estimates a result set's size when it is not known yet
 ASIDE_THREADS = 2
+FACET_SIZE = 20
+FACET_CANDIDATES = 40  # counted per facet, so that values tied at the 20th place are cut by name
+REMEMBERED_VALUES = 100_000  # facet values known by their number (index.tantivy_backend.value_id)
 REMEMBERED_WALKS = 64  # searches being paged whose facets are kept for their later pages
 
 
@@ -84,6 +88,10 @@ def build_schema() -> tantivy.Schema:
     # A hash of the id in [0, SAMPLE_SPACE): "sample in 0..k-1" is a fixed, even share of any
     # result set, and as a union of k short posting lists it costs what the share holds.
     sb.add_integer_field("sample", indexed=True)
+    for field in FACET_FIELDS.values():
+        # Facet values as numbers (value_id): counting numbers costs a segment a fraction of
+        # what counting text does, whose top values must be looked up in its dictionary.
+        sb.add_integer_field(f"{field}_id", indexed=True, fast=True)
     for kind in ENTITY_TYPES:
         # Autocomplete keys of the article's names (completion_keys), in originals only: the term
         # dictionary is then a prefix index of every name with its number of articles.
@@ -98,6 +106,11 @@ def completion_keys(name: str) -> list[str]:
     lowered = name.lower()
     words = lowered.split()
     return [f"{key}{KEY_END}{name}" for key in dict.fromkeys([lowered, *words[1:]])]
+
+
+def value_id(value: str) -> int:
+    """53 bits of a hash of a facet value: aggregation results carry numbers as doubles."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big") >> 11
 
 
 KEY_END = "\x1f"
@@ -141,6 +154,7 @@ class TantivyBackend:
         self._threads: ThreadPoolExecutor | None = None
         self._deletions: tuple = (None, True)  # (index generation, whether it holds deleted articles)
         self._remembered_facets: dict = {}  # (search, facets, index generation) -> the first page's facets
+        self._facet_values: dict[tuple[str, int], str] = {}  # (field, value_id) -> value
         self._lock = threading.Lock()
         if self.path.exists() and not self.path.is_dir():
             raise BackendUnavailable(f"{self.path} is not a directory")
@@ -248,7 +262,27 @@ class TantivyBackend:
             value = _as_datetime(article.get(name))
             if value is not None:
                 fields[name] = value
+        for field in FACET_FIELDS.values():
+            values = _facet_values_of(article, field)
+            if values:
+                fields[f"{field}_id"] = [value_id(v) for v in values]
         return tantivy.Document(**fields)
+
+    def _facet_value(self, searcher, field: str, number: int) -> str | None:
+        """The value a facet's number stands for: known from an earlier answer, else read from an
+        article that has it (the values that reach facets are few; the memory is bounded)."""
+        value = self._facet_values.get((field, number))
+        if value is None:
+            found = searcher.search(tantivy.Query.term_query(self.schema, f"{field}_id", number), 1).hits
+            if not found:
+                return None
+            value = next((v for v in _facet_values_of(self._article(searcher.doc(found[0][1])), field)
+                          if value_id(v) == number), None)
+            if value is not None:
+                if len(self._facet_values) >= REMEMBERED_VALUES:
+                    self._facet_values.clear()
+                self._facet_values[(field, number)] = value
+        return value
 
     # --- reading ---
     def count(self) -> int:
@@ -472,13 +506,17 @@ class TantivyBackend:
             scope, scale = self._share(combined, share), SAMPLE_SPACE / share
         # A sample's counts are estimates anyway: each segment offers fewer candidates (turning a
         # segment's top names back into text is much of a facet's cost on many segments).
-        per_segment = {"segment_size": 40} if scale != 1.0 else {}
-        aggregation = {name: {"terms": {"field": FACET_FIELDS[name], "size": 20, **per_segment}}
+        per_segment = {"segment_size": 2 * FACET_CANDIDATES} if scale != 1.0 else {}
+        aggregation = {name: {"terms": {"field": f"{FACET_FIELDS[name]}_id", "size": FACET_CANDIDATES, **per_segment}}
                        for name in query.facets}
         buckets = searcher.aggregate(scope, aggregation)
         for name in query.facets:
-            facets[name] = [{"value": b["key"], "count": round(b["doc_count"] * scale)}
-                            for b in buckets.get(name, {}).get("buckets", [])]
+            field = FACET_FIELDS[name]
+            counted = [(self._facet_value(searcher, field, int(b["key"])), b["doc_count"])
+                       for b in buckets.get(name, {}).get("buckets", [])]
+            # Ties in the order of the values (as text facets come), whatever the numbers' order.
+            counted = sorted((pair for pair in counted if pair[0] is not None), key=lambda pair: (-pair[1], pair[0]))
+            facets[name] = [{"value": value, "count": round(count * scale)} for value, count in counted[:FACET_SIZE]]
         return facets, scale != 1.0
 
     def _generation(self) -> tuple | None:
@@ -504,6 +542,13 @@ class TantivyBackend:
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
+
+
+def _facet_values_of(article: dict, field: str) -> list[str]:
+    if field in ENTITY_TYPES:
+        return list((article.get("entities") or {}).get(field) or [])
+    value = article.get(field)
+    return [value] if isinstance(value, str) and value else list(value or [])
 
 
 def _lead(article: dict, doc: tantivy.Document) -> str:

@@ -102,6 +102,9 @@ def test_search_answers_as_before(tmp_path):
         assert now == before, before["params"]
     assert got["pages"] == expected["pages"]
     assert got["entities"] == expected["entities"]
+    backend.close()
+    # A reader of its own (another process's API) learns the facet values from the index.
+    assert answers(TantivyBackend(tmp_path / "index", writable=False)) == got
 
 
 
