@@ -481,9 +481,10 @@ class TantivyBackend:
         return result
 
     def _aside(self) -> ThreadPoolExecutor:
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(ASIDE_THREADS, thread_name_prefix="newswatch-facets")
-        return self._threads
+        with self._lock:  # the API's threads search at once
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(ASIDE_THREADS, thread_name_prefix="newswatch-facets")
+            return self._threads
 
     def _histogram(self, searcher, combined: tantivy.Query, query: SearchQuery) -> list[dict]:
         fine = searcher.aggregate(combined, {"published": {"date_histogram": {

@@ -127,6 +127,21 @@ def test_facets_of_a_large_result_set_are_counted_on_a_share_and_marked(tmp_path
     assert search(sampled, small) == search(exact, small) and not search(sampled, small)["facets_approximate"]
 
 
+
+def test_searches_at_once_answer_as_one_at_a_time(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = build(tmp_path / "index")
+
+    def search(params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    alone = [search(params) for params in SEARCHES]
+    with ThreadPoolExecutor(6) as threads:  # as the API's threads
+        together = list(threads.map(search, SEARCHES * 3))
+    assert together == alone * 3
+
+
 if __name__ == "__main__":
     import tempfile
 
