@@ -250,3 +250,28 @@ def test_tantivy_later_pages_keep_their_facets_until_the_index_changes(tmp_path)
     third = search(backend, ("sort", "newest"), ("size", "2"), ("cursor", second["next_cursor"]))
     assert {b["value"] for b in third["facets"]["outlet"]} == {"alpha", "beta"}
     backend.close()
+
+
+def test_newest_first_walk_neither_repeats_nor_skips_when_newer_articles_arrive(backend):
+    def add(n, day):
+        backend.upsert(new_article(id=f"walk{n}", url=f"https://walk.example/{n}", outlet="walk", title=f"Walk {n}",
+                                   text="A walk.", language="en", published_at=f"2025-09-{day:02d}T00:00:00Z"))
+
+    for n in range(10):
+        add(n, 10 + n)
+    backend.commit()
+    backend.flush_backlog()
+    seen, cursor = [], None
+    while True:
+        page = search(backend, ("outlet", "walk"), ("sort", "newest"), ("size", "3"),
+                      *([("cursor", cursor)] if cursor else []))
+        seen += ids(page)
+        if len(seen) == 3:  # newer articles than the whole walk arrive after its first page
+            for n in range(10, 20):
+                add(n, 20 + n - 10 if n < 19 else 30)
+            backend.commit()
+            backend.flush_backlog()
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"walk{n}" for n in range(9, -1, -1)]
