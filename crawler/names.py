@@ -98,6 +98,12 @@ def cached_names(extra: str | None) -> NameTable:
     return load_names(Path(extra) if extra else None)
 
 
+def names_path(config) -> str | None:
+    """The user's names file (NEWSWATCH_NAMES) as the worker functions take it: a string or None."""
+    extra = config["NEWSWATCH_NAMES"]
+    return str(extra) if extra else None
+
+
 PARTICLES = {"von", "van", "de", "der", "den", "da", "di", "du", "dos", "del", "la", "le", "al", "el", "bin", "ibn"}
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from crawler.entities import stage_label, tag_entities
 from crawler.extract import NotAnArticle, extract_feed_item, extract_page
+from crawler.names import names_path
 from crawler.pipelines.normalize import content_hash
 
 KEPT = ("id", "url", "outlet", "crawled_at", "revision", "story_id", "duplicate_of", "duplicate_count", "topics")
@@ -37,9 +38,8 @@ def reprocess_one(record: dict, existing: dict, outlets: dict, config) -> dict:
                               outlet.parser if outlet else None, language, record.get("content_type"))
     else:
         fields = extract_feed_item(record["feed"], language)
-    names = config["NEWSWATCH_NAMES"]
     entities, model = tag_entities(fields["text"], fields["title"], fields["language"],
-                                   config["NEWSWATCH_NER_MODELS"], str(names) if names else None)
+                                   config["NEWSWATCH_NER_MODELS"], names_path(config))
     article = {**existing, **{k: v for k, v in fields.items() if k != "url"}}
     article.update({k: existing[k] for k in KEPT if k in existing})
     article.update(entities=entities, entities_model=model, content_hash=content_hash(fields["text"]),
@@ -51,7 +51,6 @@ def run(config, outlets: dict, backend, state, archive, since, outlet, progress,
     """`outdated`: only articles whose `entities_model` is not what the current entity stage
     records (tagged by an older stage or model)."""
     task = f"reprocess:{since.isoformat() if since else ''}:{outlet or ''}:{'outdated' if outdated else ''}"
-    names = config["NEWSWATCH_NAMES"]
     done = state.progress(task)
     counts = {"updated": 0, "skipped": 0, "failed": 0}
     total = sum(1 for _ in archive.root.glob("*/*.json.gz"))
@@ -66,7 +65,7 @@ def run(config, outlets: dict, backend, state, archive, since, outlet, progress,
             if existing is None:
                 counts["skipped"] += 1  # archived, never committed (a crash): the next crawl brings it
             elif outdated and existing.get("entities_model") == stage_label(
-                    existing.get("language"), config["NEWSWATCH_NER_MODELS"], str(names) if names else None):
+                    existing.get("language"), config["NEWSWATCH_NER_MODELS"], names_path(config)):
                 counts["current"] = counts.get("current", 0) + 1
             else:
                 try:

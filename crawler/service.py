@@ -27,7 +27,7 @@ from crawler.archive import PageArchive
 from crawler.dedupe import DuplicateIndex
 from crawler.entities import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
-from crawler.names import cached_names
+from crawler.names import cached_names, names_path
 from crawler.retention import prune
 from core.sources import Sources, failure_kind
 from core.volume import Notices, Volume
@@ -116,14 +116,12 @@ class CrawlService:
         self.db = db if db is not None else StateDB(data_dir / "state.sqlite3")
         self.state = CrawlState(self.db)
         self.archive = PageArchive(data_dir / "pages")
-        names = config["NEWSWATCH_NAMES"]
         self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"],
-                               warm=(warm_worker, config["NEWSWATCH_NER_MODELS"], str(names) if names else None))
+                               warm=(warm_worker, config["NEWSWATCH_NER_MODELS"], names_path(config)))
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
         self.dedupe = DuplicateIndex(self.db)
-        names_file = config["NEWSWATCH_NAMES"]
         self.stories = StoryLinker(self.state, self.dedupe, backend, self.writer,
-                                   cached_names(str(names_file) if names_file else None).countries,
+                                   cached_names(names_path(config)).countries,
                                    config["NEWSWATCH_RELATED_WINDOW_DAYS"], outlets=lambda: self.outlets)
         self.alerts = Alerts(self.db, topics or {}, backend.get,
                              config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])

@@ -126,9 +126,9 @@ def _configure_logging(level: str) -> None:
 
 
 def configured_names(config):
-    from crawler.names import cached_names
+    from crawler.names import cached_names, names_path
 
-    return cached_names(str(config["NEWSWATCH_NAMES"]) if config["NEWSWATCH_NAMES"] else None)
+    return cached_names(names_path(config))
 
 
 def _print_json(value) -> None:
@@ -138,8 +138,9 @@ def _print_json(value) -> None:
 def cmd_extract(args, config) -> int:
     from crawler.entities import tag_entities
     from crawler.extract import extract_page
+    from crawler.names import names_path
 
-    names = str(config["NEWSWATCH_NAMES"]) if config["NEWSWATCH_NAMES"] else None
+    names = names_path(config)
     status = EXIT_OK
     for path in args.files:
         try:

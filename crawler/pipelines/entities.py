@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from crawler.entities import tag_entities
+from crawler.names import names_path
 from crawler.pipelines import Stage
 
 
@@ -11,8 +12,7 @@ class EntitiesPipeline(Stage):
     def __init__(self, crawl):
         super().__init__(crawl)
         self.pool = crawl.pool
-        names = crawl.config["NEWSWATCH_NAMES"]
-        self.models, self.names = crawl.config["NEWSWATCH_NER_MODELS"], str(names) if names else None
+        self.models, self.names = crawl.config["NEWSWATCH_NER_MODELS"], names_path(crawl.config)
 
     async def process_item(self, item):
         article = item.article
