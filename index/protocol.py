@@ -21,10 +21,11 @@ class SearchBackend(Protocol):
     - `search` answers a `SearchQuery` with `{"total", "hits", "facets", "next"}`: hits are
       articles without `text`, plus `snippet`, in the query's order; `total` counts every match
       (copies left out unless the query includes them); `facets` maps each facet name of the
-      query to `[{"value", "count"}]`, largest first; `next` is a small JSON-able dict telling
-      the same backend where the next page starts (it comes back as `query.after`), or None on
-      the last page. A query the backend cannot parse raises `index.query.QueryError` naming
-      parameter `q`.
+      query to `[{"value", "count"}]`, largest first (a backend that counted them over a share of
+      a large result set and scaled them adds `"facets_approximate": True`); `next` is a small
+      JSON-able dict telling the same backend where the next page starts (it comes back as
+      `query.after`), or None on the last page. A query the backend cannot parse raises
+      `index.query.QueryError` naming parameter `q`.
     - `entities` answers an `EntitiesQuery` with `[{"type", "name", "count"}]` (articles per
       canonical name, copies left out), most frequent first.
     - `match_topics` says which topics (crawler.topic_config.Topic by key) a new article

@@ -426,12 +426,12 @@ class TantivyBackend:
         if query.effective_sort == "newest":
             # Paging by sort position: the next page is the hits after the last one's key, so
             # what was indexed meanwhile neither repeats nor skips a hit.
-            hits_after = self._newest_after(searcher, combined, after, query.size + 1)
+            found, count = self._newest_after(searcher, combined, after, query.size + 1)
             # A later page knows the total from the first; one more hit than the page says if
             # there is a next.
-            total = after["t"] if "t" in after else hits_after.count
-            page = hits_after.hits[:query.size]
-            if query.size and len(hits_after.hits) > len(page):
+            total = after["t"] if "t" in after else count
+            page = found[:query.size]
+            if query.size and len(found) > len(page):
                 next_page = {"a": [page[-1][0]], "t": total, "n": int(after.get("n", 0)) + len(page)}
         else:
             offset = min(query.offset, MAX_RESULT_WINDOW)
@@ -473,29 +473,30 @@ class TantivyBackend:
             result["histogram"] = histogram_job.result()
         return result
 
-    def _newest_after(self, searcher, combined: tantivy.Query, after: dict, wanted: int):
-        """The `wanted` newest hits older than the cursor's last hit. Within the first
+    def _newest_after(self, searcher, combined: tantivy.Query, after: dict, wanted: int) -> tuple[list, int | None]:
+        """(hits, their count on a first page) — the `wanted` newest hits older than the cursor's last hit. Within the first
         MAX_RESULT_WINDOW hits, the newest (served + wanted) are taken and those not older than
         the last hit dropped — ranking by a fast field costs the same for 40 as for 400, while a
         range filter "older than" costs as much again as the ranking (27 of 34 ms on a page of a
         word in 744k articles); articles indexed since the first page may push the page down, so
         the take grows until it holds enough. Deeper, and for cursors of older versions, the range."""
         if not after.get("a"):
-            return _Hits(searcher.search(combined, wanted, count="t" not in after, order_by_field="sort_key",
-                                         order=tantivy.Order.Desc))
+            first = searcher.search(combined, wanted, count="t" not in after, order_by_field="sort_key",
+                                    order=tantivy.Order.Desc)
+            return first.hits, first.count
         last = int(after["a"][0])
         take = int(after["n"]) + wanted if "n" in after else None
         while take is not None and take <= MAX_RESULT_WINDOW:
             ranked = searcher.search(combined, take, count=False, order_by_field="sort_key", order=tantivy.Order.Desc)
             older = [hit for hit in ranked.hits if hit[0] < last]
             if len(older) >= wanted or len(ranked.hits) < take:
-                return _Hits(None, older[:wanted])
+                return older[:wanted], None
             take *= 2
         older_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
             tantivy.Occur.Must, tantivy.Query.range_query(self.schema, "sort_key", tantivy.FieldType.Integer, I64_MIN,
                                                           last, include_lower=True, include_upper=False))])
-        return _Hits(searcher.search(older_query, wanted, count=False, order_by_field="sort_key",
-                                     order=tantivy.Order.Desc))
+        return searcher.search(older_query, wanted, count=False, order_by_field="sort_key",
+                               order=tantivy.Order.Desc).hits, None
 
     def _aside(self) -> ThreadPoolExecutor:
         with self._lock:  # the API's threads search at once
@@ -530,9 +531,13 @@ class TantivyBackend:
         buckets = searcher.aggregate(scope, aggregation)
         for name in query.facets:
             field = FACET_FIELDS[name]
+            candidates = buckets.get(name, {}).get("buckets", [])  # largest first
+            # Only values that can make the first FACET_SIZE are looked up (ties at the last place
+            # included); ties go in the order of the values, as text facets came, whatever the
+            # numbers' order.
+            least = candidates[FACET_SIZE - 1]["doc_count"] if len(candidates) >= FACET_SIZE else 0
             counted = [(self._facet_value(searcher, field, int(b["key"])), b["doc_count"])
-                       for b in buckets.get(name, {}).get("buckets", [])]
-            # Ties in the order of the values (as text facets come), whatever the numbers' order.
+                       for b in candidates if b["doc_count"] >= least]
             counted = sorted((pair for pair in counted if pair[0] is not None), key=lambda pair: (-pair[1], pair[0]))
             facets[name] = [{"value": value, "count": round(count * scale)} for value, count in counted[:FACET_SIZE]]
         return facets, scale != 1.0
@@ -560,14 +565,6 @@ class TantivyBackend:
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut
-
-
-class _Hits:
-    """A search result's hits and count, or hits picked from a larger result (no count)."""
-
-    def __init__(self, result, hits=None):
-        self.hits = result.hits if result is not None else hits
-        self.count = result.count if result is not None else None
 
 
 def _facet_values_of(article: dict, field: str) -> list[str]:
