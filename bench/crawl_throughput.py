@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 from outlet_server import OutletServer  # noqa: E402
 
@@ -87,22 +88,32 @@ def main() -> None:
           f"marginal / trafilatura alone: {marginal / (baseline_cpu / len(pages)):.2f}")
 
 
-def extraction_and_ner_alone(pages: list[bytes]) -> float:
-    """CPU per page of the two stages the crawl cannot avoid, as its worker runs them, warm."""
-    sys.path.insert(0, str(ROOT))
-    import settings
-    from crawler.entities import tag_entities
+def extracted(page: bytes) -> dict | None:
+    """The page as the crawl's worker extracts it; None for a page that is not an article."""
     from crawler.extract import NotAnArticle, extract_page
 
-    config = settings.load(env_file="/nonexistent")
-    models, names = config["NEWSWATCH_NER_MODELS"], None
+    try:
+        return extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")
+    except NotAnArticle:
+        return None
+
+
+def ner_models() -> str:
+    import settings
+
+    return settings.load(env_file="/nonexistent")["NEWSWATCH_NER_MODELS"]
+
+
+def extraction_and_ner_alone(pages: list[bytes]) -> float:
+    """CPU per page of the two stages the crawl cannot avoid, as its worker runs them, warm."""
+    from crawler.entities import tag_entities
+
+    models = ner_models()
 
     def both(page: bytes) -> None:
-        try:
-            fields = extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")
-        except NotAnArticle:
-            return
-        tag_entities(fields["text"], fields["title"], fields.get("language") or "en", models, names)
+        fields = extracted(page)
+        if fields is not None:
+            tag_entities(fields["text"], fields["title"], fields.get("language") or "en", models, None)
 
     both(pages[0])  # load the model first, as a warm worker has
     start = time.process_time()
@@ -116,18 +127,10 @@ def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[f
     texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
     import spacy
 
-    import settings
     from crawler.entities import UNUSED_PIPES, parse_models
-    from crawler.extract import NotAnArticle, extract_page
 
-    texts = []
-    for page in pages:
-        try:
-            texts.append(extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")["text"])
-        except NotAnArticle:
-            pass
-    nlp = spacy.load(parse_models(settings.load(env_file="/nonexistent")["NEWSWATCH_NER_MODELS"])["en"],
-                     exclude=UNUSED_PIPES)
+    texts = [fields["text"] for fields in map(extracted, pages) if fields is not None]
+    nlp = spacy.load(parse_models(ner_models())["en"], exclude=UNUSED_PIPES)
     list(nlp.pipe(texts[:batch]))
     single, batched = [], []
     for _ in range(rounds):
