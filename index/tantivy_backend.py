@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import threading
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -24,6 +25,7 @@ import tantivy
 
 from core.dates import parse_date
 from core.article import ENTITY_TYPES, completed, without_text
+from index.completion import CompletionTable
 from index.analysis import ANALYSERS, all_analysed_fields, analysed_field_values, query_terms, rewrite_query, snippet
 from index.matching import topics_matching
 from index.protocol import BackendUnavailable
@@ -59,6 +61,9 @@ FACET_SIZE = 20
 FACET_CANDIDATES = 40  # counted per facet, so that values tied at the 20th place are cut by name
 REMEMBERED_VALUES = 100_000  # facet values known by their number (index.tantivy_backend.value_id)
 REMEMBERED_WALKS = 64  # searches being paged whose facets are kept for their later pages
+# An autocomplete table is built again at most once per this many times its last build took
+# (the crawl commits often; the walk answers meanwhile): a tenth of a core at most.
+COMPLETION_REBUILD_PAUSE = 10
 
 
 def build_schema() -> tantivy.Schema:
@@ -152,9 +157,13 @@ class TantivyBackend:
         self.path = Path(path)
         self.facets_exact_up_to, self.facet_sample = facets_exact_up_to, facet_sample
         self._threads: ThreadPoolExecutor | None = None
+        self._builder: ThreadPoolExecutor | None = None
         self._deletions: tuple = (None, True)  # (index generation, whether it holds deleted articles)
         self._remembered_facets: dict = {}  # (search, facets, index generation) -> the first page's facets
         self._facet_values: dict[tuple[str, int], str] = {}  # (field, value_id) -> value
+        self._completion: tuple | None = None  # (index generation, {type: CompletionTable})
+        self.completion_job = None  # the last table built or being built (a Future), for whoever must wait
+        self._completion_next = 0.0  # time.monotonic() before which no table is built again
         self._lock = threading.Lock()
         if self.path.exists() and not self.path.is_dir():
             raise BackendUnavailable(f"{self.path} is not a directory")
@@ -228,9 +237,10 @@ class TantivyBackend:
         return {}
 
     def close(self) -> None:
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)
-            self._threads = None
+        for pool in (self._threads, self._builder):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._threads = self._builder = None
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
@@ -376,9 +386,10 @@ class TantivyBackend:
 
     def _complete(self, searcher, query: EntitiesQuery, generation) -> list[dict]:
         """Names by prefix from the term dictionary of `<type>_complete` (originals only): every
-        name, however rare, at the cost of the names that start so, not of all the articles.
-        The counts are taken against a filter — the dates, else every live article — because a
-        term's document frequency still counts replaced and deleted articles until a merge."""
+        name, however rare. The counts are taken against a filter — the dates, else every live
+        article — because a term's document frequency still counts replaced and deleted articles
+        until a merge. Without dates, from the generation's autocomplete tables once built (a
+        binary search); before, or with dates, by walking the keys that start so."""
         if not query.size:
             return []
         prefix = " ".join(query.prefix.lower().replace(KEY_END, " ").split())
@@ -391,15 +402,51 @@ class TantivyBackend:
         # A name has a key per word: the most frequent keys, with room for a name found twice.
         # (Names tied at the cut are taken in their keys' order, not their own.)
         limit = COMPLETION_KEYS_PER_NAME * query.size
+        tables = None if dates else self._completion_tables(searcher, generation, live)
         buckets = {}
         for kind in query.kinds:
+            if tables is not None:
+                found = tables[kind].top(prefix, limit)
+            else:
+                found = searcher.terms_with_prefix(f"{kind}_complete", prefix, filter_query=live, limit=limit)
             counts: dict[str, int] = {}
-            for term, count in searcher.terms_with_prefix(f"{kind}_complete", prefix, filter_query=live, limit=limit):
+            for term, count in found:
                 name = term.partition(KEY_END)[2]
                 if count and name:
                     counts[name] = count  # each key of one name counts the same articles
             buckets[kind] = list(counts.items())
         return top_entities(buckets, query)
+
+    def _completion_tables(self, searcher, generation, live) -> dict[str, CompletionTable] | None:
+        """This generation's autocomplete tables, or None while they are being built (started
+        here, on a thread of its own, unless a build runs or the last one was too recent)."""
+        if generation is None:
+            return None
+        with self._lock:
+            if self._completion is not None and self._completion[0] == generation:
+                return self._completion[1]
+            building = self.completion_job is not None and not self.completion_job.done()
+            if not building and time.monotonic() >= self._completion_next:
+                if self._builder is None:  # its own thread: a build must not hold searches' facets back
+                    self._builder = ThreadPoolExecutor(1, thread_name_prefix="newswatch-autocomplete")
+                self.completion_job = self._builder.submit(self._build_completion, searcher, generation, live)
+        return None
+
+    def _build_completion(self, searcher, generation, live) -> None:
+        started = time.monotonic()
+        try:
+            tables = {kind: CompletionTable(searcher.terms_with_prefix(f"{kind}_complete", "", filter_query=live))
+                      for kind in ENTITY_TYPES}
+        except Exception:
+            logger.exception("building the autocomplete tables failed; the term dictionary answers")
+            tables = None
+        with self._lock:
+            if tables is not None:
+                self._completion = (generation, tables)
+            ended = time.monotonic()
+            self._completion_next = ended + COMPLETION_REBUILD_PAUSE * (ended - started)
+        logger.debug("autocomplete tables: %d keys in %.0f ms", sum(map(len, (tables or {}).values())),
+                     (ended - started) * 1000)
 
     def match_topics(self, article: dict, topics: dict) -> list[str]:
         """The topics a new article matches, without the index (index.matching)."""
@@ -542,13 +589,14 @@ class TantivyBackend:
             facets[name] = [{"value": value, "count": round(count * scale)} for value, count in counted[:FACET_SIZE]]
         return facets, scale != 1.0
 
-    def _generation(self) -> tuple | None:
-        """Changes with every commit or merge (each rewrites meta.json)."""
+    def _generation(self) -> bytes | None:
+        """Changes with every commit or merge (each rewrites meta.json, with a new opstamp or a
+        new list of segments). Its content, not its stat: two quick commits can leave a file of
+        the same size and time on a reused inode."""
         try:
-            stat = (self.path / "meta.json").stat()
+            return hashlib.blake2b((self.path / "meta.json").read_bytes(), digest_size=16).digest()
         except FileNotFoundError:
             return None
-        return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
     def _deleted(self, searcher, generation) -> bool:
         """Whether some segment still holds deleted or replaced articles: every article has one
