@@ -40,6 +40,8 @@ SHARED = ROOT.parent / "shared" / "fixtures" / "aeb-dev"
 NAMES_PER_TYPE = 60_000
 START = 1672531200  # 2023-01-01: two years of publication times
 CURSORS = Cursors(b"scale benchmark")
+COMPLETE = "/entities?prefix= autocomplete"
+WALK = "autocomplete before the tables are built (the walk)"
 
 
 def sentences() -> list[str]:
@@ -124,11 +126,23 @@ def measure(backend, queries: int, baseline: bool = False) -> dict:
         "entity filter + date range": lambda: search([("entity", f"person:Person {rng.randrange(50)}"),
                                                       ("since", "2023-06-01"), ("until", "2024-06-01")]),
         "sort=newest + outlet filter": lambda: search([("sort", "newest"), ("outlet", f"outlet{rng.randrange(20)}")]),
-        "/entities?prefix= autocomplete": lambda: (backend.entities_by_aggregation if baseline else backend.entities)(
-            EntitiesQuery(kinds=("person",), prefix=f"person {rng.randrange(1, 99)}", size=10)),
     }
+    complete = lambda: (backend.entities_by_aggregation if baseline else backend.entities)(  # noqa: E731
+        EntitiesQuery(kinds=("person",), prefix=f"person {rng.randrange(1, 99)}", size=10))
+    if not baseline:
+        kinds[WALK] = complete
+    kinds[COMPLETE] = complete
     results = {}
     for label, run in kinds.items():
+        if label == WALK:
+            backend._completion_next = float("inf")  # what answers until a generation's tables are built
+        elif label == COMPLETE and not baseline:
+            backend._completion_next = 0.0
+            started = time.perf_counter()
+            run()
+            backend.completion_job.result()
+            print(f"autocomplete tables: {sum(map(len, backend._completion[1].values())):,} keys built in "
+                  f"{time.perf_counter() - started:.2f} s")
         run()  # warm
         times = []
         for _ in range(queries):
