@@ -25,10 +25,11 @@ class CompletionTable:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def top(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+    def top(self, prefix: str, limit: int, ties: bool = False) -> list[tuple[str, int]]:
         """The `limit` most counted keys starting with `prefix`, ties in key order: what the term
-        dictionary's walk (`Searcher.terms_with_prefix(..., limit=)`) answers. Keys counted 0 are
-        left out (the walk's callers drop them)."""
+        dictionary's walk (`Searcher.terms_with_prefix(..., limit=)`) answers; with `ties`, also
+        every key counted as much as the last. Keys counted 0 are left out (the walk's callers
+        drop them)."""
         start = bisect.bisect_left(self.keys, prefix)
         end = bisect.bisect_left(self.keys, prefix + PAST, start)
         counts = self.counts[start:end]
@@ -41,5 +42,7 @@ class CompletionTable:
         else:
             chosen = np.flatnonzero(counts > 0)
         # A stable sort on the count keeps equal counts in key order.
-        chosen = chosen[np.argsort(-counts[chosen], kind="stable")][:limit]
+        chosen = chosen[np.argsort(-counts[chosen], kind="stable")]
+        if not ties:
+            chosen = chosen[:limit]
         return [(self.keys[start + i], int(counts[i])) for i in chosen]

@@ -372,7 +372,32 @@ class TantivyBackend:
         searcher = self.index.searcher()
         if query.prefix:
             return self._complete(searcher, query, generation)
-        return self.entities_by_aggregation(query, searcher)
+        listed = None if query.since or query.until else self._listed(searcher, query, generation)
+        return listed if listed is not None else self.entities_by_aggregation(query, searcher)
+
+    def _listed(self, searcher, query: EntitiesQuery, generation) -> list[dict] | None:
+        """The most frequent names from the generation's autocomplete tables (None until they
+        are built): every key counted at least as much as the last one taken, so names tied at
+        the cut are all there for `top_entities` to order by name, as the aggregation's are."""
+        if not query.size:
+            return []
+        live = tantivy.Query.all_query() if self._deleted(searcher, generation) else None
+        tables = self._completion_tables(searcher, generation, live)
+        if tables is None:
+            return None
+        buckets = {}
+        for kind in query.kinds:
+            limit = COMPLETION_KEYS_PER_NAME * query.size
+            while True:
+                found = tables[kind].top("", limit, ties=True)
+                counts = {term.partition(KEY_END)[2]: count for term, count in found}
+                counts.pop("", None)
+                # A name has a key per word: with long names the keys taken may hold too few.
+                if len(counts) >= query.size or limit >= len(tables[kind]):
+                    break
+                limit *= 4
+            buckets[kind] = list(counts.items())
+        return top_entities(buckets, query)
 
     def entities_by_aggregation(self, query: EntitiesQuery, searcher=None) -> list[dict]:
         """Counting the ENTITY_BUCKETS most frequent names of each type over every article: the

@@ -59,3 +59,29 @@ def test_autocomplete_uses_the_table_of_its_generation_and_walks_until_the_next_
     # A new generation: the old table is not used, the walk sees the new name at once.
     assert complete("kim") == [("Kim Jong Un", 30), ("Kim Aardvark", 2), ("Kim Rare0", 1)]
     backend.close()
+
+
+def test_the_list_of_most_frequent_names_from_the_tables_is_the_aggregations(tmp_path):
+    backend = TantivyBackend(tmp_path / "index")
+    # A name of seven words (seven keys) first; then names tied at 3 whose keys sort in another
+    # order than the names ("Alpha Zulu" comes first by name, its keys after "aa", "ab", ...).
+    counted = {"Seven Words In One Very Long Name": 6, "Top Name": 5, "Alpha Zulu": 3, "Epsilon Aa": 3,
+               "Zeta Ab": 3, "Eta Ac": 3, "Theta Ad": 3, "Gamma Aardvark": 3, "Single": 1}
+    rolls = [[name for name, count in counted.items() if count > n] for n in range(6)]
+    for n, names in enumerate(rolls):
+        roll(backend, n, names)
+    roll(backend, 6, ["Top Name"], duplicate_of="a0")  # a copy: not counted
+    roll(backend, 7, ["Single"])
+    roll(backend, 7, ["Replaced Person"])  # replaced: Single counts 1
+    backend.commit()
+    queries = [EntitiesQuery(size=size, kinds=kinds) for size in (0, 1, 2, 3, 4, 9, 500)
+               for kinds in (("person",), ("person", "org", "place"))]
+    aggregated = [backend.entities_by_aggregation(query) for query in queries]
+    assert [row["name"] for row in aggregated[6]] == ["Seven Words In One Very Long Name", "Top Name", "Alpha Zulu"]
+    backend.entities(EntitiesQuery())  # starts the build
+    backend.completion_job.result()
+    searcher = backend.index.searcher()
+    for query, expected in zip(queries, aggregated):
+        assert backend._listed(searcher, query, backend._generation()) == expected, query
+    assert backend.entities(queries[-1]) == aggregated[-1]
+    backend.close()
