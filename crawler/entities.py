@@ -12,13 +12,14 @@ from typing import NamedTuple
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entity_rules import (Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of,
                                   verb_inside)
-from crawler.gazetteer import is_region, place, warm as warm_gazetteer
+from crawler.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing.
 UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
 # "National Security Council (NSC)": an abbreviation the article defines for itself.
 DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
@@ -46,7 +47,7 @@ class Piece(NamedTuple):
     end_char: int
 
 
-STAGE_VERSION = "rules-2"  # recorded in entities_model with the model's: bump when the rules change
+STAGE_VERSION = "rules-3"  # recorded in entities_model with the model's: bump when the rules change
 
 
 class EntityTagger:
@@ -99,6 +100,7 @@ class EntityTagger:
         doc = nlp(joined)
         spans = [ent for ent in doc.ents if ent.label_ in MODEL_TYPES]
         known = [doc[start:end] for _, start, end in matcher(doc)]
+        named: set[int] = set()  # the tokens of spans that gave a name
         for span in filter_spans(known + spans):  # longest wins; a known name over a model span
             for number, unit in enumerate(units):
                 begin, end = starts[number], starts[number] + len(unit.text)
@@ -107,12 +109,33 @@ class EntityTagger:
                 piece = Piece(unit.text[max(span.start_char, begin) - begin:min(span.end_char, end) - begin],
                               span.label_, max(span.start_char, begin) - begin, min(span.end_char, end) - begin)
                 for mention in self._mentions(piece, unit.text, defined):
+                    named.update(range(span.start, span.end))
                     # A heading's name counts when it is known or the prose names it too (the
                     # title case of headings makes every word look like a name).
                     if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
                             is_region(mention.name):
                         mentions.append(mention)
+        mentions += self._unseen_nations(doc, named)
         return self._resolve(mentions), label
+
+    def _unseen_nations(self, doc, named: set[int]) -> list[Mention]:
+        """Countries, UK nations and US states written where the model saw no name, or a span
+        that gave none ("Wales beat Hungary", "Gibraltar 6-0" as a product, "England (Group A)"),
+        unless a capitalised word beside them makes them part of a longer name ("Georgia Tech",
+        "Chad Johnson")."""
+        found, known, first_words, i = [], nations(), nation_first_words(), 0
+        while i < len(doc):
+            length = 0
+            if doc[i].text in first_words:
+                length = next((n for n in range(min(NATION_WORDS, len(doc) - i), 0, -1)
+                               if doc[i:i + n].text in known and not named.intersection(range(i, i + n))), 0)
+            if length and not any(0 <= j < len(doc) and doc[j].is_title and doc[j].is_alpha and not doc[j].is_stop
+                                  for j in (i - 1, i + length)):
+                name = clean("place", doc[i:i + length].text, self.names)
+                if name:
+                    found.append(Mention(name, "place", None, known=True))
+            i += max(length, 1)
+        return found
 
     def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
         # "U.S.-Mexico": two places joined by a hyphen.

