@@ -57,6 +57,9 @@ class Bucket(Strict):
 
 class SearchResult(Strict):
     total: int = Field(description="matching articles (copies left out unless duplicates=include)")
+    total_approximate: bool = Field(False, description="the total of a very large result set, by relevance, was "
+                                                       "estimated from an even share of it (embedded index); "
+                                                       "exact up to 10,000 matches")
     hits: list[Hit]
     facets: dict[str, list[Bucket]] = Field(description="outlet, person, org, place, topic: largest first")
     facets_approximate: bool = Field(False, description="the facets of a very large result set were counted over "

@@ -10,6 +10,8 @@ def run_search(backend: SearchBackend, query: SearchQuery, cursors) -> dict:
     result = backend.search(query)
     answer = {
         "total": result["total"],
+        # Estimated from a share of a very large result set (the embedded backend, by relevance).
+        "total_approximate": result.get("total_approximate", False),
         "hits": result["hits"],
         "facets": result["facets"],
         # Counted over a share of a very large result set and scaled (the embedded backend).

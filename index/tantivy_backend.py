@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import threading
 import time
@@ -52,11 +53,23 @@ WRITER_HEAP = 64_000_000
 # Facets of a result set larger than FACETS_EXACT_UP_TO are counted over the articles whose
 # `sample` is below a bound chosen for about FACET_SAMPLE of them, scaled up and marked
 # approximate (as Elasticsearch's random_sampler): their cost then stops growing with the matches.
+# Counting five facets costs about 1.8 ms per 1,000 articles at a million (docs/benchmarks.md):
+# 2,000 puts a value the share names 20 times (the 20th place, typically) within about a fifth.
 SAMPLE_SPACE = 1024
 FACETS_EXACT_UP_TO = 10_000
-FACET_SAMPLE = 5_000
-PILOT_SHARE = 16  # the share (1/16) that estimates a result set's size when it is not known yet
-ASIDE_THREADS = 2
+FACET_SAMPLE = 2_000
+ONE_WORD = re.compile(r"^[\w'’-]+$")  # a query of one word: a union of its terms in the default fields
+PILOT_VALUES = 2  # the sample values (2 of 1024) that size a result set when its total is not known
+FILTER_PILOT_VALUES = 64  # of queries other than a word alone (1/16)
+PILOT_MARGIN = 3  # a pilot's estimate up to this many times totals_exact_up_to is counted exactly
+SHARE_UNION_UP_TO = 64  # shares of up to this many sample values are unions of their posting lists
+# Totals up to this many matches are exact (at least: see TantivyBackend._counted); larger ones
+# are estimated from a share of the articles and marked approximate, as Elasticsearch counts
+# exactly only up to track_total_hits.
+TOTALS_EXACT_UP_TO = 10_000
+ASIDE_THREADS = 3  # facets, the histogram and a relevance page's total, beside the page
+COPY_MARGIN = 8  # hits asked for beyond a relevance page, for the copies dropped from it
+RANKED_TAKES = 4  # doublings of that take before copies are excluded by the query instead
 FACET_SIZE = 20
 FACET_CANDIDATES = 40  # counted per facet, so that values tied at the 20th place are cut by name
 REMEMBERED_VALUES = 100_000  # facet values known by their number (index.tantivy_backend.value_id)
@@ -153,9 +166,10 @@ def stored_version(path: Path) -> int | None:
 
 class TantivyBackend:
     def __init__(self, path: Path, writable: bool = True, facets_exact_up_to: int = FACETS_EXACT_UP_TO,
-                 facet_sample: int = FACET_SAMPLE):
+                 facet_sample: int = FACET_SAMPLE, totals_exact_up_to: int = TOTALS_EXACT_UP_TO):
         self.path = Path(path)
         self.facets_exact_up_to, self.facet_sample = facets_exact_up_to, facet_sample
+        self.totals_exact_up_to = totals_exact_up_to
         self._threads: ThreadPoolExecutor | None = None
         self._builder: ThreadPoolExecutor | None = None
         self._deletions: tuple = (None, True)  # (index generation, whether it holds deleted articles)
@@ -335,15 +349,22 @@ class TantivyBackend:
         except ValueError as exc:
             raise QueryError("q", f"malformed query {q!r}: {exc}") from None
 
-    def _scope(self, query: SearchQuery, text_query: tantivy.Query | None = None) -> tantivy.Query:
-        """The query's filters and words, copies left out unless asked for: excluded (MustNot
-        is_copy:1, a tenth of the articles), which costs half of requiring is_copy:0 of each match."""
-        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
+    def _scope(self, query: SearchQuery, text_query: tantivy.Query | None = None,
+               with_copies: bool | None = None) -> tantivy.Query:
+        """The query's filters and words, copies left out unless asked for (or `with_copies`):
+        excluded (MustNot is_copy:1, a tenth of the articles), which costs half of requiring
+        is_copy:0 of each match. Words alone with copies are the words' own query, unwrapped: a
+        union of terms is what the engine can rank without scoring every match."""
+        filters = self._filters(query)
+        copies = query.include_duplicates if with_copies is None else with_copies
+        if copies and not filters and text_query is not None:
+            return text_query
+        clauses = [(tantivy.Occur.Must, f) for f in filters]
         if text_query is not None:
             clauses.append((tantivy.Occur.Must, text_query))
         if not clauses:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        if not query.include_duplicates:
+        if not copies:
             clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "is_copy", 1)))
         return tantivy.Query.boolean_query(clauses)
 
@@ -486,14 +507,19 @@ class TantivyBackend:
         after = query.after or {}
         hits: list[dict] = []
         next_page = None
-        # Facets and the histogram are counted on threads of their own while this one finds the
-        # page: tantivy releases the GIL, so on two cores they overlap.
+        # The result set is sized and its facets and histogram counted on threads of their own
+        # while this one finds the page: tantivy releases the GIL, so on two cores they overlap.
         # A later page of a walk has the facets of its first page, counted on the same index.
         remembered_key = (query.fingerprint(), query.facets, generation)
         with self._lock:
             remembered = self._remembered_facets.get(remembered_key) if after and remembered_key[2] else None
-        facets_job = None if remembered else self._aside().submit(self._facets, searcher, combined, query,
-                                                                  after.get("t"))
+        # A word alone is ranked by the engine's block-max pruning, which counting beside the
+        # ranking would defeat: its total is the counting thread's. Otherwise the page counts.
+        pruned = query.effective_sort != "newest" and text_query is not None and not self._filters(query) and \
+            ONE_WORD.match(query.q.strip()) is not None
+        share_of = self._word_share(query) if pruned else None
+        counting = self._aside().submit(self._counted, searcher, combined, query, after.get("t"), not remembered,
+                                        pruned, share_of)
         histogram_job = self._aside().submit(self._histogram, searcher, combined, query) if query.histogram else None
         if query.effective_sort == "newest":
             # Paging by sort position: the next page is the hits after the last one's key, so
@@ -501,19 +527,22 @@ class TantivyBackend:
             found, count = self._newest_after(searcher, combined, after, query.size + 1)
             # A later page knows the total from the first; one more hit than the page says if
             # there is a next.
-            total = after["t"] if "t" in after else count
+            total, total_approximate = (after["t"] if "t" in after else count), False
             page = found[:query.size]
             if query.size and len(found) > len(page):
                 next_page = {"a": [page[-1][0]], "t": total, "n": int(after.get("n", 0)) + len(page)}
         else:
             offset = min(query.offset, MAX_RESULT_WINDOW)
             size = max(0, min(query.size, MAX_RESULT_WINDOW - offset))
-            result = searcher.search(combined, max(size, 1), offset=offset)
-            total = result.count
-            page = result.hits[:size]
-            end = offset + size
-            if size and end < total and end < MAX_RESULT_WINDOW:
-                next_page = {"o": end}
+            if pruned:
+                # Ranked on the word's own query (copies dropped from the hits by their `is_copy`
+                # value, as MustNot would keep it from pruning), without counting; the total is
+                # taken once the page's articles are read.
+                page = self._ranked(searcher, text_query, combined, offset + size, query.include_duplicates)[offset:]
+                total = None
+            else:
+                result = searcher.search(combined, max(size, 1), offset=offset)
+                total, total_approximate, page = result.count, False, result.hits[:size]
         snippets = None
         if text_query is not None and page:
             snippets = tantivy.SnippetGenerator.create(searcher, text_query, self.schema, "text")
@@ -528,22 +557,57 @@ class TantivyBackend:
                 found = snippet((doc.to_dict().get("text") or [""])[0], analysed_terms, SNIPPET_CHARS)
             article["snippet"] = found or _lead(article, doc)
             hits.append(article)
+        if total is None:
+            total, total_approximate = counting.result()[:2]
+        if query.effective_sort != "newest":
+            end = offset + size
+            if size and end < total and end < MAX_RESULT_WINDOW:
+                next_page = {"o": end}
         if remembered:
             facets, approximate = remembered
         else:
-            facets, approximate = facets_job.result()
-            if approximate and total <= self.facets_exact_up_to:
-                facets, approximate = self._facets(searcher, combined, query, total)  # the estimate was off
+            facets, approximate = self._facets(searcher, query, *counting.result()[2:])
+            if approximate and total <= self.facets_exact_up_to and not total_approximate:
+                # The pilot's estimate was off: counted in full.
+                facets, approximate = self._facets(searcher, query, *self._facet_counts(searcher, combined, query, total))
             if next_page is not None and remembered_key[2]:
                 with self._lock:
                     self._remembered_facets[remembered_key] = (facets, approximate)
                     while len(self._remembered_facets) > REMEMBERED_WALKS:
                         self._remembered_facets.pop(next(iter(self._remembered_facets)))
-        result = {"total": total, "hits": hits, "facets": facets, "facets_approximate": approximate,
-                  "next": next_page}
+        result = {"total": total, "total_approximate": total_approximate, "hits": hits, "facets": facets,
+                  "facets_approximate": approximate, "next": next_page}
         if histogram_job is not None:
             result["histogram"] = histogram_job.result()
         return result
+
+    def _ranked(self, searcher, with_copies: tantivy.Query, combined: tantivy.Query, wanted: int,
+                include_copies: bool) -> list:
+        """The `wanted` best hits of `combined`, found among the best of `with_copies` (the same
+        query, copies not excluded) less the copies; ties keep the engine's order (the earlier
+        article first) either way. Copies of one story can crowd the top: the take doubles, and
+        past RANKED_TAKES the excluding query is ranked instead."""
+        if not wanted:
+            return []
+        take = wanted + max(COPY_MARGIN, wanted // 4)
+        for _ in range(RANKED_TAKES):
+            hits = searcher.search(with_copies, take, count=False).hits
+            if include_copies:
+                return hits[:wanted]
+            copies = searcher.fast_field_values("is_copy", [address for _, address in hits])
+            originals = [hit for hit, copy in zip(hits, copies) if not copy]
+            if len(originals) >= wanted or len(hits) < take:
+                return originals[:wanted]
+            take *= 2
+        return searcher.search(combined, wanted, count=False).hits
+
+    def _count(self, searcher, scope: tantivy.Query, include_copies: bool) -> int:
+        """Matches of the query (originals only unless copies are included), counted without
+        scoring (an aggregation: the articles by their `is_copy` value), which costs about half
+        of counting beside a ranking."""
+        counted = searcher.aggregate(scope, {"copy": {"terms": {"field": "is_copy", "size": 2}}})
+        return sum(bucket["doc_count"] for bucket in counted["copy"]["buckets"]
+                   if include_copies or not bucket["key"])
 
     def _newest_after(self, searcher, combined: tantivy.Query, after: dict, wanted: int) -> tuple[list, int | None]:
         """(hits, their count on a first page) — the `wanted` newest hits older than the cursor's last hit. Within the first
@@ -582,26 +646,87 @@ class TantivyBackend:
         return gather(((b["key"], b["doc_count"]) for b in fine["published"]["buckets"]), query.histogram,
                       query.timezone)
 
-    def _facets(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int | None) -> tuple[dict, bool]:
-        """`total` None: not known yet (counted meanwhile); a sixteenth of the articles says
-        whether the result set is large enough to sample, and the caller counts them all after
-        all in the rare case the estimate said so and the total did not."""
-        facets = {name: [] for name in query.facets}
-        if not query.facets or total == 0:
-            return facets, False
+    def _counted(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int | None,
+                 with_facets: bool, needs_total: bool, share_of=None) -> tuple[int, bool, dict | None, float]:
+        """(total, whether it is an estimate, facet buckets, their scale) — engine calls only, so
+        that this thread never waits for the GIL (the page's thread turns buckets into names).
+
+        With `total` unknown (a first page), a pilot share of the articles sizes the result set.
+        When the page does not count (`needs_total`), the total is counted here while the pilot
+        says up to PILOT_MARGIN times totals_exact_up_to (20 of 10,000 articles in the pilot
+        share: it says 30,000 five times in 10^13) and estimated from a share above, as facets are
+        counted from one: the cost of neither grows with the matches. `share_of(k)` is the
+        query's share of k sample values."""
+        # A word's pilot is small, cheap and its facets are kept when it holds enough; other
+        # queries (a filter's articles are cheap to intersect) take a larger pilot, whose
+        # estimate only chooses between counting facets in full and on a share.
+        pilot_values = PILOT_VALUES if share_of else FILTER_PILOT_VALUES
+        share_of = share_of or (lambda share: self._share(combined, share))
+        approximate = False
+        pilot = None
         if total is None:
-            total = PILOT_SHARE * searcher.search(self._share(combined, SAMPLE_SPACE // PILOT_SHARE), 1).count
-        scope, scale = combined, 1.0
-        if total > self.facets_exact_up_to:
-            share = max(1, min(SAMPLE_SPACE, -(-SAMPLE_SPACE * self.facet_sample // total)))
-            scope, scale = self._share(combined, share), SAMPLE_SPACE / share
+            pilot = self._share_counts(searcher, share_of(pilot_values),
+                                       query if with_facets and pilot_values == PILOT_VALUES else None)
+            total = round(pilot[0] * SAMPLE_SPACE / pilot_values)
+            if total <= PILOT_MARGIN * self.totals_exact_up_to:
+                if needs_total:
+                    total = self._count(searcher, combined, True)
+                if total <= self.facets_exact_up_to:
+                    pilot = None  # facets counted in full
+            else:
+                approximate = needs_total
+        if not with_facets or not query.facets:
+            if approximate and pilot[0] < self.facet_sample // 2:  # sized more closely on a larger share
+                share = self._sample_values(total)
+                total = round(self._share_counts(searcher, share_of(share), None)[0] * SAMPLE_SPACE / share)
+            return total, approximate, None, 1.0
+        if pilot is not None and (pilot[0] < self.facet_sample // 2 or pilot_values != PILOT_VALUES):
+            # Too few articles of the pilot share for facets: a share sized for facet_sample,
+            # which sizes the result set more closely too.
+            share = self._sample_values(total)
+            pilot = self._share_counts(searcher, share_of(share), query)
+            if approximate:
+                total = round(pilot[0] * SAMPLE_SPACE / share)
+            return total, approximate, pilot[1], SAMPLE_SPACE / share
+        if pilot is not None:
+            return total, approximate, pilot[1], SAMPLE_SPACE / pilot_values
+        return (total, approximate, *self._facet_counts(searcher, combined, query, total, share_of))
+
+    def _share_counts(self, searcher, shared: tantivy.Query, query: SearchQuery | None) -> tuple:
+        """(articles of the share query `shared`, their facet buckets when `query` asks for
+        facets) in one aggregation."""
+        aggregation = {"copy": {"terms": {"field": "is_copy", "size": 2}}}
+        if query is not None:
+            aggregation.update(self._facet_aggregation(query, sampled=True))
+        buckets = searcher.aggregate(shared, aggregation)
+        return sum(b["doc_count"] for b in buckets["copy"]["buckets"]), buckets
+
+    def _sample_values(self, total: int) -> int:
+        return max(1, min(SAMPLE_SPACE, -(-SAMPLE_SPACE * self.facet_sample // max(total, 1))))
+
+    @staticmethod
+    def _facet_aggregation(query: SearchQuery, sampled: bool) -> dict:
         # A sample's counts are estimates anyway: each segment offers fewer candidates (turning a
         # segment's top names back into text is much of a facet's cost on many segments).
-        per_segment = {"segment_size": 2 * FACET_CANDIDATES} if scale != 1.0 else {}
-        aggregation = {name: {"terms": {"field": f"{FACET_FIELDS[name]}_id", "size": FACET_CANDIDATES, **per_segment}}
-                       for name in query.facets}
-        buckets = searcher.aggregate(scope, aggregation)
-        for name in query.facets:
+        per_segment = {"segment_size": 2 * FACET_CANDIDATES} if sampled else {}
+        return {name: {"terms": {"field": f"{FACET_FIELDS[name]}_id", "size": FACET_CANDIDATES, **per_segment}}
+                for name in query.facets}
+
+    def _facet_counts(self, searcher, combined: tantivy.Query, query: SearchQuery, total: int,
+                      share_of=None) -> tuple[dict, float]:
+        """(buckets, scale): exact up to facets_exact_up_to matches, else counted on a share of
+        about facet_sample articles, to be scaled."""
+        if total > self.facets_exact_up_to:
+            share = self._sample_values(total)
+            shared = share_of(share) if share_of else self._share(combined, share)
+            return (searcher.aggregate(shared, self._facet_aggregation(query, sampled=True)),
+                    SAMPLE_SPACE / share)
+        return searcher.aggregate(combined, self._facet_aggregation(query, sampled=False)), 1.0
+
+    def _facets(self, searcher, query: SearchQuery, buckets: dict | None, scale: float) -> tuple[dict, bool]:
+        """Facet buckets as names and counts, scaled when counted on a share."""
+        facets = {name: [] for name in query.facets}
+        for name in query.facets if buckets is not None else ():
             field = FACET_FIELDS[name]
             candidates = buckets.get(name, {}).get("buckets", [])  # largest first
             # Only values that can make the first FACET_SIZE are looked up (ties at the last place
@@ -631,10 +756,34 @@ class TantivyBackend:
             self._deletions = (generation, counted != searcher.num_docs)
         return self._deletions[1]
 
+    def _word_share(self, query: SearchQuery):
+        """For a word alone: its share of k sample values as the union over the default fields of
+        (the word in the field and the share) — the same articles as the share of the word's
+        union, whose seeks cost a pass over the union (0.8 against 3.5 ms for "the" at 1M)."""
+        rewritten = rewrite_query(query.q)
+        by_field = [self.index.parse_query(rewritten, [name]) for name in DEFAULT_FIELDS]
+        Q, Occur = tantivy.Query, tantivy.Occur
+
+        def share_of(share: int) -> tantivy.Query:
+            values = self._share_values(share)
+            clauses = [(Occur.Must, Q.boolean_query([(Occur.Should, Q.boolean_query(
+                [(Occur.Must, word), (Occur.Must, values)])) for word in by_field]))]
+            if not query.include_duplicates:
+                clauses.append((Occur.MustNot, Q.term_query(self.schema, "is_copy", 1)))
+            return Q.boolean_query(clauses)
+        return share_of
+
+    def _share_values(self, share: int) -> tantivy.Query:
+        Q, Occur = tantivy.Query, tantivy.Occur
+        if share > SHARE_UNION_UP_TO:
+            return Q.term_set_query(self.schema, "sample", list(range(share)))
+        return Q.boolean_query([(Occur.Should, Q.term_query(self.schema, "sample", v)) for v in range(share)])
+
     def _share(self, combined: tantivy.Query, share: int) -> tantivy.Query:
-        """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE)."""
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (
-            tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "sample", list(range(share))))])
+        """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE): a few
+        values as a union of their posting lists (a third cheaper beside a word's union of
+        terms than the set query), many as a set."""
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (tantivy.Occur.Must, self._share_values(share))])
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut

@@ -38,7 +38,7 @@ def test_search_answers_the_contract_shape(client):
     response = client.get("/search", params={"q": "certificates", "size": 1})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"total", "hits", "facets", "facets_approximate", "next_cursor"}
+    assert set(body) == {"total", "total_approximate", "hits", "facets", "facets_approximate", "next_cursor"}
     assert body["total"] == 2 and len(body["hits"]) == 1 and body["next_cursor"]
     assert set(body["facets"]) == {"outlet", "person", "org", "place", "topic"}
     following = client.get("/search", params={"q": "certificates", "size": 1, "cursor": body["next_cursor"]}).json()

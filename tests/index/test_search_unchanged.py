@@ -128,6 +128,27 @@ def test_facets_of_a_large_result_set_are_counted_on_a_share_and_marked(tmp_path
 
 
 
+def test_the_total_of_a_large_result_set_by_relevance_is_estimated_from_a_share_and_marked(tmp_path):
+    build(tmp_path / "index").close()
+    exact = TantivyBackend(tmp_path / "index", writable=False)
+    estimated = TantivyBackend(tmp_path / "index", writable=False, totals_exact_up_to=100)
+
+    def search(backend, params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    for params in ([("q", "said")], [("q", "said"), ("duplicates", "include")]):
+        whole, share = search(exact, params), search(estimated, params)
+        assert share["total_approximate"] and not whole["total_approximate"] and share["hits"] == whole["hits"]
+        assert abs(share["total"] - whole["total"]) < 0.1 * whole["total"], params
+    # Under the bound the estimate only decides to count: exact. Filters and phrases are
+    # counted with their page, newest-first pages by their walk: exact whatever their size.
+    for params in ([("q", "ceasefire"), ("outlet", "outlet1")], [("q", '"war ceasefire"')],
+                   [("q", "said"), ("language", "de")], [("sort", "newest"), ("q", "said")]):
+        assert search(estimated, params) == search(exact, params), params
+    small = search(TantivyBackend(tmp_path / "index", writable=False, totals_exact_up_to=5000), [("q", "shares")])
+    assert not small["total_approximate"] and small["total"] == search(exact, [("q", "shares")])["total"]
+
+
 def test_searches_at_once_answer_as_one_at_a_time(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -148,3 +169,41 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:
         BEFORE.write_text(json.dumps(answers(build(Path(folder) / "index")), ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {BEFORE}")
+
+
+def test_copies_crowding_the_best_hits_leave_a_full_page_of_originals(tmp_path, monkeypatch):
+    """Relevance pages are ranked with copies and the copies dropped after: when the best hits
+    are all copies of one story (here 120 copies that say "drone" most often), the page still
+    holds the best originals in the engine's order, and the total counts originals only."""
+    from core.article import new_article
+
+    backend = TantivyBackend(tmp_path / "index")
+    rng = random.Random(7)
+    for n in range(300):
+        words = [rng.choice(WORDS) for _ in range(40)] + ["drone"] * rng.randint(1, 3)
+        backend.upsert(new_article(id=f"o{n:03d}", url=f"https://a.example/{n}", outlet="a", title="t",
+                                   text=" ".join(words), published_at="2025-01-01T00:00:00Z"))
+    for n in range(120):
+        backend.upsert(new_article(id=f"c{n:03d}", url=f"https://b.example/{n}", outlet="b", title="drone drone",
+                                   text="drone " * 12, published_at="2025-01-02T00:00:00Z", duplicate_of="o000"))
+    backend.commit()
+
+    def search(params):
+        return run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
+
+    first = search([("q", "drone")])
+    second = search([("q", "drone"), ("cursor", first["next_cursor"])])
+    assert first["total"] == 300 and not any(h["id"].startswith("c") for h in first["hits"] + second["hits"])
+    # The same pages as ranking the query that excludes copies.
+    searcher = backend.index.searcher()
+    excluding = backend._scope(parse_search_params([("q", "drone")], cursors=CURSORS), backend.parse_text_query("drone"))
+    best = [backend._article(searcher.doc(address))["id"] for _, address in searcher.search(excluding, 40).hits]
+    assert [h["id"] for h in first["hits"] + second["hits"]] == best
+    # Past its doublings the take gives way to the query that excludes copies: the same page.
+    import index.tantivy_backend
+
+    monkeypatch.setattr(index.tantivy_backend, "RANKED_TAKES", 1)
+    assert search([("q", "drone")])["hits"] == first["hits"]
+    with_copies = search([("q", "drone"), ("duplicates", "include")])
+    assert with_copies["total"] == 420 and all(h["id"].startswith("c") for h in with_copies["hits"])
+    backend.close()
