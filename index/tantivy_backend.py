@@ -67,7 +67,7 @@ SHARE_UNION_UP_TO = 64  # shares of up to this many sample values are unions of 
 # are estimated from a share of the articles and marked approximate, as Elasticsearch counts
 # exactly only up to track_total_hits.
 TOTALS_EXACT_UP_TO = 10_000
-ASIDE_THREADS = 3  # facets, the histogram and a relevance page's total, beside the page
+ASIDE_THREADS = 2  # the counting (total, facets) and the histogram, beside the page
 COPY_MARGIN = 8  # hits asked for beyond a relevance page, for the copies dropped from it
 RANKED_TAKES = 4  # doublings of that take before copies are excluded by the query instead
 FACET_SIZE = 20
@@ -349,22 +349,15 @@ class TantivyBackend:
         except ValueError as exc:
             raise QueryError("q", f"malformed query {q!r}: {exc}") from None
 
-    def _scope(self, query: SearchQuery, text_query: tantivy.Query | None = None,
-               with_copies: bool | None = None) -> tantivy.Query:
-        """The query's filters and words, copies left out unless asked for (or `with_copies`):
-        excluded (MustNot is_copy:1, a tenth of the articles), which costs half of requiring
-        is_copy:0 of each match. Words alone with copies are the words' own query, unwrapped: a
-        union of terms is what the engine can rank without scoring every match."""
-        filters = self._filters(query)
-        copies = query.include_duplicates if with_copies is None else with_copies
-        if copies and not filters and text_query is not None:
-            return text_query
-        clauses = [(tantivy.Occur.Must, f) for f in filters]
+    def _scope(self, query: SearchQuery, text_query: tantivy.Query | None = None) -> tantivy.Query:
+        """The query's filters and words, copies left out unless asked for: excluded (MustNot
+        is_copy:1, a tenth of the articles), which costs half of requiring is_copy:0 of each match."""
+        clauses = [(tantivy.Occur.Must, f) for f in self._filters(query)]
         if text_query is not None:
             clauses.append((tantivy.Occur.Must, text_query))
         if not clauses:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        if not copies:
+        if not query.include_duplicates:
             clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "is_copy", 1)))
         return tantivy.Query.boolean_query(clauses)
 
@@ -569,7 +562,8 @@ class TantivyBackend:
             facets, approximate = self._facets(searcher, query, *counting.result()[2:])
             if approximate and total <= self.facets_exact_up_to and not total_approximate:
                 # The pilot's estimate was off: counted in full.
-                facets, approximate = self._facets(searcher, query, *self._facet_counts(searcher, combined, query, total))
+                counted = self._facet_counts(searcher, combined, query, total)
+                facets, approximate = self._facets(searcher, query, *counted)
             if next_page is not None and remembered_key[2]:
                 with self._lock:
                     self._remembered_facets[remembered_key] = (facets, approximate)
@@ -600,14 +594,6 @@ class TantivyBackend:
                 return originals[:wanted]
             take *= 2
         return searcher.search(combined, wanted, count=False).hits
-
-    def _count(self, searcher, scope: tantivy.Query, include_copies: bool) -> int:
-        """Matches of the query (originals only unless copies are included), counted without
-        scoring (an aggregation: the articles by their `is_copy` value), which costs about half
-        of counting beside a ranking."""
-        counted = searcher.aggregate(scope, {"copy": {"terms": {"field": "is_copy", "size": 2}}})
-        return sum(bucket["doc_count"] for bucket in counted["copy"]["buckets"]
-                   if include_copies or not bucket["key"])
 
     def _newest_after(self, searcher, combined: tantivy.Query, after: dict, wanted: int) -> tuple[list, int | None]:
         """(hits, their count on a first page) — the `wanted` newest hits older than the cursor's last hit. Within the first
@@ -665,12 +651,12 @@ class TantivyBackend:
         approximate = False
         pilot = None
         if total is None:
-            pilot = self._share_counts(searcher, share_of(pilot_values),
+            pilot = self._counts(searcher, share_of(pilot_values),
                                        query if with_facets and pilot_values == PILOT_VALUES else None)
             total = round(pilot[0] * SAMPLE_SPACE / pilot_values)
             if total <= PILOT_MARGIN * self.totals_exact_up_to:
                 if needs_total:
-                    total = self._count(searcher, combined, True)
+                    total = self._counts(searcher, combined, None)[0]
                 if total <= self.facets_exact_up_to:
                     pilot = None  # facets counted in full
             else:
@@ -678,13 +664,13 @@ class TantivyBackend:
         if not with_facets or not query.facets:
             if approximate and pilot[0] < self.facet_sample // 2:  # sized more closely on a larger share
                 share = self._sample_values(total)
-                total = round(self._share_counts(searcher, share_of(share), None)[0] * SAMPLE_SPACE / share)
+                total = round(self._counts(searcher, share_of(share), None)[0] * SAMPLE_SPACE / share)
             return total, approximate, None, 1.0
         if pilot is not None and (pilot[0] < self.facet_sample // 2 or pilot_values != PILOT_VALUES):
             # Too few articles of the pilot share for facets: a share sized for facet_sample,
             # which sizes the result set more closely too.
             share = self._sample_values(total)
-            pilot = self._share_counts(searcher, share_of(share), query)
+            pilot = self._counts(searcher, share_of(share), query)
             if approximate:
                 total = round(pilot[0] * SAMPLE_SPACE / share)
             return total, approximate, pilot[1], SAMPLE_SPACE / share
@@ -692,13 +678,13 @@ class TantivyBackend:
             return total, approximate, pilot[1], SAMPLE_SPACE / pilot_values
         return (total, approximate, *self._facet_counts(searcher, combined, query, total, share_of))
 
-    def _share_counts(self, searcher, shared: tantivy.Query, query: SearchQuery | None) -> tuple:
-        """(articles of the share query `shared`, their facet buckets when `query` asks for
-        facets) in one aggregation."""
+    def _counts(self, searcher, scope: tantivy.Query, query: SearchQuery | None) -> tuple:
+        """(articles of `scope`, their facet buckets when `query` asks for facets) in one
+        aggregation, without scores (counting beside a ranking costs about twice as much)."""
         aggregation = {"copy": {"terms": {"field": "is_copy", "size": 2}}}
         if query is not None:
             aggregation.update(self._facet_aggregation(query, sampled=True))
-        buckets = searcher.aggregate(shared, aggregation)
+        buckets = searcher.aggregate(scope, aggregation)
         return sum(b["doc_count"] for b in buckets["copy"]["buckets"]), buckets
 
     def _sample_values(self, total: int) -> int:
@@ -783,7 +769,8 @@ class TantivyBackend:
         """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE): a few
         values as a union of their posting lists (a third cheaper beside a word's union of
         terms than the set query), many as a set."""
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined), (tantivy.Occur.Must, self._share_values(share))])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined),
+                                            (tantivy.Occur.Must, self._share_values(share))])
 
 
 ENTITY_BUCKETS = 10_000  # names per type considered before the prefix and size cut

@@ -196,7 +196,8 @@ def test_copies_crowding_the_best_hits_leave_a_full_page_of_originals(tmp_path, 
     assert first["total"] == 300 and not any(h["id"].startswith("c") for h in first["hits"] + second["hits"])
     # The same pages as ranking the query that excludes copies.
     searcher = backend.index.searcher()
-    excluding = backend._scope(parse_search_params([("q", "drone")], cursors=CURSORS), backend.parse_text_query("drone"))
+    drone = parse_search_params([("q", "drone")], cursors=CURSORS)
+    excluding = backend._scope(drone, backend.parse_text_query("drone"))
     best = [backend._article(searcher.doc(address))["id"] for _, address in searcher.search(excluding, 40).hits]
     assert [h["id"] for h in first["hits"] + second["hits"]] == best
     # Past its doublings the take gives way to the query that excludes copies: the same page.
