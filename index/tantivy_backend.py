@@ -58,7 +58,7 @@ WRITER_HEAP = 64_000_000
 SAMPLE_SPACE = 1024
 FACETS_EXACT_UP_TO = 10_000
 FACET_SAMPLE = 2_000
-ONE_WORD = re.compile(r"^[\w'’-]+$")  # a query of one word: a union of its terms in the default fields
+ONE_WORD = re.compile(r"^\w[\w'’-]*$")  # a query of one word: a union of its terms in the default fields
 PILOT_VALUES = 2  # the sample values (2 of 1024) that size a result set when its total is not known
 FILTER_PILOT_VALUES = 64  # of queries other than a word alone (1/16)
 PILOT_MARGIN = 3  # a pilot's estimate up to this many times totals_exact_up_to is counted exactly
@@ -760,15 +760,16 @@ class TantivyBackend:
         return share_of
 
     def _share_values(self, share: int) -> tantivy.Query:
+        """Sample values below `share`: a few as a union of their posting lists (a third cheaper
+        beside a word's union of terms than the set query, which builds a bitset per segment),
+        many as a set."""
         Q, Occur = tantivy.Query, tantivy.Occur
         if share > SHARE_UNION_UP_TO:
             return Q.term_set_query(self.schema, "sample", list(range(share)))
         return Q.boolean_query([(Occur.Should, Q.term_query(self.schema, "sample", v)) for v in range(share)])
 
     def _share(self, combined: tantivy.Query, share: int) -> tantivy.Query:
-        """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE): a few
-        values as a union of their posting lists (a third cheaper beside a word's union of
-        terms than the set query), many as a set."""
+        """The articles of `combined` whose sample is below `share` (of SAMPLE_SPACE)."""
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, combined),
                                             (tantivy.Occur.Must, self._share_values(share))])
 
