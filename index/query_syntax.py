@@ -98,3 +98,23 @@ def entity_terms(q: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         raise QueryError("q", "entity terms (person:, org:, place:) are filters that must all match: they cannot be "
                               "combined with OR or parentheses; search for the words of one alternative at a time")
     return remaining, tuple(found)
+
+
+QUERY_PIECE = re.compile(r'"[^"]*"|[()]|[^\s()"]+')
+NOT_AN_OPERAND = {"(", ")", "OR", "AND", "NOT"}
+
+
+def or_operators(q: str) -> str:
+    """`q` with a lower-case (or mixed-case) `or` between two terms made the operator OR: a user
+    typing "hypersonic or dwarf" means either, and a required word "or" matched nothing."""
+    pieces = list(QUERY_PIECE.finditer(q))
+    out, position = [], 0
+    for n, piece in enumerate(pieces):
+        if piece.group() != "OR" and piece.group().lower() == "or" and 0 < n < len(pieces) - 1:
+            before, after = pieces[n - 1].group(), pieces[n + 1].group()
+            if before.upper() not in NOT_AN_OPERAND - {")"} and not before.endswith(":") \
+                    and after.upper() not in NOT_AN_OPERAND - {"("}:
+                out.append(q[position:piece.start()] + "OR")
+                position = piece.end()
+    out.append(q[position:])
+    return "".join(out)
