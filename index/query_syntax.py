@@ -69,22 +69,30 @@ def parse_entity(value: str) -> tuple[str, str]:
 # An entity term of `q`: person:Zelenskyy, person:"Kim Jong Un" (the type in any case), with what
 # stands before it (start, space, parenthesis, +, -) to tell a required term from the others.
 ENTITY_TERM = re.compile(r'(?P<before>^|[\s(+\-]+)(?P<kind>(?i:person|org|place)):(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]*))')
-OPERATORS = re.compile(r'(?:^|[\s()])(?:OR|AND|NOT|(?i:or))(?=$|[\s()])|[()]')
+OR_BEFORE = re.compile(r'(?:^|[\s)])(?i:or)[\s+]*$')
+OR_AFTER = re.compile(r'\s*(?:(?i:or)(?=$|[\s(])|\))')
+NOT_BEFORE = re.compile(r'(?:^|[\s(])NOT[\s+]*$')
 
 
 def entity_terms(q: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """`q` without its entity terms, and those terms as (type, name): filters, the same as the
-    `entity` parameter (all must match, through the alias table). A term that is not simply
-    required — negated, or combined with OR or parentheses — is refused: a filter cannot say it."""
+    """`q` without its entity terms, and those terms as (type, name): filters on the whole query,
+    the same as the `entity` parameter (all must match, through the alias table). A term that is
+    not simply required — negated, an alternative of OR, inside parentheses — is refused: a filter
+    cannot say it."""
     found, rest, position = [], [], 0
+    unquoted = QUOTED.sub(lambda m: " " * len(m.group()), q)  # the same positions, phrases blanked
     for match in ENTITY_TERM.finditer(q):
         if not _outside_phrases(q, match.start("kind")):
             continue  # words of a phrase
         term = match.group()[len(match.group("before")):]
         name = match.group("phrase") if match.group("phrase") is not None else match.group("word")
-        if "-" in match.group("before"):
+        before, after = unquoted[:match.start("kind")], unquoted[match.end():]
+        if "-" in match.group("before") or NOT_BEFORE.search(before):
             raise QueryError("q", f"-{term}: an entity term cannot be negated; it is a filter (all entity terms "
                                   "must match)")
+        if OR_BEFORE.search(before) or OR_AFTER.match(after) or before.count("(") > before.count(")"):
+            raise QueryError("q", f"{term}: entity terms (person:, org:, place:) are filters on the whole query, "
+                                  "all of which must match: not an alternative of OR, nor inside parentheses")
         if not name or all(c in ECMA_SPACE for c in name):
             raise QueryError("q", f'{term}: a name must follow, e.g. person:Zelenskyy or person:"Kim Jong Un"')
         found.append((match.group("kind").lower(), " ".join(name.split())))
@@ -93,11 +101,7 @@ def entity_terms(q: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     if not found:
         return q, ()
     rest.append(q[position:])
-    remaining = " ".join("".join(rest).split())
-    if OPERATORS.search(QUOTED.sub(" ", q)):
-        raise QueryError("q", "entity terms (person:, org:, place:) are filters that must all match: they cannot be "
-                              "combined with OR or parentheses; search for the words of one alternative at a time")
-    return remaining, tuple(found)
+    return " ".join("".join(rest).split()), tuple(found)
 
 
 QUERY_PIECE = re.compile(r'"[^"]*"|[()]|[^\s()"]+')
