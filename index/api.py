@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.health import health_reasons, outlets_report
+from core.version import VERSION
 from index import schemas
 from index.cursors import Cursors
 from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
@@ -38,7 +39,6 @@ from index.story import story_view
 
 logger = logging.getLogger(__name__)
 
-VERSION = "0.2.0"
 API_THREADS = 8
 
 

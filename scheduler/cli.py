@@ -12,8 +12,9 @@ import os
 import signal
 import sys
 
+from core.version import VERSION
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_SOURCES_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-VERSION = "0.2.0"
 
 QUERY_HELP = """\
 query syntax:
