@@ -171,7 +171,11 @@ def related_articles(context: ApiContext, article: dict) -> dict:
                 found.append({**other, "score": min(1.0, max(0.0, score))})
         return found
 
-    return {"duplicates": hits(duplicates), "related": hits(related)}
+    answer = {"duplicates": hits(duplicates), "related": hits(related)}
+    if original != article["id"]:
+        # A copy says whose copy it is (the page: "copy of ..."); the original also leads `duplicates`.
+        answer["original"] = next((hit for hit in answer["duplicates"] if hit["id"] == original), None)
+    return answer
 
 
 # The search parameters are parsed once, by the query model (index.query.SearchParameters) that
