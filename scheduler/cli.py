@@ -20,17 +20,23 @@ QUERY_HELP = """\
 query syntax:
   words              all must match (english stemming: "soldier" finds "soldiers")
   "a phrase"         the words in this order
-  a OR b             either
+  a OR b, a or b     either ("a or b" in quotes: the words)
   -word              not this word
-  field:value        in one field: title, description, text, authors, outlet, language, tags, url
+  field:value        in one field: title, description, text, authors, outlet, language, tags;
+                     url:"https://..." matches a whole address
+  person:NAME        the --entity filter inside the query (also org:, place:; person:"Kim Jong Un"):
+                     all must match; not negated, not in an OR or parentheses
   no wildcards (*, ?), fuzzy (~) or regular expressions (/): put such characters in quotes
+  (a query starting with "-": newswatch search -- -word)
 
 entities:  --entity TYPE:NAME, TYPE one of person, org, place; names match through aliases and
            in any case (person:Zelenskyy finds Volodymyr Zelensky); repeat it: all must match
 dates:     an ISO date (2025-11-05) or date-time (2025-11-05T14:00:00Z, +09:00 ...); --since is
            inclusive, --until exclusive; both filter published_at (UTC)
 limits:    --size 0-100 (larger is clamped); by relevance, paging stops after 10,000 hits (sort by
-           newest to page through everything)"""
+           newest to page through everything)
+checks:    the same as GET /search's (one model): a refused parameter prints
+           "newswatch: PARAMETER: message" and exits 2"""
 
 EXIT_HELP = """\
 exit status:
