@@ -32,7 +32,7 @@ from index.cursors import Cursors
 from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
 from index.page import page_router
 from index.protocol import BackendUnavailable
-from index.query import MAX_RESULT_WINDOW, QueryError, SearchParameters, SearchQuery, parse_date_param, \
+from index.query import DATE_SCHEMA, MAX_RESULT_WINDOW, QueryError, SearchParameters, SearchQuery, parse_date_param, \
     parse_entities_params, parse_search_params, single_values
 from index.search import run_search
 from index.story import story_view
@@ -183,12 +183,10 @@ def related_articles(context: ApiContext, article: dict) -> dict:
 SEARCH_PARAMETERS = SearchParameters.openapi_parameters()
 EXPORT_PARAMETERS = SearchParameters.openapi_parameters(
     ("q", "entity", "outlet", "topic", "language", "since", "until", "duplicates"))
-_DATE = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"},
-                   {"type": "string", "maxLength": 0}]}
 SINCE = Annotated[str | None, Query(description="published at or after: an ISO date (2025-11-05) or date-time",
-                                    json_schema_extra=_DATE)]
+                                    json_schema_extra=DATE_SCHEMA)]
 UNTIL = Annotated[str | None, Query(description="published before (later than since): an ISO date or date-time",
-                                    json_schema_extra=_DATE)]
+                                    json_schema_extra=DATE_SCHEMA)]
 CURSOR = Annotated[str | None, Query(description="next_cursor of the previous page of the same search; any other "
                                                  "value is a 400")]
 KEY_PARAMETER = {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},

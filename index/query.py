@@ -18,8 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from core.article import ENTITY_TYPES
 from index.histogram import PERIODS, ZONES, zone
-# Names of the query syntax, importable from here as before.
-from index.query_syntax import ECMA_SPACE, ENTITY_PATTERN, QUERY_FIELDS, QueryError, check_fields, entity_terms, \
+# QueryError, QUERY_FIELDS, check_fields and parse_entity are importable from here as before.
+from index.query_syntax import ENTITY_PATTERN, QUERY_FIELDS, QueryError, check_fields, entity_terms, \
     parse_entity  # noqa: F401
 
 DEFAULT_SIZE = 20
@@ -113,6 +113,13 @@ def _one_of(name: str, choices: tuple[str, ...], default: str | None = None):
     return check
 
 
+def _words(value) -> str:
+    value = value or ""
+    if len(value) > MAX_Q:  # as given: white space counts
+        raise QueryError("q", f"q must be at most {MAX_Q} characters")
+    return value.strip()
+
+
 def _language(value) -> str | None:
     value = (value or "").strip().lower() or None
     if value is not None and value not in LANGUAGES:
@@ -150,7 +157,7 @@ def _known(kind: str, keys: tuple[str, ...], known, kept=None) -> tuple[str, ...
 
 # Empty means not given (the search page's form sends every field).
 _EMPTY = {"type": "string", "maxLength": 0}
-_DATE_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, _EMPTY]}
+DATE_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, _EMPTY]}
 
 
 def _enum(values) -> dict:
@@ -180,14 +187,13 @@ class SearchParameters(BaseModel):
     language: Annotated[str | None, BeforeValidator(_language), WithJsonSchema(_enum(sorted(LANGUAGES)))] = Field(
         None, description="ISO 639-1 code, e.g. en or ko")
     since: Annotated[datetime | None, BeforeValidator(
-        lambda v: parse_date_param("since", v) if v else None), WithJsonSchema(_DATE_SCHEMA)] = Field(
+        lambda v: parse_date_param("since", v) if v else None), WithJsonSchema(DATE_SCHEMA)] = Field(
         None, description="published at or after: an ISO date (2025-11-05) or date-time")
     until: Annotated[datetime | None, BeforeValidator(
-        lambda v: parse_date_param("until", v) if v else None), WithJsonSchema(_DATE_SCHEMA)] = Field(
+        lambda v: parse_date_param("until", v) if v else None), WithJsonSchema(DATE_SCHEMA)] = Field(
         None, description="published before (later than since): an ISO date or date-time")
-    q: Annotated[str, BeforeValidator(lambda v: (v or "").strip()), WithJsonSchema(
-        {"type": "string", "maxLength": MAX_Q})] = Field(
-        "", max_length=MAX_Q, description='words (all must match), "phrases", OR (or: the same), -not, field:value (title, '
+    q: Annotated[str, BeforeValidator(_words), WithJsonSchema({"type": "string", "maxLength": MAX_Q})] = Field(
+        "", description='words (all must match), "phrases", OR (or: the same), -not, field:value (title, '
                         'description, text, authors, outlet, language, tags; url: takes a whole address in '
                         'quotes), person:, org:, place: (filters, as `entity`: person:"Kim Jong Un"); '
                         'no wildcards or fuzzy matching')

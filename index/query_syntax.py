@@ -38,8 +38,7 @@ def check_fields(q: str) -> None:
     unquoted = QUOTED.sub(" ", q)
     for name in NAMED_FIELD.findall(unquoted):
         if name not in QUERY_FIELDS:
-            raise QueryError("q", f"unknown field {name!r} in the query (fields: {', '.join(QUERY_FIELDS)}; "
-                                  f"entities: {', '.join(f'{kind}:' for kind in ENTITY_TYPES)})")
+            raise QueryError("q", f"unknown field {name!r} in the query (fields: {', '.join(QUERY_FIELDS)})")
     found = UNSUPPORTED.search(unquoted)
     if found:
         raise QueryError("q", f"{found.group()!r} is not supported: no wildcards (*, ?), fuzzy (~) or regular "
