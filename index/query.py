@@ -193,14 +193,14 @@ class SearchParameters(BaseModel):
         lambda v: parse_date_param("until", v) if v else None), WithJsonSchema(DATE_SCHEMA)] = Field(
         None, description="published before (later than since): an ISO date or date-time")
     q: Annotated[str, BeforeValidator(_words), WithJsonSchema({"type": "string", "maxLength": MAX_Q})] = Field(
-        "", description='words (all must match), "phrases", OR (or: the same), -not, field:value (title, '
+        "", description='words (all must match), "phrases", OR (a lower-case or too), -not, field:value (title, '
                         'description, text, authors, outlet, language, tags; url: takes a whole address in '
                         'quotes), person:, org:, place: (filters, as `entity`: person:"Kim Jong Un"); '
                         'no wildcards or fuzzy matching')
     histogram: Annotated[str | None, BeforeValidator(_one_of("histogram", PERIODS)),
                          WithJsonSchema(_enum(PERIODS))] = Field(
         None, description="also count the matches per day, week (from Monday) or month of publication "
-                                    "(copies as `duplicates`)")
+                          "(copies as `duplicates`)")
     tz: Annotated[str, BeforeValidator(_time_zone), WithJsonSchema(_enum(sorted(ZONES)))] = Field(
         "UTC", description="the IANA time zone of the histogram's periods (default UTC), e.g. Asia/Seoul")
     entity: Annotated[tuple[tuple[str, str], ...], WithJsonSchema(_many(
