@@ -72,3 +72,10 @@ def test_the_elasticsearch_translation_of_entity_terms_and_or(tmp_path):
     alone = backend.build_search(parse_search_params([("q", 'person:"Kim Jong Un"')], names=NAMES)).to_dict()
     assert "must" not in alone["query"]["bool"]
     assert {"term": {"entities.person.key": "kim jong un"}} in alone["query"]["bool"]["filter"]
+
+
+def test_topics_and_outlet_filters_read_a_lower_case_or_the_same_way():
+    from index.matching import matching
+
+    items = [{"title": "A dwarf planet"}, {"title": "Hypersonic missile test"}, {"title": "Yankees win"}]
+    assert matching("hypersonic or dwarf", items) == matching("hypersonic OR dwarf", items) == {0, 1}
