@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from dotenv import dotenv_values
 
+from core.version import VERSION
+
 
 class SettingsError(ValueError):
     """A bad or missing setting; the message names it."""
@@ -209,7 +211,7 @@ class Setting:
     doc: str
 
 
-DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch; media monitoring bot)"
+DEFAULT_USER_AGENT = f"newswatch/{VERSION} (+https://github.com/newswatch/newswatch; media monitoring bot)"
 
 SETTINGS: tuple[Setting, ...] = (
     # Where the embedded index, the crawl state and the archived pages live.

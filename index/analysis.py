@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+from index.query_syntax import or_operators
+
 ANALYSED_FIELDS = ("title", "description", "text")
 
 
@@ -118,7 +120,9 @@ def rewrite_query(q: str, analyse: bool = True) -> str:
     term is that term, of several the phrase of them ("북한당국" -> "북한 당국"); a quoted phrase
     is analysed whole. A word prefixed by an analysed field (title:북한이) searches that field's
     analysed twin too. Words in other scripts, operators and syntax are left as they are.
-    `analyse=False` (Elasticsearch, which analyses each field itself) only adds the twins."""
+    `analyse=False` (Elasticsearch, which analyses each field itself) only adds the twins. A
+    lower-case `or` between terms is the operator OR here, for every reader of the syntax (search,
+    topics, outlet filters, both backends)."""
     def replace(match: re.Match) -> str:
         phrase, word, field = match.group("phrase"), match.group("word"), match.group("field")
         analyser = _analyser_for(phrase if phrase is not None else word)
@@ -136,7 +140,7 @@ def rewrite_query(q: str, analyse: bool = True) -> str:
         if field:
             return f"{leading}({field}{word} OR {field[:-1]}_{analyser.language}:{analysed})"
         return leading + analysed
-    return QUERY_TOKEN.sub(replace, q)
+    return QUERY_TOKEN.sub(replace, or_operators(q))
 
 
 def query_terms(q: str) -> list[str]:

@@ -26,20 +26,19 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.health import health_reasons, outlets_report
+from core.version import VERSION
 from index import schemas
 from index.cursors import Cursors
 from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
-from index.histogram import ZONES
 from index.page import page_router
 from index.protocol import BackendUnavailable
-from index.query import ENTITY_PATTERN, LANGUAGES, MAX_RESULT_WINDOW, QueryError, SearchQuery, check_known, parse_date_param, \
+from index.query import DATE_SCHEMA, MAX_RESULT_WINDOW, QueryError, SearchParameters, SearchQuery, parse_date_param, \
     parse_entities_params, parse_search_params, single_values
 from index.search import run_search
 from index.story import story_view
 
 logger = logging.getLogger(__name__)
 
-VERSION = "0.2.0"
 API_THREADS = 8
 
 
@@ -79,15 +78,15 @@ class ApiContext:
         return self.alerts.topics if self.alerts is not None else {}
 
     def parse_search(self, params) -> SearchQuery:
-        """A search's parameters, names checked: an outlet or topic nobody configured is a 400."""
+        """A search's parameters (the API's, the page's), through the one model: an outlet or
+        topic nobody configured is a 400 too."""
         # `key` is the API key of exports and feeds (index.access), not a search parameter.
         params = list(params)
         if sum(1 for name, _ in params if name == "key") > 1:
             raise QueryError("key", "key may be given once")
         params = [(name, value) for name, value in params if name != "key"]
-        query = parse_search_params(params, names=self.names, cursors=self.cursors)
-        check_known(query, set(self.outlets()), set(self.topics()), self.state.articles_by_outlet)
-        return query
+        return parse_search_params(params, names=self.names, cursors=self.cursors, outlets=set(self.outlets()),
+                                   topics=set(self.topics()), kept_outlets=self.state.articles_by_outlet)
 
     def outlets_report(self) -> list[dict]:
         return outlets_report(self.outlets(), self.state, self.backend.backlog())
@@ -172,47 +171,30 @@ def related_articles(context: ApiContext, article: dict) -> dict:
                 found.append({**other, "score": min(1.0, max(0.0, score))})
         return found
 
-    return {"duplicates": hits(duplicates), "related": hits(related)}
+    answer = {"duplicates": hits(duplicates), "related": hits(related)}
+    if original != article["id"]:
+        # A copy says whose copy it is (the page: "copy of ..."); the original also leads `duplicates`.
+        answer["original"] = next((hit for hit in answer["duplicates"] if hit["id"] == original), None)
+    return answer
 
 
-# Parameters, typed and described for the document; the query string itself is parsed once, by
-# the query model shared with the CLI and the page.
-Q = Annotated[str | None, Query(description='words (all must match), "phrases", OR, -not, field:value '
-                                            '(title, description, text, authors, outlet, language, tags, url); '
-                                            'no wildcards or fuzzy matching', max_length=2000)]
-ENTITY = Annotated[list[str] | None, Query(description="TYPE:NAME with TYPE person, org or place; repeatable, all "
-                                                       "must match; names match through aliases, any case",
-                                           json_schema_extra={"items": {"type": "string", "anyOf": [
-                                               {"pattern": ENTITY_PATTERN}, {"maxLength": 0}]}})]
-OUTLET = Annotated[list[str] | None, Query(description="an outlet key (of outlets.toml, or with articles); repeatable, "
-                                                       "any of them; another key is a 400")]
-TOPIC = Annotated[list[str] | None, Query(description="a topic key of topics.toml; repeatable, any of them; another "
-                                                     "key is a 400")]
-LANGUAGE = Annotated[str | None, Query(description="ISO 639-1 code, e.g. en or ko",
-                                       json_schema_extra={"enum": sorted(LANGUAGES) + [""]})]
-# Empty means not given (the search page's form sends every field).
-DATE_SCHEMA = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"},
-                        {"type": "string", "maxLength": 0}]}
+# The search parameters are parsed once, by the query model (index.query.SearchParameters) that
+# the page and the CLI share; the document describes them from the same model.
+SEARCH_PARAMETERS = SearchParameters.openapi_parameters()
+EXPORT_PARAMETERS = SearchParameters.openapi_parameters(
+    ("q", "entity", "outlet", "topic", "language", "since", "until", "duplicates"))
 SINCE = Annotated[str | None, Query(description="published at or after: an ISO date (2025-11-05) or date-time",
                                     json_schema_extra=DATE_SCHEMA)]
 UNTIL = Annotated[str | None, Query(description="published before (later than since): an ISO date or date-time",
                                     json_schema_extra=DATE_SCHEMA)]
-SORT = Annotated[Literal["relevance", "newest"] | None, Query(
-    description="relevance (the default with words; paging stops after 10,000 hits) or newest")]
-SIZE = Annotated[int | None, Query(description="hits per page, 0-100 (larger is clamped)",
-                                   json_schema_extra={"minimum": 0})]
 CURSOR = Annotated[str | None, Query(description="next_cursor of the previous page of the same search; any other "
                                                  "value is a 400")]
+KEY_PARAMETER = {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "the API key, for clients that cannot send an Authorization header (feed readers); "
+                                "it ends up in logs and histories, prefer the header"}
 ARTICLE_ID = Annotated[str, Path(description="an article's id")]
 OUTLET_KEY = Annotated[str, Path(description="an outlet's key in outlets.toml")]
 TOPIC_KEY = Annotated[str, Path(description="a topic's key in topics.toml")]
-DUPLICATES = Annotated[Literal["include", "exclude"] | None, Query(description="include to show copies too")]
-HISTOGRAM = Annotated[Literal["day", "week", "month"] | None, Query(
-    description="also count the matches per day, week (from Monday) or month of publication (copies as `duplicates`)")]
-TZ = Annotated[str | None, Query(description="the IANA time zone of the histogram's periods (default UTC), e.g. "
-                                             "Asia/Seoul", json_schema_extra={"enum": sorted(ZONES) + [""]})]
-KEY = Annotated[str | None, Query(description="the API key, for clients that cannot send an Authorization header "
-                                              "(feed readers); it ends up in logs and histories, prefer the header")]
 STORY_ID = Annotated[str, Path(description="a story's id (an article's `story_id`)")]
 
 
@@ -262,12 +244,9 @@ def create_app(context: ApiContext) -> FastAPI:
     read_errors = schemas.errors(400, 401, 429, 503)
 
     @app.get("/search", response_model=schemas.SearchResult, responses=read_errors,
-             summary="Search articles", tags=["search"])
+             summary="Search articles", tags=["search"], openapi_extra={"parameters": SEARCH_PARAMETERS})
     @threaded
-    def search(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None, topic: TOPIC = None,
-               language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None, sort: SORT = None,
-               size: SIZE = None, cursor: CURSOR = None, duplicates: DUPLICATES = None, histogram: HISTOGRAM = None,
-               tz: TZ = None):
+    def search(request: Request):
         """Articles matching the words and filters, copies left out unless `duplicates=include`,
         with counts per outlet, person, organisation, place and topic, and with `histogram=` per
         day, week or month."""
@@ -275,9 +254,7 @@ def create_app(context: ApiContext) -> FastAPI:
         return JSONResponse(run_search(context.backend, query, context.cursors))
 
     def export(media_type: str, suffix: str, render_rows, header: str = ""):
-        async def handler(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None,
-                          topic: TOPIC = None, language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None,
-                          duplicates: DUPLICATES = None, key: KEY = None):
+        async def handler(request: Request):
             loop = asyncio.get_running_loop()
             query = await loop.run_in_executor(context.threads, context.parse_search, request.query_params.multi_items())
             hit_pages = pages(context.backend, query)
@@ -307,16 +284,16 @@ def create_app(context: ApiContext) -> FastAPI:
                 summary=f"The whole result of a search as {suffix.upper()}",
                 description="Every match, newest first, streamed with no cap on the number of hits (copies "
                             "left out unless duplicates=include). `key` may carry the API key.",
+                openapi_extra={"parameters": EXPORT_PARAMETERS + [KEY_PARAMETER]},
                 )(export(media_type, suffix, render_rows, header))
 
     @app.get("/search.atom", tags=["search"], response_class=Response,
              responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}},
                               "description": "an Atom feed of the newest matches"}, **schemas.errors(400, 401, 429, 503)},
-             summary="Follow a search in a feed reader")
+             summary="Follow a search in a feed reader",
+             openapi_extra={"parameters": EXPORT_PARAMETERS + [KEY_PARAMETER]})
     @threaded
-    def search_atom(request: Request, q: Q = None, entity: ENTITY = None, outlet: OUTLET = None,
-                    topic: TOPIC = None, language: LANGUAGE = None, since: SINCE = None, until: UNTIL = None,
-                    duplicates: DUPLICATES = None, key: KEY = None):
+    def search_atom(request: Request):
         """The newest 50 matches of the search as Atom, for any feed reader; `key` may carry the API key."""
         params = [(n, v) for n, v in request.query_params.multi_items() if n not in ("sort", "size")]
         query = context.parse_search(params + [("sort", "newest"), ("size", "50")])

@@ -107,6 +107,8 @@ class ScoredArticle(ArticleBase):
 
 
 class Related(Strict):
+    original: ScoredArticle | None = Field(
+        None, description="only on a copy: the article it copies (also among `duplicates`), null when no longer kept")
     duplicates: list[ScoredArticle] = Field(description="its copies, or for a copy its original and the other copies")
     related: list[ScoredArticle] = Field(description="other outlets' reports of the same story")
 

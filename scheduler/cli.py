@@ -12,24 +12,31 @@ import os
 import signal
 import sys
 
+from core.version import VERSION
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_SOURCES_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-VERSION = "0.2.0"
 
 QUERY_HELP = """\
 query syntax:
   words              all must match (english stemming: "soldier" finds "soldiers")
   "a phrase"         the words in this order
-  a OR b             either
+  a OR b, a or b     either ("a or b" in quotes: the words)
   -word              not this word
-  field:value        in one field: title, description, text, authors, outlet, language, tags, url
+  field:value        in one field: title, description, text, authors, outlet, language, tags;
+                     url:"https://..." matches a whole address
+  person:NAME        the --entity filter inside the query (also org:, place:; person:"Kim Jong Un"):
+                     all must match; not negated, not in an OR or parentheses
   no wildcards (*, ?), fuzzy (~) or regular expressions (/): put such characters in quotes
+  (a query starting with "-": newswatch search -- -word)
 
 entities:  --entity TYPE:NAME, TYPE one of person, org, place; names match through aliases and
            in any case (person:Zelenskyy finds Volodymyr Zelensky); repeat it: all must match
 dates:     an ISO date (2025-11-05) or date-time (2025-11-05T14:00:00Z, +09:00 ...); --since is
            inclusive, --until exclusive; both filter published_at (UTC)
 limits:    --size 0-100 (larger is clamped); by relevance, paging stops after 10,000 hits (sort by
-           newest to page through everything)"""
+           newest to page through everything)
+checks:    the same as GET /search's (one model): a refused parameter prints
+           "newswatch: PARAMETER: message" and exits 2"""
 
 EXIT_HELP = """\
 exit status:
@@ -79,10 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--language", metavar="CODE", help="ISO 639-1 language code, e.g. en, ko")
     search.add_argument("--since", metavar="DATE", help="published at or after")
     search.add_argument("--until", metavar="DATE", help="published before")
-    search.add_argument("--sort", choices=["relevance", "newest"], help="default: relevance with words, else newest")
+    # Values are checked by the API's own model (index.query.SearchParameters), not here.
+    search.add_argument("--sort", metavar="ORDER", help="relevance or newest; default: relevance with words, else newest")
     search.add_argument("--size", metavar="N", help="stories per page (default 20, at most 100)")
     search.add_argument("--cursor", help="the cursor printed after a page, for the next one")
     search.add_argument("--duplicates", action="store_true", help="show copies too")
+    search.add_argument("--histogram", metavar="PERIOD", help="also count matches per day, week or month")
+    search.add_argument("--tz", metavar="ZONE", help="the IANA time zone of --histogram's periods (default UTC)")
     search.add_argument("--json", action="store_true", help="print exactly the /search response")
     reprocess = commands.add_parser("reprocess", help="re-run extraction and entities over the archived pages",
                                     epilog=EXIT_HELP, formatter_class=formatter)
@@ -177,13 +187,13 @@ def cmd_search(args, config) -> int:
     from crawler.state import CrawlState
     from index.backends import open_backend
     from index.cursors import Cursors, load_key
-    from index.query import QueryError, check_known, parse_search_params
+    from index.query import QueryError, parse_search_params
     from index.search import run_search
 
     _require_data(config)
     params = [("q", args.query)] + [("entity", e) for e in args.entity] + [("outlet", o) for o in args.outlet]
     params += [("topic", t) for t in args.topic]
-    for name in ("language", "since", "until", "sort", "size", "cursor"):
+    for name in ("language", "since", "until", "sort", "size", "cursor", "histogram", "tz"):
         if getattr(args, name) is not None:
             params.append((name, getattr(args, name)))
     if args.duplicates:
@@ -191,10 +201,11 @@ def cmd_search(args, config) -> int:
     cursors = Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"]))
     db = _state_db(config)
     try:
-        query = parse_search_params(params, names=configured_names(config), cursors=cursors)
         outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
         topics = load_topics_for(config, outlets)
-        check_known(query, set(outlets), set(topics), CrawlState(db).articles_by_outlet)
+        # The API's parser and checks (index.query.SearchParameters): the CLI refuses what /search refuses.
+        query = parse_search_params(params, names=configured_names(config), cursors=cursors, outlets=set(outlets),
+                                    topics=set(topics), kept_outlets=CrawlState(db).articles_by_outlet)
         result = run_search(open_backend(config, writable=False, db=db), query, cursors)
     except QueryError as exc:
         print(f"newswatch: {exc.parameter}: {exc.message}", file=sys.stderr)
@@ -216,6 +227,10 @@ def cmd_search(args, config) -> int:
         if hit.get("snippet"):
             print(f"  {' '.join(hit['snippet'].split())}")
         print(f"  {hit['url']}")
+    if result.get("histogram"):
+        print(f"\nper {query.histogram}:")
+        for bucket in result["histogram"]:
+            print(f"  {bucket['value']}  {bucket['count']}")
     if result["next_cursor"]:
         print(f"\nmore: --cursor {result['next_cursor']}")
     return EXIT_OK
