@@ -20,7 +20,14 @@ NOT_A_NAME = re.compile(r"^(?:https?:|www\.|\d+$|[\W\d_]+$)")
 # Who else a byline credits: "Redaktion"-style desks stay (a publisher's parser keeps them too),
 # but the site's own name, URL-ish strings and numbers do not.
 MAX_NAME_WORDS = 6
-SOURCE_ORDER = ["ld:article:author", "byline", "meta:author", "ld:webpage:author"]
+# "chuck-ross": a profile slug, not the name as written (another field usually has that).
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+# A job title after a CJK name: "신현주 기자" (reporter), "山田太郎記者", "特派員".
+ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|선임기자|記者|特派員|编辑|記者\s*[:：])$")
+SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline"]
+# Where the publisher declares its author: only these may credit an organisation when no person
+# is named (a visible "byline" element naming the outlet is usually its logo or footer).
+DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author"}
 
 
 def _key(name: str) -> str:
@@ -35,16 +42,18 @@ def _split(value: str) -> list[str]:
     value = PARENTHESES.sub(" ", mailto).strip(" ,;:-–—")
     parts = [p.strip(" ,.;:-–—") for p in CONJUNCTION.split(value)]
     parts = [BY_PREFIX.sub("", p) for p in parts if p]
-    # "Last, First" is one person; "Ann Lee, Bo Kim" are two: split on commas only between names
-    # of more than one word.
+    # "Brazil, Rachel" is one person written surname first; "Ann Lee, Bo Kim" and "Jörg
+    # Soldwisch, dpa" are two credits.
     out = []
     for part in parts:
         pieces = [p.strip() for p in part.split(",") if p.strip()]
-        if len(pieces) > 1 and all(len(p.split()) > 1 for p in pieces):
-            out += pieces
-        else:
+        if len(pieces) == 2 and len(pieces[0].split()) == 1 and len(pieces[1].split()) <= 2:
             out.append(", ".join(pieces))
-    return [p for p in out if p and not NOT_A_NAME.match(p) and len(p.split()) <= MAX_NAME_WORDS]
+        else:
+            out += pieces
+    out = [ROLE_SUFFIX.sub("", p).strip() for p in out]
+    return [p for p in out if p and not NOT_A_NAME.match(p) and not SLUG.match(p)
+            and len(p.split()) <= MAX_NAME_WORDS]
 
 
 def _uninvert(name: str, known: set[str]) -> str:
@@ -56,26 +65,42 @@ def _uninvert(name: str, known: set[str]) -> str:
 
 
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
-    """The most trusted candidate list that still names a person after cleaning."""
+    """The credits of the most trusted candidate list (a later declared list that holds all of
+    them and more wins). The outlet's own name is not an author beside a person; an agency or
+    desk named in a declared author field stays, as publishers' own parsers keep it. When the
+    page names nobody but the outlet in its author fields, that credit is kept."""
     organisation_keys = {_key(o) for o in organisations if o}
-    cleaned = []
-    for source, names in candidates:
+    order = {source: index for index, source in enumerate(SOURCE_ORDER)}
+    people_lists, credits = [], []
+    for source, names in sorted(candidates, key=lambda c: order.get(c[0], len(order))):
         people = []
         for raw in names:
             for name in _split(raw):
-                if _key(name) in organisation_keys or is_site_name(name, site_keys):
-                    continue
-                people.append(name)
-        cleaned.append((source, people))
-    known = {_key(n) for _, people in cleaned for n in people if "," not in n}
-    order = {source: index for index, source in enumerate(SOURCE_ORDER)}
-    cleaned.sort(key=lambda c: order.get(c[0], len(order)))
-    for _, people in cleaned:
+                if is_site_name(name, site_keys):
+                    if source in DECLARED:
+                        credits.append(name)
+                elif _key(name) in organisation_keys and source not in DECLARED:
+                    continue  # a visible byline element naming a company: a logo, a footer
+                else:
+                    people.append(name)
         if people:
-            seen, out = set(), []
-            for name in (_uninvert(n, known) for n in people):
-                if _key(name) not in seen:
-                    seen.add(_key(name))
-                    out.append(name)
-            return out
-    return []
+            people_lists.append((source, people))
+    known = {_key(n) for _, people in people_lists for n in people if "," not in n}
+    if people_lists:
+        chosen = people_lists[0][1]
+        chosen_keys = {_key(n) for n in chosen}
+        for source, people in people_lists[1:]:
+            keys = {_key(n) for n in people}
+            if source in DECLARED and chosen_keys < keys:
+                chosen, chosen_keys = people, keys
+        return _unique(_uninvert(n, known) for n in chosen)
+    return _unique(credits[:1])
+
+
+def _unique(names) -> list[str]:
+    seen, out = set(), []
+    for name in names:
+        if _key(name) not in seen:
+            seen.add(_key(name))
+            out.append(name)
+    return out

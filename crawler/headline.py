@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 # " | ", " - ", " – ", " — ", " · ", " :: ", " » ", full-width bars and the Hangul letter ㅣ that
 # Korean sites use as a bar; a hyphen counts only with spaces around it.
-SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/]|::)\s+|\s*[｜|ㅣ]\s*")
+SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/*]|::)\s+|\s*[｜|ㅣ：]\s*")
+# What a site appends after a headline without spaces: "Headline-정치" (a one-word section).
+SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
 # The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
@@ -76,8 +78,8 @@ def _normal(text: str) -> str:
 
 
 def choose_title(candidates: list[tuple[str, str]], site_names, url: str | None = None) -> str | None:
-    """The most trusted candidate, its site name stripped; a trailing segment that another
-    candidate leaves out is dropped too ("Headline | Sport" beside "Headline")."""
+    """The most trusted candidate, its site name stripped; a trailing one-word section that
+    another candidate leaves out is dropped too ("Headline | Sport" beside "Headline")."""
     keys = site_keys(site_names, url)
     cleaned = [(source, strip_site_name(value, keys)) for source, value in candidates if value]
     cleaned = [(source, value) for source, value in cleaned if value]
@@ -85,10 +87,9 @@ def choose_title(candidates: list[tuple[str, str]], site_names, url: str | None 
         return None
     ranked = sorted(cleaned, key=lambda c: TRUST.index(c[0]) if c[0] in TRUST else len(TRUST))
     best = ranked[0][1]
-    others = {_normal(value) for _, value in cleaned}
-    parts = SEPARATOR.split(best)
-    for cut in range(len(parts) - 1, 0, -1):
-        prefix = _join(best, parts[:cut])
-        if _normal(prefix) in others:
-            return prefix
+    # "Headline | Sport", "Headline-정치": a one-word section after a separator, which another
+    # candidate leaves out.
+    for _, other in cleaned:
+        if len(other) < len(best) and best.startswith(other) and SECTION_TAIL.match(best[len(other):]):
+            return other
     return best

@@ -113,10 +113,8 @@ def _person_names(value, organisations: list[str]) -> list[str]:
             if not isinstance(name, str):
                 given, family = item.get("givenName"), item.get("familyName")
                 name = " ".join(n for n in (given, family) if isinstance(n, str)) or None
-            if types_of(item) & ORGANISATION_TYPES:
-                if name:
-                    organisations.append(name)
-                continue
+            if types_of(item) & ORGANISATION_TYPES and name:
+                organisations.append(name)
             item = name
         if isinstance(item, str) and clean_text(item):
             names.append(clean_text(item))
