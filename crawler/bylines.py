@@ -36,10 +36,10 @@ def _key(name: str) -> str:
 
 def _split(value: str) -> list[str]:
     value = BY_PREFIX.sub("", value.strip())
-    mailto = EMAIL.sub("", value).strip(" ,;:-–—()<>") if EMAIL.search(value) else value
-    if not mailto:
+    value = PARENTHESES.sub(" ", value)
+    value = EMAIL.sub(" ", value).strip(" ,;:-–—()<>")  # "Ann Lee <ann@x.test>" -> "Ann Lee"
+    if not value:
         return []
-    value = PARENTHESES.sub(" ", mailto).strip(" ,;:-–—")
     parts = [p.strip(" ,.;:-–—") for p in CONJUNCTION.split(value)]
     parts = [BY_PREFIX.sub("", p) for p in parts if p]
     # "Brazil, Rachel" is one person written surname first; "Ann Lee, Bo Kim" and "Jörg
