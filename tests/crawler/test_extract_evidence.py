@@ -121,7 +121,8 @@ def test_the_outlet_is_not_an_author_beside_a_person():
 
 
 def test_surname_first_is_turned_round_when_another_field_writes_the_name_forwards():
-    html = page('<meta name="dc.creator" content="Brazil, Rachel"><meta name="author" content="Rachel Brazil">')
+    html = page(ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Brazil, Rachel"}})
+                + '<meta name="citation_author" content="Rachel Brazil">')
     assert extract(html)["authors"] == ["Rachel Brazil"]
 
 
@@ -140,15 +141,15 @@ def test_a_profile_slug_gives_way_to_the_written_name():
 # body
 
 def test_a_body_split_by_recirculation_blocks_is_read_whole_when_the_json_ld_says_it_is_longer():
-    first, second = PARAGRAPHS[:3], [p.replace("Paragraph", "Later paragraph") for p in PARAGRAPHS]
+    first, second = PARAGRAPHS[:5], [p.replace("Paragraph", "Later paragraph") for p in PARAGRAPHS[:5]]
     recirculation = "".join(f'<li><a href="/s/{n}">Another story number {n} you may like</a></li>'
                             for n in range(40))
     html = ("<html><head>" + ld({"@type": "NewsArticle", "headline": "H", "articleBody": " ".join(first + second)})
-            + "</head><body><article><div class='chunk'>" + "".join(f"<p>{p}</p>" for p in first)
-            + "</div></article><aside><ul>" + recirculation + "</ul></aside><div class='chunk paywall'>"
-            + "".join(f"<p>{p}</p>" for p in second) + "</div></body></html>")
+            + "</head><body><article><div class='body__inner-container'>" + "".join(f"<p>{p}</p>" for p in first)
+            + "</div></article><aside><ul>" + recirculation + "</ul></aside><div class='ArticlePageChunks'>"
+            "<div class='body__inner-container'>" + "".join(f"<p>{p}</p>" for p in second) + "</div></div></body></html>")
     text = extract(html)["text"]
-    assert "Paragraph 1 of" in text and "Later paragraph 8 of" in text
+    assert "Paragraph 1 of" in text and "Later paragraph 5 of" in text
     assert "Another story" not in text
 
 
