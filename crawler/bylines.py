@@ -1,8 +1,8 @@
-"""Authors as people: the byline candidates of a page (JSON-LD authors, meta authors, the visible
-byline) cleaned and chosen. The outlet itself and organisations (JSON-LD Organization, the
-publisher, the site's own names) are not authors; "Last, First" is turned round when another
-candidate writes the same person "First Last"; e-mail addresses give way to the name beside
-them, or are dropped."""
+"""Authors: the byline candidates of a page (JSON-LD authors, meta authors, the visible byline)
+cleaned and chosen. The outlet itself is not an author beside a person (kept only when the page
+credits no one else); "Last, First" is turned round when another candidate writes the same
+person "First Last"; e-mail addresses give way to the name beside them, or are dropped; two
+people in one credit ("A und B") are two authors."""
 from __future__ import annotations
 
 import re
