@@ -4,6 +4,9 @@
   keeps the first chunk and loses the rest. When the publisher's JSON-LD `articleBody` holds
   much more text than the extraction, the page's paragraphs that belong to that articleBody are
   collected in document order (all chunks), or, failing that, the articleBody itself is used.
+- When the extraction is short and the page's own markup (`itemprop="articleBody"`, an
+  article-body class) holds half as much again, that marked body is taken: the extractor took a
+  paywall's teaser copy or one chunk.
 - Pages rendered by JavaScript carry no body in their HTML, only in the embedded state the
   script hydrates (`window.__STATE__ = {...}`, Next.js data). When extraction finds nothing, the
   longest prose-like HTML or text string in the page's scripts is the body."""
@@ -20,14 +23,20 @@ from crawler.language import weighted_length
 
 # The extraction is trusted unless the JSON-LD body is this much longer (a teaser-length
 # extraction of a long story), in Latin-equivalent characters.
-ARTICLE_BODY_RATIO = 1.5
+ARTICLE_BODY_RATIO = 2.0
 MIN_ARTICLE_BODY = 1000
+# The page's own article-body markup wins when it holds this much more than a short extraction.
+MARKED_BODY_RATIO = 1.5
 MIN_PARAGRAPH = 25  # a DOM paragraph shorter than this is not matched against the articleBody
 PARAGRAPH_COVERAGE = 0.8  # the matched paragraphs must hold this share of the articleBody
 STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.){400,})"')
 SENTENCE_END = re.compile(r"[.!?。！？]|다\.|다\s")
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
-
+# The body's own markup: schema.org microdata, or a class token naming the article body exactly
+# (not "l-article-body-segment", a layout band that holds the sidebar too).
+BODY_CLASSES = ("articleBody", "article-body", "article__body", "story-body", "story__body")
+MARKED_BODY = "//*[@itemprop='articleBody'] | //*[" + " or ".join(
+    f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')" for name in BODY_CLASSES) + "]"
 
 def _words(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
@@ -75,6 +84,34 @@ def from_article_body(tree: lxml.html.HtmlElement, article_body: str) -> str:
     return body_text
 
 
+def _blocks(element) -> list[str]:
+    out = []
+    for block in element.iter(*BLOCK_TAGS):
+        if any(a.tag in BLOCK_TAGS for a in block.iterancestors()):
+            continue
+        text = " ".join(block.text_content().split())
+        if text:
+            out.append(text)
+    return out
+
+
+def from_marked_body(tree: lxml.html.HtmlElement) -> str:
+    """The paragraphs of the elements the page itself marks as the article body (schema.org
+    `itemprop="articleBody"`, the common article-body class names), the largest group of
+    elements sharing one class taken together (a body in several chunks)."""
+    groups: dict[str, list] = {}
+    for element in tree.xpath(MARKED_BODY):
+        if any(a in groups.get(key, ()) for key in groups for a in element.iterancestors()):
+            continue
+        groups.setdefault(element.get("itemprop") or element.get("class") or "", []).append(element)
+    best = ""
+    for elements in groups.values():
+        text = "\n".join(line for element in elements for line in _blocks(element))
+        if weighted_length(text) > weighted_length(best):
+            best = text
+    return best
+
+
 def from_embedded_state(tree: lxml.html.HtmlElement) -> str:
     best, best_length = "", 0
     for script in tree.xpath("//script[not(@src)]"):
@@ -104,6 +141,12 @@ def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_b
             fuller = from_article_body(tree, article_body)
             if weighted_length(fuller) > weighted_length(text):
                 text = fuller
+    if weighted_length(text) < MIN_ARTICLE_BODY * 4:
+        # A short extraction beside a page marking a body half as long again: the extractor took a
+        # teaser (a paywall's intro copy) or one chunk.
+        marked = from_marked_body(tree)
+        if weighted_length(marked) > MARKED_BODY_RATIO * max(weighted_length(text), 1):
+            text = marked
     if not text:
         text = from_embedded_state(tree)
     return text

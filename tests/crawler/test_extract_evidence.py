@@ -160,3 +160,16 @@ def test_a_page_rendered_by_javascript_is_read_from_its_embedded_state():
             '<body><div id="root"></div></body></html>')
     article = extract(html)
     assert "Paragraph 1 of the report" in article["text"] and "Paragraph 8" in article["text"]
+
+
+def test_a_short_extraction_gives_way_to_the_body_the_page_marks_as_its_own():
+    first, second = PARAGRAPHS[:5], [p.replace("Paragraph", "Later paragraph") for p in PARAGRAPHS[:5]]
+    recirculation = "".join(f'<li><a href="/s/{n}">Another story number {n} you may like</a></li>'
+                            for n in range(40))
+    html = ("<html><head></head><body><article><div class='body__inner-container article-body'>"
+            + "".join(f"<p>{p}</p>" for p in first) + "</div></article><aside><ul>" + recirculation
+            + "</ul></aside><div class='ArticlePageChunks'><div class='body__inner-container article-body'>"
+            + "".join(f"<p>{p}</p>" for p in second) + "</div></div></body></html>")
+    text = extract(html)["text"]
+    assert "Paragraph 1 of" in text and "Later paragraph 5 of" in text
+    assert "Another story" not in text
