@@ -1,6 +1,5 @@
 """Authors: the byline candidates of a page (JSON-LD authors, meta authors, the visible byline)
-cleaned and chosen. The outlet itself is not an author beside a person (kept only when the page
-credits no one else); "Last, First" is turned round when another candidate writes the same
+cleaned and chosen. The outlet itself is not an author beside a person; "Last, First" is turned round when another candidate writes the same
 person "First Last"; e-mail addresses give way to the name beside them, or are dropped; two
 people in one credit ("A und B") are two authors."""
 from __future__ import annotations
@@ -24,10 +23,10 @@ MAX_NAME_WORDS = 6
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # A job title after a CJK name: "신현주 기자" (reporter), "山田太郎記者", "特派員".
 ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|선임기자|記者|特派員|编辑|記者\s*[:：])$")
-SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline"]
-# Where the publisher declares its author: only these may credit an organisation when no person
-# is named (a visible "byline" element naming the outlet is usually its logo or footer).
-DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author"}
+SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline", "signature", "feed", "extractor"]
+# Where the publisher declares its author: only these may credit an organisation (a visible
+# "byline" element naming a company is usually a logo or a footer).
+DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author", "feed"}
 
 
 def _key(name: str) -> str:
@@ -56,6 +55,16 @@ def _split(value: str) -> list[str]:
             and len(p.split()) <= MAX_NAME_WORDS]
 
 
+def looks_like_name(text: str) -> bool:
+    """What a visible byline must look like to count: two to four capitalised words, or a short
+    run of a script without capitals (CJK)."""
+    if not any(ch.isalpha() and ch.isascii() for ch in text) and not any(ch.isupper() for ch in text):
+        return 1 < len(text) <= 12 and not any(ch.isdigit() for ch in text)
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(w[0].isupper() for w in words) and not text.isupper() or (
+        2 <= len(words) <= 4 and text.isupper() and all(len(w) > 1 for w in words))
+
+
 def _uninvert(name: str, known: set[str]) -> str:
     if "," not in name:
         return name
@@ -65,36 +74,30 @@ def _uninvert(name: str, known: set[str]) -> str:
 
 
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
-    """The credits of the most trusted candidate list (a later declared list that holds all of
-    them and more wins). The outlet's own name is not an author beside a person; an agency or
-    desk named in a declared author field stays, as publishers' own parsers keep it. When the
-    page names nobody but the outlet in its author fields, that credit is kept."""
+    """The credits of the most trusted candidate list that names someone other than the outlet.
+    The outlet's own name never stands beside a person; when the page's author fields credit
+    nobody but the outlet, that credit is what the page says and is kept. An agency or desk
+    named in a declared author field stays, as publishers' own parsers keep it."""
     organisation_keys = {_key(o) for o in organisations if o}
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
-    people_lists, credits = [], []
+    people_lists, outlet_credits = [], []
     for source, names in sorted(candidates, key=lambda c: order.get(c[0], len(order))):
         people = []
         for raw in names:
             for name in _split(raw):
                 if is_site_name(name, site_keys):
-                    if source in DECLARED:
-                        credits.append(name)
-                elif _key(name) in organisation_keys and source not in DECLARED:
-                    continue  # a visible byline element naming a company: a logo, a footer
+                    if source not in ("byline", "signature"):
+                        outlet_credits.append(name)
+                elif source not in DECLARED and (_key(name) in organisation_keys or not looks_like_name(name)):
+                    continue  # a visible element naming a company (a logo), initials, a form label
                 else:
                     people.append(name)
         if people:
-            people_lists.append((source, people))
-    known = {_key(n) for _, people in people_lists for n in people if "," not in n}
-    if people_lists:
-        chosen = people_lists[0][1]
-        chosen_keys = {_key(n) for n in chosen}
-        for source, people in people_lists[1:]:
-            keys = {_key(n) for n in people}
-            if source in DECLARED and chosen_keys < keys:
-                chosen, chosen_keys = people, keys
-        return _unique(_uninvert(n, known) for n in chosen)
-    return _unique(credits[:1])
+            people_lists.append(people)
+    if not people_lists:
+        return outlet_credits[:1]
+    known = {_key(n) for people in people_lists for n in people if "," not in n}
+    return _unique(_uninvert(n, known) for n in people_lists[0])
 
 
 def _unique(names) -> list[str]:

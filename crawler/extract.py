@@ -143,7 +143,10 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     if published.at is None and feed.get("published_at"):
         published = choose_published([("feed", feed.get("published_at"))], outlet_zone, now)
     title = title or _clean(feed.get("title") or extracted.get("title"))
-    authors = authors or _strings(feed.get("authors") or _split_authors(extracted.get("author")))
+    # the feed's and htmldate's guesses pass the same test as the page's own credits
+    authors = authors or choose_authors([("feed", feed.get("authors") or []),
+                                         ("extractor", _split_authors(extracted.get("author")))],
+                                        evidence.organisations, keys)
     text = clean_body(text, title, authors) or text
     return {
         "url": url or feed.get("url"),

@@ -23,6 +23,12 @@ ORGANISATION_TYPES = {"organization", "newsmediaorganization", "corporation", "b
 # JSON-LD wrapped the way old CMSs emit it: in CDATA or HTML comments, or with trailing commas.
 LD_WRAPPING = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+BYLINE_CLASS = ('//body//*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
+                'contains(@class, "__author") or contains(@class, "-author") or contains(@class, "author-name")]'
+                '[not(self::meta or self::img or self::script)]')
+# One to four capitalised words, or two such names joined by "/" or "&": "Mathatisi Sebusi/Mohalenyane Phakela"
+NAME = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]+){1,3}"
+SIGNATURE = re.compile(rf"^{NAME}(?:\s*[/&]\s*{NAME})?$")
 
 
 def clean_text(value) -> str | None:
@@ -212,16 +218,34 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
                                                 "citation_author", "parsely-author", "sailthru.author")]
     if person_meta:
         evidence.authors.append(("meta:author", [v for v in person_meta if v and not v.startswith("http")]))
-    bylines = tree.xpath('//*[@rel="author"] | //*[@itemprop="author"][not(self::meta)]')
     byline_names = []
-    for element in bylines[:6]:
+    for element in tree.xpath('//*[@rel="author"] | //*[@itemprop="author"][not(self::meta)]')[:6]:
         names = element.xpath('.//*[@itemprop="name"]/@content | .//*[@itemprop="name"][not(self::meta)]')
         value = names[0] if names else element
         value = value if isinstance(value, str) else _text(value)
         if clean_text(value) and len(value) < 80:
             byline_names.append(clean_text(value))
+    if not byline_names:
+        # a byline marked only by its class ("article__author", "byline"): the first two, since
+        # later ones are usually other stories' teasers
+        for element in tree.xpath(BYLINE_CLASS)[:2]:
+            if not element.xpath(BYLINE_CLASS.replace("//*", ".//*")) and 0 < len(_text(element)) < 80:
+                byline_names.append(clean_text(_text(element)))
     if byline_names:
         evidence.authors.append(("byline", byline_names))
+    # a name alone in bold as the body's first or last paragraph ("<p><strong>Ann Lee</strong></p>")
+    signed = []
+    for paragraph in tree.xpath("//body//p[strong or b]"):
+        text = _text(paragraph)
+        if not text:
+            continue
+        siblings = [p for p in paragraph.getparent().findall("p") if _text(p)]
+        bold = " ".join(_text(b) for b in paragraph.xpath("./strong | ./b"))
+        if (paragraph in (siblings[0], siblings[-1]) and len(siblings) >= 3 and text == bold
+                and SIGNATURE.match(text)):
+            signed.append(text)
+    if signed:
+        evidence.authors.append(("signature", signed[:1]))
     return evidence, ld
 
 

@@ -173,3 +173,17 @@ def test_a_short_extraction_gives_way_to_the_body_the_page_marks_as_its_own():
     text = extract(html)["text"]
     assert "Paragraph 1 of" in text and "Later paragraph 5 of" in text
     assert "Another story" not in text
+
+
+def test_when_the_author_fields_credit_only_the_outlet_the_visible_byline_names_the_person():
+    head = ('<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">')
+    assert extract(page(head, '<span class="article__author">Von Ann Lee</span>'))["authors"] == ["Ann Lee"]
+    signed = PARAGRAPHS + ["<strong>Bo Kim</strong>"]
+    assert extract(page(head, paragraphs=signed))["authors"] == ["Bo Kim"]
+    assert extract(page(head))["authors"] == ["Example News"]  # the page's only credit
+
+
+def test_a_visible_byline_must_look_like_a_name():
+    html = page('<meta property="og:site_name" content="Example News">',
+                '<span class="article__author">amw</span><label class="comment-author-name">Name *</label>')
+    assert extract(html)["authors"] == []
