@@ -22,7 +22,7 @@ import trafilatura
 from crawler.language import weighted_length
 
 # The extraction is trusted unless the JSON-LD body is this much longer (a teaser-length
-# extraction of a long story), in Latin-equivalent characters.
+# extraction of a long story). Lengths here compare texts of one page, so plain characters do.
 ARTICLE_BODY_RATIO = 2.0
 MIN_ARTICLE_BODY = 1000
 # The page's own article-body markup wins when it holds this much more than a short extraction.
@@ -107,7 +107,7 @@ def from_marked_body(tree: lxml.html.HtmlElement) -> str:
     best = ""
     for elements in groups.values():
         text = "\n".join(line for element in elements for line in _blocks(element))
-        if weighted_length(text) > weighted_length(best):
+        if len(text) > len(best):
             best = text
     return best
 
@@ -128,7 +128,7 @@ def from_embedded_state(tree: lxml.html.HtmlElement) -> str:
             text = _html_text(value)
             if len(SENTENCE_END.findall(text)) < 3 or text.count("{") + text.count(";") > len(text) / 80:
                 continue
-            length = weighted_length(text)
+            length = weighted_length(text)  # a Korean report against a list of English labels
             if length > best_length:
                 best, best_length = text, length
     return best
@@ -136,16 +136,16 @@ def from_embedded_state(tree: lxml.html.HtmlElement) -> str:
 
 def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_body: str | None) -> str:
     text = trafilatura_text(html, url)
-    if article_body and weighted_length(article_body) >= MIN_ARTICLE_BODY:
-        if weighted_length(article_body) > ARTICLE_BODY_RATIO * max(weighted_length(text), 1):
+    if article_body and len(article_body) >= MIN_ARTICLE_BODY:
+        if len(article_body) > ARTICLE_BODY_RATIO * max(len(text), 1):
             fuller = from_article_body(tree, article_body)
-            if weighted_length(fuller) > weighted_length(text):
+            if len(fuller) > len(text):
                 text = fuller
-    if weighted_length(text) < MIN_ARTICLE_BODY * 4:
+    if len(text) < MIN_ARTICLE_BODY * 4:
         # A short extraction beside a page marking a body half as long again: the extractor took a
         # teaser (a paywall's intro copy) or one chunk.
         marked = from_marked_body(tree)
-        if weighted_length(marked) > MARKED_BODY_RATIO * max(weighted_length(text), 1):
+        if len(marked) > MARKED_BODY_RATIO * max(len(text), 1):
             text = marked
     if not text:
         text = from_embedded_state(tree)

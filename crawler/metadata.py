@@ -154,12 +154,17 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     articles = article_nodes(nodes)
     ld = articles[0] if articles else {}
 
+    by_name: dict[str, list[str]] = {}
+    for element in tree.iter("meta"):
+        content = element.get("content")
+        if content and content.strip():
+            for attr in ("property", "name", "itemprop"):
+                if element.get(attr):
+                    by_name.setdefault(element.get(attr), []).append(content)
+                    break
+
     def metas(*names: str) -> list[str]:
-        found = []
-        for name in names:
-            found += [v for v in tree.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]'
-                                             '/@content') if v.strip()]
-        return found
+        return [v for name in names for v in by_name.get(name, ())]
 
     for node in articles:
         kind = "ld:" + ("webpage" if types_of(node) == {"webpage"} else "article")
@@ -237,12 +242,10 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     signed = []
     for paragraph in tree.xpath("//body//p[strong or b]"):
         text = _text(paragraph)
-        if not text:
+        if not (text and SIGNATURE.match(text)) or text != " ".join(_text(b) for b in paragraph.xpath("./strong | ./b")):
             continue
-        siblings = [p for p in paragraph.getparent().findall("p") if _text(p)]
-        bold = " ".join(_text(b) for b in paragraph.xpath("./strong | ./b"))
-        if (paragraph in (siblings[0], siblings[-1]) and len(siblings) >= 3 and text == bold
-                and SIGNATURE.match(text)):
+        siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
+        if len(siblings) >= 3 and paragraph in (siblings[0], siblings[-1]):
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
