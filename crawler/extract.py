@@ -43,6 +43,16 @@ class NotAnArticle(ValueError):
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     if isinstance(body, str):
         return body
+    if not content_type or "charset" not in content_type.lower():
+        # Bytes that are valid UTF-8 with non-ASCII in them are UTF-8, whatever <meta charset>
+        # claims (a page saved or re-served after conversion); legacy encodings almost never are.
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if not text.isascii():
+                return text.removeprefix("\ufeff")
     # w3lib weighs the HTTP header, the BOM and <meta charset> as browsers do.
     _, text = html_to_unicode(content_type, body)
     return text

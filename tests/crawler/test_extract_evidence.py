@@ -187,3 +187,8 @@ def test_a_visible_byline_must_look_like_a_name():
     html = page('<meta property="og:site_name" content="Example News">',
                 '<span class="article__author">amw</span><label class="comment-author-name">Name *</label>')
     assert extract(html)["authors"] == []
+
+
+def test_a_saved_page_in_utf8_is_read_as_utf8_whatever_its_meta_charset_claims():
+    html = page('<meta charset="gb2312"><meta property="og:title" content="促进航天技术更好惠及人民">')
+    assert extract(html.encode("utf-8"))["title"] == "促进航天技术更好惠及人民"
