@@ -134,8 +134,20 @@ def from_embedded_state(tree: lxml.html.HtmlElement) -> str:
     return best
 
 
+def without_teasers(text: str, tree: lxml.html.HtmlElement) -> str:
+    """The extraction without paragraphs that sit inside a link: other stories' teasers (a
+    paragraph of the story itself is never wholly a link)."""
+    linked = {" ".join(p.text_content().split()) for p in tree.xpath("//a//p")}
+    if not linked:
+        return text
+    lines = text.split("\n")
+    # trafilatura writes list items as "- item"
+    kept = [line for line in lines if len(line) < 60 or " ".join(line.lstrip("-*• ").split()) not in linked]
+    return "\n".join(kept) if len(kept) < len(lines) else text
+
+
 def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_body: str | None) -> str:
-    text = trafilatura_text(html, url)
+    text = without_teasers(trafilatura_text(html, url), tree)
     if article_body and len(article_body) >= MIN_ARTICLE_BODY:
         if len(article_body) > ARTICLE_BODY_RATIO * max(len(text), 1):
             fuller = from_article_body(tree, article_body)

@@ -192,3 +192,11 @@ def test_a_visible_byline_must_look_like_a_name():
 def test_a_saved_page_in_utf8_is_read_as_utf8_whatever_its_meta_charset_claims():
     html = page('<meta charset="gb2312"><meta property="og:title" content="促进航天技术更好惠及人民">')
     assert extract(html.encode("utf-8"))["title"] == "促进航天技术更好惠及人民"
+
+
+def test_other_stories_teasers_wrapped_in_links_are_not_the_body():
+    teasers = "".join(f'<li><a href="/other/{n}"><div><p>OTHER STORY {n}: a different report about an election '
+                      f'somewhere else, summarised here in one long teaser sentence for readers.</p></div></a></li>'
+                      for n in range(4))
+    text = extract(page(body="", paragraphs=PARAGRAPHS).replace("</article>", f"<ul>{teasers}</ul></article>"))["text"]
+    assert "Paragraph 8 of" in text and "OTHER STORY" not in text
