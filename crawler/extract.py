@@ -1,6 +1,8 @@
 """The extraction stage: a fetched page (or a feed item carrying the full text) in, the article's
-fields out. trafilatura extracts the body; the outlet parser, JSON-LD, meta tags and the feed
-entry give title, authors, dates, language, canonical URL and image, in that order of trust.
+fields out. The outlet parser speaks first; otherwise the page's own statements are gathered as
+evidence (crawler.metadata) and each field chosen from it (crawler.headline, crawler.page_dates,
+crawler.bylines); the body is trafilatura's, checked against what the page says of its text
+(crawler.body); the feed entry and trafilatura's metadata search fill what is left.
 
 Pure functions of their input (no network, no index): `newswatch extract` and the crawl's
 worker processes run exactly this code."""
@@ -12,7 +14,6 @@ from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
-import trafilatura
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_to_unicode
 

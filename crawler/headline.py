@@ -19,7 +19,7 @@ SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
          "dc.title", "DC.title", "ld:article:name", "ld:webpage:headline", "ld:webpage:name", "title"]
 COMMON_TLDS = {"com", "net", "org", "de", "co", "uk", "at", "ch", "jp", "kr", "cn", "tw", "es", "fr", "it",
-               "news", "info", "online", "www", "m", "amp", "edition", "de", "no", "dk", "se", "pl", "tr"}
+               "news", "info", "online", "www", "m", "amp", "edition", "no", "dk", "se", "pl", "tr"}
 
 
 def _key(text: str) -> str:
