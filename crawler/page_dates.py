@@ -32,15 +32,15 @@ ZONE_ABBREVIATIONS = {
 TZINFOS = {name: tzoffset(name, seconds) for name, seconds in ZONE_ABBREVIATIONS.items()}
 HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 ISO_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
-# The publisher's explicit statements first, then microdata, then <time> elements, then the
-# generic "date" metas; a WebPage's date is about the page, so it comes after the article's.
-SOURCE_ORDER = ["ld:article:datePublished", "meta:article:published_time", "microdata:datePublished",
+# The outlet parser first, then the publisher's explicit statements, microdata, <time> elements,
+# the generic "date" metas; a WebPage's date is about the page, so it comes after the article's.
+SOURCE_ORDER = ["parser", "ld:article:datePublished", "meta:article:published_time", "microdata:datePublished",
                 "meta:og:article:published_time", "meta:datePublished", "ld:article:dateCreated",
                 "meta:parsely-pub-date", "meta:sailthru.date", "meta:pubdate", "meta:publish-date",
                 "meta:publishdate", "meta:publish_date", "meta:article.published", "meta:dc.date.issued",
                 "meta:DC.date.issued", "meta:dcterms.created", "meta:citation_publication_date",
                 "ld:webpage:datePublished", "ld:article:uploadDate", "time", "meta:date", "meta:dc.date",
-                "meta:DC.date", "ld:webpage:dateCreated", "extractor"]
+                "meta:DC.date", "ld:webpage:dateCreated", "feed", "extractor"]
 
 
 @dataclass

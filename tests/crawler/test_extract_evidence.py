@@ -200,3 +200,11 @@ def test_other_stories_teasers_wrapped_in_links_are_not_the_body():
                       for n in range(4))
     text = extract(page(body="", paragraphs=PARAGRAPHS).replace("</article>", f"<ul>{teasers}</ul></article>"))["text"]
     assert "Paragraph 8 of" in text and "OTHER STORY" not in text
+
+
+def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
+    from crawler.page_dates import choose_published
+
+    chosen = choose_published([("ld:article:datePublished", "2024-01-02T10:00:00Z"),
+                               ("parser", "2024-01-01T08:00:00Z")], now=NOW)
+    assert chosen.at == datetime(2024, 1, 1, 8, tzinfo=timezone.utc) and chosen.zone == "stated"
