@@ -55,6 +55,8 @@ def read(value) -> Reading | None:
     """One candidate as written: aware when it states its zone, naive otherwise."""
     if isinstance(value, datetime):
         return Reading("", value, True, value.tzinfo is not None)
+    if hasattr(value, "tm_year"):  # feedparser's *_parsed fields (already UTC)
+        return Reading("", datetime(*value[:6], tzinfo=timezone.utc), True, True)
     if isinstance(value, date):
         return Reading("", datetime(value.year, value.month, value.day), False, False)
     if not isinstance(value, str) or not value.strip():
