@@ -1,6 +1,8 @@
 """The extraction stage: a fetched page (or a feed item carrying the full text) in, the article's
-fields out. trafilatura extracts the body; the outlet parser, JSON-LD, meta tags and the feed
-entry give title, authors, dates, language, canonical URL and image, in that order of trust.
+fields out. The outlet parser speaks first; otherwise the page's own statements are gathered as
+evidence (crawler.metadata) and each field chosen from it (crawler.headline, crawler.page_dates,
+crawler.bylines); the body is trafilatura's, checked against what the page says of its text
+(crawler.body); the feed entry and trafilatura's metadata search fill what is left.
 
 Pure functions of their input (no network, no index): `newswatch extract` and the crawl's
 worker processes run exactly this code."""
@@ -12,14 +14,17 @@ from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
-import trafilatura
 from trafilatura.metadata import extract_metadata
 from w3lib.encoding import html_to_unicode
 
 from core.dates import first_date, iso, utcnow
 from crawler.boilerplate import clean_body
+from crawler.body import body_text
+from crawler.bylines import choose_authors
+from crawler.headline import choose_title, site_keys
 from crawler.language import article_language, weighted_length
-from crawler.metadata import page_metadata
+from crawler.metadata import clean_text, page_metadata
+from crawler.page_dates import choose_published
 from crawler.parsers import PARSERS
 from crawler.parsers.base import OutletParser, Page
 from crawler.urls import canonical_url as clean_url
@@ -39,6 +44,16 @@ class NotAnArticle(ValueError):
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     if isinstance(body, str):
         return body
+    if not content_type or "charset" not in content_type.lower():
+        # Bytes that are valid UTF-8 with non-ASCII in them are UTF-8, whatever <meta charset>
+        # claims (a page saved or re-served after conversion); legacy encodings almost never are.
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if not text.isascii():
+                return text.removeprefix("\ufeff")
     # w3lib weighs the HTTP header, the BOM and <meta charset> as browsers do.
     _, text = html_to_unicode(content_type, body)
     return text
@@ -92,8 +107,10 @@ def _strings(values) -> list[str]:
 
 def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = None,
                  parser: str | None = None, outlet_language: str | None = None,
-                 content_type: str | None = None, now: datetime | None = None) -> dict:
-    """Raises NotAnArticle when the page has no article body."""
+                 content_type: str | None = None, now: datetime | None = None, outlet_name: str | None = None,
+                 outlet_zone: str | None = None) -> dict:
+    """Raises NotAnArticle when the page has no article body. `outlet_zone` (an IANA name) is
+    the zone a timestamp without one is read in."""
     feed = feed or {}
     now = now or utcnow()
     html = decode_html(body, content_type)
@@ -106,17 +123,23 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     page = Page(url=url or "", html=html, tree=tree)
     outlet_parser = _parser_for(parser, page)
     meta = page_metadata(tree)
+    evidence = meta["evidence"]
+    site_names = evidence.site_names + ([outlet_name] if outlet_name else [])
+    keys = site_keys(site_names, url)
+    title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, site_names, url)
+    authors = _strings(outlet_parser.authors(page)) or choose_authors(evidence.authors, evidence.organisations, keys)
+    date_candidates = [("parser", outlet_parser.published_at(page))] if outlet_parser.published_at(page) else []
+    date_candidates += evidence.dates
+    published = choose_published(date_candidates, outlet_zone, now)
     extracted: dict = {}
-    if not (meta["title"] and meta["published_at"] and meta["authors"]):
+    if not (title and published.at and authors):
         # trafilatura's own metadata search (htmldate and friends) only when the publisher's
         # statements left a gap: it costs about a third of the extraction time.
         found = extract_metadata(tree, default_url=url)
         extracted = found.as_dict() if found is not None else {}
-    text = outlet_parser.text(page)
-    if not text:
-        # From the HTML, not our tree: trafilatura parses with its own parser settings.
-        document = trafilatura.bare_extraction(html, url=url, include_comments=False)
-        text = ((document.as_dict() if document is not None else {}).get("text") or "").strip()
+        if published.at is None and extracted.get("date"):
+            published = choose_published([("extractor", extracted["date"])], outlet_zone, now)
+    text = outlet_parser.text(page) or body_text(html, url, tree, evidence.article_body)
     if weighted_length(text) < MIN_TEXT_CHARS:
         feed_text = feed.get("text") or ""
         if weighted_length(feed_text) >= MIN_TEXT_CHARS:
@@ -128,22 +151,24 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         canonical = urljoin(url, canonical)
     if not (canonical and canonical.startswith(("http://", "https://"))):
         canonical = url or feed.get("url")
-    published = first_date(outlet_parser.published_at(page), meta["published_at"],
-                           extracted.get("date"), now=now)
-    title = _clean(outlet_parser.title(page) or meta["title"] or feed.get("title") or extracted.get("title"))
-    authors = _strings(outlet_parser.authors(page) or meta["authors"] or feed.get("authors")
-                       or _split_authors(extracted.get("author")))
+    if published.at is None and feed.get("published_at"):
+        published = choose_published([("feed", feed.get("published_at"))], outlet_zone, now)
+    title = title or _clean(feed.get("title") or extracted.get("title"))
+    # the feed's and htmldate's guesses pass the same test as the page's own credits
+    authors = authors or choose_authors([("feed", feed.get("authors") or []),
+                                         ("extractor", _split_authors(extracted.get("author")))],
+                                        evidence.organisations, keys)
     text = clean_body(text, title, authors) or text
     return {
         "url": url or feed.get("url"),
         "canonical_url": clean_url(canonical) if canonical else None,
         "title": title,
-        "description": _clean(outlet_parser.description(page) or meta["description"] or feed.get("description")
+        "description": clean_text(outlet_parser.description(page) or meta["description"] or feed.get("description")
                               or extracted.get("description")),
         "text": text,
         "authors": authors,
-        "published_at": iso(published or first_date(feed.get("published_at"), now=now)),
-        "modified_at": iso(first_date(outlet_parser.modified_at(page), meta["modified_at"],
+        "published_at": iso(published.at),
+        "modified_at": iso(first_date(outlet_parser.modified_at(page), *(v for _, v in evidence.modified),
                                       feed.get("modified_at"), now=now)),
         "language": article_language([language_code(outlet_parser.language(page)), language_code(meta["language"]),
                                       language_code(feed.get("language"))], text, title, outlet_language),

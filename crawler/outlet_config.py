@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.page_dates import valid_zone
 from crawler.parsers import PARSERS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -13,7 +14,8 @@ DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
-KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay", "aliases"}
+KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay", "aliases",
+              "timezone"}
 MIN_INTERVAL = 60
 MAX_INTERVAL = 30 * 86400  # a poll a month; beyond, the scheduler's arithmetic overflows
 MAX_DELAY = 3600.0
@@ -36,6 +38,8 @@ class Outlet:
     delay: float | None = None
     # Other names the outlet goes by in other outlets' text ("RFA"): how citations are recognised.
     aliases: tuple[str, ...] = ()
+    # IANA zone a page's timestamp without an offset is read in (else the page's other dates' zone, else UTC).
+    timezone: str | None = None
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -99,9 +103,12 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
     aliases = table.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise OutletsError(f"outlet [{key}] aliases: expected a list of names")
+    zone = table.get("timezone")
+    if zone is not None and not (isinstance(zone, str) and valid_zone(zone)):
+        raise OutletsError(f"outlet [{key}] timezone: {zone!r} is not an IANA time zone such as 'Europe/Berlin'")
     return Outlet(key=key, name=name.strip(), language=language, feeds=feeds, sitemaps=sitemaps,
                   interval=interval, parser=parser, filter=filter_query, delay=delay,
-                  aliases=tuple(a.strip() for a in aliases))
+                  aliases=tuple(a.strip() for a in aliases), timezone=zone)
 
 
 def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:

@@ -35,7 +35,9 @@ def reprocess_one(record: dict, existing: dict, outlets: dict, config) -> dict:
     language = outlet.language if outlet else None
     if record.get("body_base64"):
         fields = extract_page(base64.b64decode(record["body_base64"]), record["url"], record.get("feed"),
-                              outlet.parser if outlet else None, language, record.get("content_type"))
+                              outlet.parser if outlet else None, language, record.get("content_type"),
+                              outlet_name=outlet.name if outlet else None,
+                              outlet_zone=outlet.timezone if outlet else None)
     else:
         fields = extract_feed_item(record["feed"], language)
     entities, model = tag_entities(fields["text"], fields["title"], fields["language"],

@@ -73,8 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                                               "without network or index. A file that cannot be read gives "
                                               '{"source", "error"} on its line and the exit status 1.',
                                   epilog=EXIT_HELP, formatter_class=formatter)
-    extract.add_argument("files", nargs="+", metavar="FILE", help="a saved page")
+    extract.add_argument("files", nargs="*", metavar="FILE", help="a saved page")
     extract.add_argument("--url", help="the URL the page(s) were fetched from (for relative links)")
+    extract.add_argument("--manifest", metavar="FILE",
+                         help='JSON lines {"path", "url"}: each saved page read with its own URL')
+    extract.add_argument("--no-entities", action="store_true", help="extraction alone, no entity tagging")
     search = commands.add_parser("search", help="search the index", epilog=QUERY_HELP + "\n\n" + EXIT_HELP,
                                  formatter_class=formatter,
                                  description="Prints the matching stories, newest or most relevant first; "
@@ -145,14 +148,34 @@ def _print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
 
 
+def _extract_jobs(args) -> list[tuple[str, str | None]]:
+    jobs = [(path, args.url) for path in args.files]
+    if args.manifest:
+        try:
+            with open(args.manifest, encoding="utf-8") as manifest:
+                lines = [line for line in manifest if line.strip()]
+        except OSError as exc:
+            raise UsageError(f"--manifest {args.manifest!r}: cannot read it: {exc.strerror}") from None
+        for number, line in enumerate(lines, 1):
+            try:
+                entry = json.loads(line)
+                jobs.append((str(entry["path"]), entry.get("url")))
+            except (ValueError, KeyError, TypeError):
+                raise UsageError(f'--manifest {args.manifest!r} line {number}: expected {{"path", "url"}}') from None
+    if not jobs:
+        raise UsageError("extract: give FILE arguments or --manifest FILE")
+    return jobs
+
+
 def cmd_extract(args, config) -> int:
     from crawler.entities import tag_entities
     from crawler.extract import extract_page
     from crawler.names import names_path
 
+    jobs = _extract_jobs(args)
     names = names_path(config)
     status = EXIT_OK
-    for path in args.files:
+    for path, url in jobs:
         try:
             with open(path, "rb") as page:
                 body = page.read()
@@ -160,17 +183,21 @@ def cmd_extract(args, config) -> int:
                 import gzip
 
                 body = gzip.decompress(body)
-            article = extract_page(body, url=args.url)
-            entities, _ = tag_entities(article["text"], article["title"], article["language"],
-                                       config["NEWSWATCH_NER_MODELS"], names)
+            article = extract_page(body, url=url)
+            entities = None
+            if not args.no_entities:
+                entities, _ = tag_entities(article["text"], article["title"], article["language"],
+                                           config["NEWSWATCH_NER_MODELS"], names)
         except Exception as exc:  # one bad file never stops the others
             _print_json({"source": path, "error": f"{type(exc).__name__}: {exc}"})
             status = EXIT_FAILED
             continue
-        _print_json({"source": path, "url": article["url"], "title": article["title"], "text": article["text"],
-                     "authors": article["authors"], "published_at": article["published_at"],
-                     "language": article["language"],
-                     "entities": entities})
+        record = {"source": path, "url": article["url"], "title": article["title"], "text": article["text"],
+                  "authors": article["authors"], "published_at": article["published_at"],
+                  "language": article["language"]}
+        if entities is not None:
+            record["entities"] = entities
+        _print_json(record)
     return status
 
 

@@ -22,7 +22,8 @@ class ExtractPipeline(Stage):
                 item.fields = await self.pool.run(extract_feed_item, item.feed, outlet.language)
             else:
                 item.fields = await self.pool.run(extract_page, item.body, item.url, item.feed,
-                                                  outlet.parser, outlet.language, item.content_type)
+                                                  outlet.parser, outlet.language, item.content_type, None,
+                                                  outlet.name, outlet.timezone)
         except NotAnArticle as exc:
             self.crawl.record_error(item.url, f"not an article: {exc}")
             await self.crawl.serial(self.state.mark_seen, item.url_keys, article_id(item.url), item.marker)

@@ -1,0 +1,95 @@
+"""The headline among the page's candidates, without the site's name.
+
+A site name is recognised by comparing a title's separated segments with the site's own names
+(og:site_name, application-name, the JSON-LD publisher, the outlet's name, the host name), never
+by a list of publishers. What a segment split off by a separator is, when it is not the site's
+name, is decided by agreement: when another candidate is the title without it, it goes."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# " | ", " - ", " – ", " — ", " · ", " :: ", " » ", full-width bars and the Hangul letter ㅣ that
+# Korean sites use as a bar; a hyphen counts only with spaces around it.
+SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/*]|::)\s+|\s*[｜|ㅣ：]\s*")
+# What a site appends after a headline without spaces: "Headline-정치" (a one-word section).
+SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
+# The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
+# is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
+TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
+         "dc.title", "DC.title", "ld:article:name", "ld:webpage:headline", "ld:webpage:name", "title"]
+COMMON_TLDS = {"com", "net", "org", "de", "co", "uk", "at", "ch", "jp", "kr", "cn", "tw", "es", "fr", "it",
+               "news", "info", "online", "www", "m", "amp", "edition", "no", "dk", "se", "pl", "tr"}
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def site_keys(site_names, url: str | None) -> set[str]:
+    keys = {_key(n) for n in site_names if n and _key(n)}
+    host = urlsplit(url or "").hostname or ""
+    labels = [label for label in host.split(".") if label and label not in COMMON_TLDS]
+    keys |= {_key(label) for label in labels if len(label) >= 3}
+    if host:
+        keys.add(_key(host.removeprefix("www.")))
+    return {k for k in keys if k}
+
+
+def is_site_name(segment: str, keys: set[str]) -> bool:
+    seg = _key(segment)
+    if not seg:
+        return False
+    for key in keys:
+        if seg == key:
+            return True
+        # "Ilanga News" for ilanga.co.za, "BILD.de" for "bild.de", "Express.co.uk" for express:
+        # the segment is mostly the name.
+        if len(key) >= 4 and (key in seg or seg in key) and min(len(seg), len(key)) * 2 >= max(len(seg), len(key)):
+            return True
+    return False
+
+
+def strip_site_name(title: str, keys: set[str]) -> str:
+    parts = SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    low, high = 0, len(parts)
+    # "Headline | Site | by Author", "Headline - Section | Site": cut from the site's name on.
+    for index in range(1, len(parts)):
+        if is_site_name(parts[index], keys):
+            high = index
+            break
+    if high - low > 1 and is_site_name(parts[0], keys):
+        low = 1
+    if (low, high) == (0, len(parts)):
+        return title
+    return _join(title, parts[low:high])
+
+
+def _join(title: str, parts: list[str]) -> str:
+    start = title.find(parts[0])
+    end = title.find(parts[-1], start) + len(parts[-1])
+    return title[start:end].strip()
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def choose_title(candidates: list[tuple[str, str]], site_names, url: str | None = None) -> str | None:
+    """The most trusted candidate, its site name stripped; a trailing one-word section that
+    another candidate leaves out is dropped too ("Headline | Sport" beside "Headline")."""
+    keys = site_keys(site_names, url)
+    cleaned = [(source, strip_site_name(value, keys)) for source, value in candidates if value]
+    cleaned = [(source, value) for source, value in cleaned if value]
+    if not cleaned:
+        return None
+    ranked = sorted(cleaned, key=lambda c: TRUST.index(c[0]) if c[0] in TRUST else len(TRUST))
+    best = ranked[0][1]
+    # "Headline | Sport", "Headline-정치": a one-word section after a separator, which another
+    # candidate leaves out.
+    for _, other in cleaned:
+        if len(other) < len(best) and best.startswith(other) and SECTION_TAIL.match(best[len(other):]):
+            return other
+    return best

@@ -1,0 +1,210 @@
+"""Title, date, authors and body chosen from all the evidence a page gives (issue 26). Each page
+here is a small one written for the class of mistake it guards against."""
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from crawler.extract import extract_page
+from crawler.outlet_config import OutletsError, parse_outlets
+
+URL = "https://www.example-news.test/politics/story-123"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PARAGRAPHS = [
+    f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, which "
+    f"residents had opposed for months because of the noise and the traffic it would bring to town."
+    for n in range(1, 9)
+]
+
+
+def page(head: str = "", body: str = "", paragraphs=PARAGRAPHS) -> str:
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html lang='en'><head>{head}</head><body><main><article>{body}{text}</article></main>"
+            "</body></html>")
+
+
+def ld(obj) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def extract(html: str, **kwargs) -> dict:
+    return extract_page(html, url=URL, now=NOW, **kwargs)
+
+
+# titles
+
+def test_title_entities_are_decoded_and_the_site_name_is_stripped():
+    html = page('<meta property="og:site_name" content="Example News">'
+                '<meta property="og:title" content="Mayor calls plan &#8216;illogical&#8217; | Example News">'
+                "<title>Mayor calls plan 'illogical' | Example News</title>",
+                "<h1>Mayor calls plan ‘illogical’</h1>")
+    assert extract(html)["title"] == "Mayor calls plan ‘illogical’"
+
+
+def test_a_site_name_known_only_from_the_host_name_is_stripped():
+    html = page('<meta property="og:title" content="Harbour plan approved - Example-News.test">')
+    assert extract(html)["title"] == "Harbour plan approved"
+
+
+def test_a_one_word_section_tail_is_dropped_when_another_candidate_leaves_it_out():
+    html = page('<meta property="og:title" content="Harbour plan approved-Politics">'
+                '<meta name="headline" content="Harbour plan approved">')
+    assert extract(html)["title"] == "Harbour plan approved"
+
+
+def test_a_headline_with_a_dash_of_its_own_keeps_it():
+    html = page('<meta property="og:title" content="Council votes - and residents protest">')
+    assert extract(html)["title"] == "Council votes - and residents protest"
+
+
+# dates
+
+def test_a_zone_abbreviation_is_honoured():
+    html = page(ld({"@type": "NewsArticle", "headline": "H", "datePublished": "Fri Apr 28 19:20:36 CEST 2023"}))
+    assert extract(html)["published_at"] == "2023-04-28T17:20:36Z"
+
+
+def test_a_naive_timestamp_is_read_in_the_zone_the_pages_other_dates_state():
+    html = page(ld({"@type": "NewsArticle", "headline": "H", "datePublished": "2023-04-28 18:11:01.0"})
+                + '<meta name="date" content="2023-04-28T18:11:01+02:00">')
+    assert extract(html)["published_at"] == "2023-04-28T16:11:01Z"
+
+
+def test_a_naive_timestamp_is_read_in_the_outlets_time_zone():
+    html = page(ld({"@type": "NewsArticle", "headline": "H", "datePublished": "2024-01-15T09:30:00"}))
+    assert extract(html, outlet_zone="Asia/Seoul")["published_at"] == "2024-01-15T00:30:00Z"
+    assert extract(html)["published_at"] == "2024-01-15T09:30:00Z"  # nothing says otherwise: UTC
+
+
+def test_an_article_nested_in_a_webpage_and_cdata_wrapped_json_ld_are_read():
+    nested = ld({"@type": "WebPage", "name": "Page", "mainEntity": {
+        "@type": "NewsArticle", "headline": "H", "datePublished": "2024-04-26T20:44:00+0200"}})
+    assert extract(page(nested))["published_at"] == "2024-04-26T18:44:00Z"
+    wrapped = ('<script type="application/ld+json">//<![CDATA[\n'
+               + json.dumps({"@type": "NewsArticle", "datePublished": "2024-08-22T12:00:00+02:00"})
+               + "\n//]]></script>")
+    assert extract(page(wrapped))["published_at"] == "2024-08-22T10:00:00Z"
+
+
+def test_a_day_without_its_time_takes_the_time_given_elsewhere_for_that_day():
+    html = page('<meta name="date" content="2025-01-27">',
+                '<time datetime="2025-01-27T12:13:17+01:00">27. Januar 2025</time>')
+    assert extract(html)["published_at"] == "2025-01-27T11:13:17Z"
+
+
+def test_the_articles_own_date_wins_over_a_vendor_field():
+    html = page('<meta name="DCSext.articleFirstPublished" content="2019-02-05 16:07">',
+                '<time itemprop="datePublished" datetime="2023-08-30T16:45+0100">30 August 2023</time>')
+    assert extract(html)["published_at"] == "2023-08-30T15:45:00Z"
+
+
+def test_the_published_time_is_never_after_the_fetch():
+    html = page(ld({"@type": "NewsArticle", "datePublished": "2026-01-01T10:00:00Z"}))
+    assert extract(html)["published_at"] == "2026-01-01T00:00:00Z"
+
+
+def test_an_outlet_time_zone_is_validated_at_load():
+    base = '[x]\nname = "X"\nlanguage = "en"\nfeeds = ["https://x.test/rss"]\n'
+    assert parse_outlets(base + 'timezone = "Europe/Berlin"\n')["x"].timezone == "Europe/Berlin"
+    with pytest.raises(OutletsError, match=r"outlet \[x\] timezone: 'Mars/Olympus' is not an IANA time zone"):
+        parse_outlets(base + 'timezone = "Mars/Olympus"\n')
+
+
+# authors
+
+def test_the_outlet_is_not_an_author_beside_a_person():
+    html = page('<meta property="og:site_name" content="Example News">'
+                '<meta name="author" content="Example News">'
+                + ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ann Lee"},
+                                                          {"@type": "Organization", "name": "Example News"}]}))
+    assert extract(html)["authors"] == ["Ann Lee"]
+
+
+def test_surname_first_is_turned_round_when_another_field_writes_the_name_forwards():
+    html = page(ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Brazil, Rachel"}})
+                + '<meta name="citation_author" content="Rachel Brazil">')
+    assert extract(html)["authors"] == ["Rachel Brazil"]
+
+
+def test_two_people_in_one_credit_are_two_authors_and_emails_give_way_to_names():
+    html = page(ld({"@type": "NewsArticle", "author": [{"name": "Felix Schröder und Jörg Soldwisch"},
+                                                        {"name": "Bo Kim (bki) bo.kim@example-news.test"}]}))
+    assert extract(html)["authors"] == ["Felix Schröder", "Jörg Soldwisch", "Bo Kim"]
+
+
+def test_a_profile_slug_gives_way_to_the_written_name():
+    html = page(ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "chuck-ross"}})
+                + '<meta name="author" content="Chuck Ross">')
+    assert extract(html)["authors"] == ["Chuck Ross"]
+
+
+# body
+
+def test_a_body_split_by_recirculation_blocks_is_read_whole_when_the_json_ld_says_it_is_longer():
+    first, second = PARAGRAPHS[:5], [p.replace("Paragraph", "Later paragraph") for p in PARAGRAPHS[:5]]
+    recirculation = "".join(f'<li><a href="/s/{n}">Another story number {n} you may like</a></li>'
+                            for n in range(40))
+    html = ("<html><head>" + ld({"@type": "NewsArticle", "headline": "H", "articleBody": " ".join(first + second)})
+            + "</head><body><article><div class='body__inner-container'>" + "".join(f"<p>{p}</p>" for p in first)
+            + "</div></article><aside><ul>" + recirculation + "</ul></aside><div class='ArticlePageChunks'>"
+            "<div class='body__inner-container'>" + "".join(f"<p>{p}</p>" for p in second) + "</div></div></body></html>")
+    text = extract(html)["text"]
+    assert "Paragraph 1 of" in text and "Later paragraph 5 of" in text
+    assert "Another story" not in text
+
+
+def test_a_page_rendered_by_javascript_is_read_from_its_embedded_state():
+    state = {"article": {"title": "H", "contentHtml": "".join(f"<p>{p}</p>" for p in PARAGRAPHS)}}
+    html = ('<html><head><meta property="og:title" content="Harbour plan approved">'
+            f"<script>window.__STATE__ = {json.dumps(state)};</script></head>"
+            '<body><div id="root"></div></body></html>')
+    article = extract(html)
+    assert "Paragraph 1 of the report" in article["text"] and "Paragraph 8" in article["text"]
+
+
+def test_a_short_extraction_gives_way_to_the_body_the_page_marks_as_its_own():
+    first, second = PARAGRAPHS[:5], [p.replace("Paragraph", "Later paragraph") for p in PARAGRAPHS[:5]]
+    recirculation = "".join(f'<li><a href="/s/{n}">Another story number {n} you may like</a></li>'
+                            for n in range(40))
+    html = ("<html><head></head><body><article><div class='body__inner-container article-body'>"
+            + "".join(f"<p>{p}</p>" for p in first) + "</div></article><aside><ul>" + recirculation
+            + "</ul></aside><div class='ArticlePageChunks'><div class='body__inner-container article-body'>"
+            + "".join(f"<p>{p}</p>" for p in second) + "</div></div></body></html>")
+    text = extract(html)["text"]
+    assert "Paragraph 1 of" in text and "Later paragraph 5 of" in text
+    assert "Another story" not in text
+
+
+def test_when_the_author_fields_credit_only_the_outlet_the_visible_byline_names_the_person():
+    head = ('<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">')
+    assert extract(page(head, '<span class="article__author">Von Ann Lee</span>'))["authors"] == ["Ann Lee"]
+    signed = PARAGRAPHS + ["<strong>Bo Kim</strong>"]
+    assert extract(page(head, paragraphs=signed))["authors"] == ["Bo Kim"]
+    assert extract(page(head))["authors"] == ["Example News"]  # the page's only credit
+
+
+def test_a_visible_byline_must_look_like_a_name():
+    html = page('<meta property="og:site_name" content="Example News">',
+                '<span class="article__author">amw</span><label class="comment-author-name">Name *</label>')
+    assert extract(html)["authors"] == []
+
+
+def test_a_saved_page_in_utf8_is_read_as_utf8_whatever_its_meta_charset_claims():
+    html = page('<meta charset="gb2312"><meta property="og:title" content="促进航天技术更好惠及人民">')
+    assert extract(html.encode("utf-8"))["title"] == "促进航天技术更好惠及人民"
+
+
+def test_other_stories_teasers_wrapped_in_links_are_not_the_body():
+    teasers = "".join(f'<li><a href="/other/{n}"><div><p>OTHER STORY {n}: a different report about an election '
+                      f'somewhere else, summarised here in one long teaser sentence for readers.</p></div></a></li>'
+                      for n in range(4))
+    text = extract(page(body="", paragraphs=PARAGRAPHS).replace("</article>", f"<ul>{teasers}</ul></article>"))["text"]
+    assert "Paragraph 8 of" in text and "OTHER STORY" not in text
+
+
+def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
+    from crawler.page_dates import choose_published
+
+    chosen = choose_published([("ld:article:datePublished", "2024-01-02T10:00:00Z"),
+                               ("parser", "2024-01-01T08:00:00Z")], now=NOW)
+    assert chosen.at == datetime(2024, 1, 1, 8, tzinfo=timezone.utc) and chosen.zone == "stated"
