@@ -3,8 +3,10 @@ canonical name, short forms resolved within an article, types fixed by a gazette
 crawler/entity_data/names.toml plus an optional user file (NEWSWATCH_NAMES)."""
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +59,29 @@ class NameTable:
         self.not_entities |= {n.lower() for n in (data.get("not_entities") or {}).get("names", [])}
         for key, words in (data.get("korean_context") or {}).items():
             self.korean_context[key] = [*self.korean_context.get(key, []), *words]
+
+    def spelled(self, prefix: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """(type, canonical name) of the names one of whose forms in the tables starts with
+        `prefix`, any case: "김" finds Kim Jong Un by 김정은, "zelenskyy" Volodymyr Zelensky (for
+        autocomplete, which sees only the canonical names articles carry)."""
+        prefix = unicodedata.normalize("NFC", prefix).lower()
+        if not prefix:
+            return []
+        forms = self._sorted_forms()
+        start = bisect.bisect_left(forms, (prefix,))
+        found: dict[tuple[str, str], None] = {}
+        for form, kind, canonical in forms[start:]:
+            if not form.startswith(prefix) or len(found) >= limit:
+                break
+            found[(self.gazetteer.get(canonical.lower(), kind), canonical)] = None
+        return list(found)
+
+    def _sorted_forms(self) -> list[tuple[str, str, str]]:
+        key = sum(len(table) for table in self.aliases.values())
+        if getattr(self, "_forms", (None, None))[0] != key:  # rebuilt when names were added
+            self._forms = (key, sorted((unicodedata.normalize("NFC", alias), kind, canonical)
+                                       for kind, table in self.aliases.items() for alias, canonical in table.items()))
+        return self._forms[1]
 
     def kind_of(self, name: str) -> str | None:
         """The type the tables give a name (gazetteer, then aliases), or None."""
