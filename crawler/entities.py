@@ -120,7 +120,7 @@ class EntityTagger:
                 if HANGUL.search(phrase):
                     continue  # the Korean forms are the Korean tagger's
                 # Known names as written in the tables (case-sensitive: "US" is not "us").
-                for form in {phrase, phrase.title(), phrase.upper()}:
+                for form in {phrase, phrase.title(), phrase.upper(), *self.names.written.get(phrase, ())}:
                     matcher.add(kind, [nlp.make_doc(form)])
             label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
             warm_gazetteer()  # with the model, once per worker: not in the first article's time
@@ -236,9 +236,6 @@ class EntityTagger:
         after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
-        if (model_kind or self.names.kind_of(text)) == "org" and " " not in text and (after in PRODUCT_NOUNS or (
-                before in ("on", "via") and len(preceding) > 1 and preceding[-2].lower() in MEDIUM_VERBS)):
-            return None  # "a Telegram channel", "wrote on Telegram": the app, a product, not the company
         kind, known = type_of(text, model_kind, after, self.names, before)
         name = clean(kind, text, self.names)
         if not name:
@@ -380,10 +377,6 @@ def joined_spans(doc) -> list:
     return out
 
 
-PRODUCT_NOUNS = {"app", "apps", "channel", "channels", "account", "accounts", "messenger", "post", "posts", "page",
-                 "feed", "chat", "chats", "user", "users", "video", "videos", "story", "stories"}
-MEDIUM_VERBS = {"posted", "wrote", "said", "published", "shared", "announced", "reported", "written", "appeared",
-                "circulating", "circulated", "streamed", "live"}
 # Heads of bodies named after what they are of, on or for ("Committee on Intelligence").
 BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
            **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",

