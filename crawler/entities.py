@@ -187,6 +187,7 @@ class EntityTagger:
                             is_region(mention.name):
                         mentions.append(mention)
         mentions += self._unseen_nations(doc, named)
+        mentions += self._unseen_regions(doc, named)
         return self._resolve(mentions, prose), label
 
     def _unseen_nations(self, doc, named: set[int]) -> list[Mention]:
@@ -206,6 +207,27 @@ class EntityTagger:
                 if name:
                     found.append(Mention(name, "place", None, known=True))
             i += max(length, 1)
+        return found
+
+    def _unseen_regions(self, doc, named: set[int]) -> list[Mention]:
+        """A capitalised name before a region noun where the model saw no name ("southern Zabul
+        province", which it may call a date): a place. Not a direction or a nationality
+        ("Southern region", "Russian region") nor a word starting a sentence."""
+        found = []
+        for token in doc:
+            if token.lower_ not in REGION_NOUNS or not token.is_lower or token.i == 0:
+                continue
+            start = token.i
+            while start > 0 and token.i - start < 3 and doc[start - 1].is_title and doc[start - 1].is_alpha and \
+                    not doc[start - 1].is_stop and start - 1 not in named and not doc[start - 1].is_sent_start:
+                start -= 1
+            words = doc[start:token.i]
+            if not len(words) or any(w.ent_type_ == "NORP" or w.lower_.endswith("ern") or w.lower_ in DIRECTIONS
+                                     for w in words):
+                continue
+            name = clean("place", words.text, self.names)
+            if name:
+                found.append(Mention(self.names.canonical("place", name), "place", None, known=True))
         return found
 
     def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
@@ -237,6 +259,9 @@ class EntityTagger:
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
         kind, known = type_of(text, model_kind, after, self.names, before)
+        if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
+                re.match(r",\s+who\b", written[end:end + 8]):
+            kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
         name = clean(kind, text, self.names)
         if not name:
             return None
@@ -336,6 +361,9 @@ class EntityTagger:
         ("Bidens") is nobody in particular."""
         parts = person_parts(mentions["person"])
         for kind in ("org", "place"):
+            # An all-capitals surname ("OBAMA" in a quoted headline) is the surname.
+            for shouted in [m for m in mentions[kind] if m.isupper() and len(m) > 3 and m.title() in parts]:
+                mentions[kind] = [m.title() if m == shouted else m for m in mentions[kind]]
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
@@ -377,6 +405,9 @@ def joined_spans(doc) -> list:
     return out
 
 
+REGION_NOUNS = {"province", "oblast", "region", "county", "prefecture", "governorate", "district", "krai"}
+DIRECTIONS = {"central", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+              "upper", "lower", "greater", "inner", "outer", "mid"}
 # Heads of bodies named after what they are of, on or for ("Committee on Intelligence").
 BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
            **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",
