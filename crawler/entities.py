@@ -120,7 +120,10 @@ class EntityTagger:
                 if HANGUL.search(phrase):
                     continue  # the Korean forms are the Korean tagger's
                 # Known names as written in the tables (case-sensitive: "US" is not "us").
-                for form in {phrase, phrase.title(), phrase.upper(), *self.names.written.get(phrase, ())}:
+                # As written too ("DoorDash"), but not a form that holds its owner ("South Korea's
+                # National Intelligence Service"): the owner is a name of its own.
+                written = {w for w in self.names.written.get(phrase, ()) if "'s " not in w and "’s " not in w}
+                for form in {phrase, phrase.title(), phrase.upper(), *written}:
                     matcher.add(kind, [nlp.make_doc(form)])
             label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
             warm_gazetteer()  # with the model, once per worker: not in the first article's time
