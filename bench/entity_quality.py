@@ -8,13 +8,14 @@ The English model is NEWSWATCH_NER_MODELS's (settings.py: environment, .env, def
 Scoring as the guide says: per type, a (type, canonical name) pair counts once per article;
 precision, recall and F1 micro-averaged; dev and held-out reported separately, next to raw spaCy
 (its PERSON / ORG / GPE+LOC+FAC spans, text as written) on the same text; then per model the CPU
-per article of the entity stage and the memory its model added to the process. --show prints the
+per article of the entity stage and the peak memory of a process that loaded it. --show prints the
 dev set's misses only: held-out errors are never printed (they would guide tuning).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -60,18 +61,23 @@ def raw_spacy(nlp, text: str) -> dict:
     return found
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * 4096 / 2**20
+def peak_memory_mb(model: str) -> float:
+    """Peak RSS of a fresh process that has loaded the stage with `model` and tagged a sentence
+    (what a worker holds): measured apart, as models share nothing in one process that matters."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[2]); "
+            "from crawler.entities import EntityTagger, parse_models; from crawler.names import load_names; "
+            "EntityTagger(parse_models('en=' + sys.argv[1]), load_names()).tag('warm up in Kursk', language='en'); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    return float(subprocess.run([sys.executable, "-c", code, model, str(ROOT)], check=True, capture_output=True,
+                                text=True).stdout)
 
 
 def measure(model: str, labels: list[dict], texts: list[str], show: bool) -> dict:
     import spacy
 
-    before = rss_mb()
     tagger = EntityTagger(parse_models(f"en={model}"), load_names())
     tagger.tag("warm up in Kursk", language="en")  # loads the model and the gazetteer
-    memory = rss_mb() - before
+    memory = peak_memory_mb(model)
     start = time.process_time()
     tagged = [tagger.tag(text, language="en") for text in texts]
     cpu = time.process_time() - start
@@ -101,7 +107,7 @@ def measure(model: str, labels: list[dict], texts: list[str], show: bool) -> dic
     words = sum(len(t.split()) for t in texts)
     print(f"\nNER throughput: {len(texts) / cpu:.1f} articles/s, {words / cpu:.0f} words/s "
           f"({cpu / len(texts) * 1000:.0f} ms CPU per article of {words // len(texts)} words on average); "
-          f"model and tables loaded: +{memory:.0f} MB")
+          f"a worker with the stage loaded: {memory:.0f} MB peak RSS")
     return {"scores": scores, "cpu_ms": cpu / len(texts) * 1000, "memory_mb": memory}
 
 
