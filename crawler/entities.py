@@ -12,8 +12,8 @@ from collections import Counter
 from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
-from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span, type_of,
-                                  verb_inside)
+from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
+                                  type_of, verb_inside)
 from crawler.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
@@ -25,8 +25,8 @@ MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 UNUSED_PIPES = ["tok2vec", "parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
 NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
-# "National Security Council (NSC)": an abbreviation the article defines for itself.
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+# "National Security Council (NSC)": an abbreviation the article defines for itself.
 DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
 
 
@@ -85,7 +85,7 @@ def pipeline_location(model: str, language: str = "") -> str:
 
 
 class OutletNames(NamedTuple):
-    """The names of an article's outlet (its name and aliases) and of the other outlets and feeds."""
+    """The names of an article's outlet (its name and aliases) and of the other configured outlets."""
     own: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
 
@@ -133,8 +133,8 @@ class EntityTagger:
     def tag(self, text: str, title: str | None = None, language: str | None = None,
             outlets: "OutletNames | None" = None) -> tuple[dict, str | None]:
         """`outlets`: the article's own outlet's names (not entities of its own articles: a
-        report does not name its publisher, the page's furniture does) and every configured
-        outlet's and feed's (never places, whatever a model says of "WorldWire")."""
+        report does not name its publisher, the page's furniture does) and every other configured
+        outlet's (never places, whatever a model says of "WorldWire")."""
         if language == "ko" and language not in self.models:
             from crawler.korean_entities import korean_tagger
 
@@ -214,15 +214,15 @@ class EntityTagger:
 
     def _unseen_regions(self, doc, named: set[int]) -> list[Mention]:
         """A capitalised name before a region noun where the model saw no name ("southern Zabul
-        province", which it may call a date): a place. Not a direction or a nationality
-        ("Southern region", "Russian region") nor a word starting a sentence."""
+        province", which it may call a date): a place. Not a direction, a nationality or a
+        function word ("Southern region", "Russian region", "This province")."""
         found = []
         for token in doc:
             if token.lower_ not in REGION_NOUNS or not token.is_lower or token.i == 0:
                 continue
             start = token.i
             while start > 0 and token.i - start < 3 and doc[start - 1].is_title and doc[start - 1].is_alpha and \
-                    not doc[start - 1].is_stop and start - 1 not in named and not doc[start - 1].is_sent_start:
+                    not doc[start - 1].is_stop and start - 1 not in named:
                 start -= 1
             words = doc[start:token.i]
             if not len(words) or any(w.ent_type_ == "NORP" or w.lower_.endswith("ern") or w.lower_ in DIRECTIONS
@@ -309,7 +309,7 @@ class EntityTagger:
         for name in list(by_name):
             if kinds[name] == "org" and " " not in name and name[1:].islower() and \
                     not self.names.kind_of(name) and not any(m.known for m in by_name[name]) and \
-                    (name.lower() in ORG_HEADS or re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose)):
+                    (name.lower() in ORG_HEADS or common_word(name, prose)):
                 del by_name[name]
         resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
         for name in by_name:
@@ -370,6 +370,11 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def common_word(name: str, prose: str) -> bool:
+    """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
+    return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None
 
 
 def joined_spans(doc) -> list:
