@@ -62,6 +62,7 @@ def test_crawl_indexes_the_stories_and_the_api_finds_them(sample_outlets):
     assert korean[0]["entities_model"] == "ko_names-1"
     entities = found["newsweek"]["entities"]
     assert {"Storm Corps", "Radio Free Asia"} <= set(entities["org"])
+    assert "Newsweek" not in entities["org"]  # "Newsweek has contacted…": the outlet is not an entity of its own report
     assert {"North Korea", "Kursk", "North Hamgyong Province", "Russia", "Ukraine"} <= set(entities["place"])
     assert "Volodymyr Zelensky" in entities["person"] and found["newsweek"]["entities_model"].startswith("en_core_web_md")
     assert "Storm Corps" in found["rfa-english"]["entities"]["org"]
