@@ -408,7 +408,12 @@ def joined_spans(doc) -> list:
                 doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
                 nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
-        out.append(ent)
+        if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
+                2 <= len(ent[-1]) <= 4 and ent[-2].is_title:
+            # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
+            out += [Span(doc, ent.start, ent.end - 1, label="ORG"), Span(doc, ent.end - 1, ent.end, label="ORG")]
+        else:
+            out.append(ent)
         i += 1
     return out
 

@@ -187,3 +187,15 @@ def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_li
         with pytest.raises(ValueError, match=message) as raised:
             parse_models(spec)
         assert "\n" not in str(raised.value)
+
+
+def test_pieces_of_one_name_the_model_cut_apart_are_one_name(tagger):
+    # md cuts these ("Bosnia" + "Herzegovina", "House Select Committee" + "Intelligence") and runs
+    # two organisations together ("CBS Sports NFL"); sm happens not to.
+    text = ("Wales beat Bosnia and Herzegovina on Saturday. The House Select Committee on Intelligence met on "
+            "Tuesday. CBS Sports NFL Insider Jason La Canfora reported the suspension. The captives were handed "
+            "over in southern Zabul province, a source said.")
+    entities, _ = tagger.tag(text, language="en")
+    assert {"Bosnia and Herzegovina", "Zabul"} <= set(entities["place"]) and "Bosnia" not in entities["place"]
+    assert {"House Select Committee on Intelligence", "CBS Sports", "NFL"} <= set(entities["org"])
+    assert entities["person"] == ["Jason La Canfora"]
