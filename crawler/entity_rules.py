@@ -133,6 +133,8 @@ def trim_person(text: str) -> str:
     if verb_inside(text):
         return ""
     words = text.split()
+    if len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4:
+        return ""  # "Sports NFL": a name does not end in an abbreviation
     marks = [n for n, w in enumerate(words[:-1]) if w.isupper() and 2 <= len(w.strip(".")) <= 3 and "." not in w]
     if marks and len(words) - marks[-1] - 1 >= 2:
         words = words[marks[-1] + 1:]

@@ -3,8 +3,10 @@ canonical name, short forms resolved within an article, types fixed by a gazette
 crawler/entity_data/names.toml plus an optional user file (NEWSWATCH_NAMES)."""
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +25,7 @@ TITLES = re.compile(
     r"representative|gov\.|governor|mayor|speaker|dr\.|mr\.|mrs\.|ms\.|sir|dame|lord|lady|king|queen|prince|"
     r"princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|press secretary)\s+",
     re.IGNORECASE)
-REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate)$", re.IGNORECASE)
+REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate|district)$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^[\d\W_]+$|^\d|\d{2,}")
 
 
@@ -35,6 +37,7 @@ class NameTable:
     not_entities: set[str] = field(default_factory=set)
     countries: set[str] = field(default_factory=set)  # canonical names, as written
     korean_context: dict[str, list[str]] = field(default_factory=dict)  # crawler.korean_entities
+    written: dict[str, set[str]] = field(default_factory=dict)  # lower-cased name -> its forms as written ("DoorDash")
 
     def __hash__(self) -> int:  # one table per loaded configuration: identity is enough
         return id(self)
@@ -46,6 +49,7 @@ class NameTable:
             for canonical, variants in table.items():
                 for name in [canonical, *variants]:
                     self.aliases[kind][name.lower()] = canonical
+                    self.written.setdefault(name.lower(), set()).add(name)
         gazetteer = data.get("gazetteer") or {}
         for name in gazetteer.get("countries", []):
             self.gazetteer[name.lower()] = "place"
@@ -53,10 +57,34 @@ class NameTable:
         for kind in ENTITY_TYPES:
             for name in gazetteer.get(kind, []):
                 self.gazetteer[name.lower()] = kind
+                self.written.setdefault(name.lower(), set()).add(name)
         self.keep_province |= {n.lower() for n in gazetteer.get("keep_province", [])}
         self.not_entities |= {n.lower() for n in (data.get("not_entities") or {}).get("names", [])}
         for key, words in (data.get("korean_context") or {}).items():
             self.korean_context[key] = [*self.korean_context.get(key, []), *words]
+
+    def spelled(self, prefix: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """(type, canonical name) of the names one of whose forms in the tables starts with
+        `prefix`, any case: "김" finds Kim Jong Un by 김정은, "zelenskyy" Volodymyr Zelensky (for
+        autocomplete, which sees only the canonical names articles carry)."""
+        prefix = unicodedata.normalize("NFC", prefix).lower()
+        if not prefix:
+            return []
+        forms = self._sorted_forms()
+        start = bisect.bisect_left(forms, (prefix,))
+        found: dict[tuple[str, str], None] = {}
+        for form, kind, canonical in forms[start:]:
+            if not form.startswith(prefix) or len(found) >= limit:
+                break
+            found[(self.gazetteer.get(canonical.lower(), kind), canonical)] = None
+        return list(found)
+
+    def _sorted_forms(self) -> list[tuple[str, str, str]]:
+        key = sum(len(table) for table in self.aliases.values())
+        if getattr(self, "_forms", (None, None))[0] != key:  # rebuilt when names were added
+            self._forms = (key, sorted((unicodedata.normalize("NFC", alias), kind, canonical)
+                                       for kind, table in self.aliases.items() for alias, canonical in table.items()))
+        return self._forms[1]
 
     def kind_of(self, name: str) -> str | None:
         """The type the tables give a name (gazetteer, then aliases), or None."""

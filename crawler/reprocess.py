@@ -8,7 +8,7 @@ import gzip
 import json
 from datetime import datetime
 
-from crawler.entities import stage_label, tag_entities
+from crawler.entities import outlet_names, stage_label, tag_entities
 from crawler.extract import NotAnArticle, extract_feed_item, extract_page
 from crawler.names import names_path
 from crawler.pipelines.normalize import content_hash
@@ -41,7 +41,7 @@ def reprocess_one(record: dict, existing: dict, outlets: dict, config) -> dict:
     else:
         fields = extract_feed_item(record["feed"], language)
     entities, model = tag_entities(fields["text"], fields["title"], fields["language"],
-                                   config["NEWSWATCH_NER_MODELS"], names_path(config))
+                                   config["NEWSWATCH_NER_MODELS"], names_path(config), outlet_names(outlet, outlets))
     article = {**existing, **{k: v for k, v in fields.items() if k != "url"}}
     article.update({k: existing[k] for k in KEPT if k in existing})
     article.update(entities=entities, entities_model=model, content_hash=content_hash(fields["text"]),

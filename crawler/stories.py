@@ -40,12 +40,22 @@ CITED_MIN = 0.12
 CITED_SHARED_NAMES = 2
 # Reports in two languages share no words, only canonical names (the Korean name tables give
 # Korean reports English canonical names) and their dates: related when at least
-# MIN_SHARED_NAMES names other than countries are shared and they are CROSS_LANGUAGE_MIN of the
-# shorter list, the share halving with every CROSS_LANGUAGE_HALF_LIFE_DAYS between them — with
-# no text to tell two events of one beat apart, the dates must be close.
+# MIN_SHARED_NAMES specific names are shared and they are CROSS_LANGUAGE_MIN of the shorter list
+# of specific names the two could share (see cross_language_share), the share halving with every
+# CROSS_LANGUAGE_HALF_LIFE_DAYS between them — with no text to tell two events of one beat
+# apart, the dates must be close.
 CROSS_LANGUAGE_MIN = 0.5
 CROSS_LANGUAGE_HALF_LIFE_DAYS = 2.0
-CROSS_LANGUAGE_NAMES = 3  # names whose reports are looked up by entity, for reports in other languages
+CROSS_LANGUAGE_NAMES = 8  # names whose reports are looked up by entity, for reports in other languages
+# The share is of the shorter list, counted up to this many names: a long list's further names
+# are background (a source's town, an official quoted), not evidence of another event.
+CROSS_LANGUAGE_CORE_NAMES = 5
+# Places above country level say as little about an event as a country does.
+CONTINENTS = {"Africa", "Antarctica", "Asia", "Europe", "North America", "Oceania", "South America", "Middle East",
+              "East Asia", "Southeast Asia", "Central Asia", "Eastern Europe", "Western Europe", "Latin America"}
+# A name in a non-Latin script (a Korean name the tables do not know, kept in Hangul) has no
+# counterpart among another language's canonical names.
+NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
 def earlier(a: dict, b: dict) -> bool:
@@ -166,11 +176,13 @@ class StoryLinker:
             return []
         cited = self.citations().cited(article.get("text"), other_than=article["outlet"])
         hits = self.backend.search(query)["hits"]
-        if {o.language for o in self.outlets().values()} - {article.get("language")}:
+        languages = {o.language for o in self.outlets().values() if o.language} - {article.get("language")}
+        for language in sorted(languages):
             # Reports in other languages name the same people and places in other words (looked
             # for only where the outlets polled are in more than this article's language).
             for entity in entity_candidates(article, self.countries):
-                hits += self.backend.search(replace(query, q="", entities=(entity,), size=10))["hits"]
+                hits += self.backend.search(replace(query, q="", entities=(entity,), language=language,
+                                                    size=10))["hits"]
         if cited:
             # The cited outlet's report may rank below 20 same-beat hits: look among its own.
             hits += self.backend.search(replace(query, outlets=tuple(sorted(cited)), until=when))["hits"]
@@ -255,9 +267,9 @@ def related_score(article: dict, other: dict, countries: set[str], idf, gap_days
     rarely the same people and places."""
     shared = shared_names(article, other, countries)
     if other_languages(article, other):
-        fewest = min(len(names_of(article, countries)), len(names_of(other, countries))) or 1
-        score = len(shared) / fewest * 0.5 ** (gap_days / CROSS_LANGUAGE_HALF_LIFE_DAYS)
-        return score, score >= CROSS_LANGUAGE_MIN and len(shared) >= MIN_SHARED_NAMES
+        shared_count, share = cross_language_share(article, other, countries)
+        score = share * 0.5 ** (gap_days / CROSS_LANGUAGE_HALF_LIFE_DAYS)
+        return score, score >= CROSS_LANGUAGE_MIN and shared_count >= MIN_SHARED_NAMES
     if counts is None:  # the article's term counts, when the caller has not made them already
         counts = term_counts(article.get("text") or "", article.get("language"))
     score = cosine(counts, term_counts(other.get("text") or "", other.get("language")), idf)
@@ -270,15 +282,35 @@ def other_languages(a: dict, b: dict) -> bool:
 
 
 def names_of(article: dict, countries: set[str]) -> set[str]:
-    return {n for values in (article.get("entities") or {}).values() for n in values if n not in countries}
+    """The article's specific names: people, organisations, places below country level."""
+    return {n for values in (article.get("entities") or {}).values() for n in values
+            if n not in countries and n not in CONTINENTS}
+
+
+def comparable_names(article: dict, countries: set[str]) -> set[str]:
+    """The specific names a report in another language could give too: in the canonical (Latin)
+    script."""
+    return {n for n in names_of(article, countries) if not NON_LATIN.search(n)}
+
+
+def cross_language_share(article: dict, other: dict, countries: set[str]) -> tuple[int, float]:
+    """(specific names shared, their share of the shorter of the two lists of comparable
+    specific names, counted up to CROSS_LANGUAGE_CORE_NAMES). The lists differ in length for
+    reasons other than the event: a Korean report's names the tables do not know stay in Hangul,
+    and the English tagger finds every name a report gives where the Korean tables know some;
+    only the names both sides could give are counted, countries and continents left out."""
+    mine, theirs = comparable_names(article, countries), comparable_names(other, countries)
+    shared = len(mine & theirs)
+    return shared, shared / (min(len(mine), len(theirs), CROSS_LANGUAGE_CORE_NAMES) or 1)
 
 
 def entity_candidates(article: dict, countries: set[str]) -> list[tuple[str, str]]:
-    """The article's first few people, organisations and places (not countries), for finding
-    reports of it in other languages by their tagged names."""
+    """The article's first few people, organisations and places below country level (in the
+    canonical script), for finding reports of it in other languages by their tagged names."""
     entities = article.get("entities") or {}
+    comparable = comparable_names(article, countries)
     found = [(kind, name) for kind in ("person", "org", "place") for name in entities.get(kind, [])
-             if name not in countries]
+             if name in comparable]
     return found[:CROSS_LANGUAGE_NAMES]
 
 

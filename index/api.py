@@ -325,7 +325,7 @@ def create_app(context: ApiContext) -> FastAPI:
                  size: Annotated[int | None, Query(description="names to return, 0-100",
                                                    json_schema_extra={"minimum": 0})] = None):
         """Persons, organisations and places by the number of articles naming them (copies left out)."""
-        query = parse_entities_params(request.query_params.multi_items())
+        query = parse_entities_params(request.query_params.multi_items(), names=context.names)
         return JSONResponse({"entities": context.backend.entities(query)})
 
     @app.get("/articles/{article_id}", response_model=schemas.Article, responses=schemas.errors(401, 404, 503),

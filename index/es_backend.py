@@ -414,11 +414,13 @@ class ElasticsearchBackend:
             # at the cost of the articles that name one (as the embedded backend's term dictionary).
             prefix = " ".join(query.prefix.lower().split())
             escaped = "".join("\\" + c if c in "*?\\" else c for c in prefix)
+            spelled = [name for _, name in query.spelled]  # names found by another form (a Korean spelling)
             search = search.filter("bool", minimum_should_match=1, should=[
                 clause for kind in query.kinds for clause in (
                     {"prefix": {f"{FACET_FIELDS[kind]}.key": {"value": prefix}}},
-                    {"wildcard": {f"{FACET_FIELDS[kind]}.key": {"value": f"* {escaped}*"}}})])
-            include = {"include": name_pattern(prefix)}
+                    {"wildcard": {f"{FACET_FIELDS[kind]}.key": {"value": f"* {escaped}*"}}},
+                    *([{"terms": {FACET_FIELDS[kind]: spelled}}] if spelled else []))])
+            include = {"include": "|".join([name_pattern(prefix), *map(exact_pattern, spelled)])}
         for kind in query.kinds:
             search.aggs.bucket(kind, "terms", field=FACET_FIELDS[kind], size=ENTITY_BUCKETS, **include)
         try:
@@ -487,6 +489,11 @@ def name_pattern(prefix: str) -> str:
     literal = "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else
                       (c if c.isalnum() or c == " " else "\\" + c) for c in prefix)
     return f"{literal}.*" if " " in prefix else f"({literal}|.* {literal}).*"
+
+
+def exact_pattern(name: str) -> str:
+    """`name` itself as a term's `include` alternative (Lucene regular expression)."""
+    return "".join(c if c.isalnum() or c == " " else "\\" + c for c in name)
 
 
 def _reason(exc: ApiError) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timezone
 from typing import Annotated, ClassVar, Iterable
@@ -325,11 +326,16 @@ class EntitiesQuery:
     since: datetime | None = None
     until: datetime | None = None
     size: int = DEFAULT_SIZE
+    # (type, canonical name) of the names another form of which starts with the prefix (the name
+    # tables' Korean spellings and variants: crawler.names.NameTable.spelled): found as well.
+    spelled: tuple[tuple[str, str], ...] = ()
 
-    def matches(self, name: str) -> bool:
-        """The name, or one of its words, starts with the prefix (any case): "zel" finds Zelensky."""
+    def matches(self, name: str, kind: str | None = None) -> bool:
+        """The name, or one of its words, starts with the prefix (any case): "zel" finds Zelensky;
+        or another form of it does ("김" finds Kim Jong Un by 김정은)."""
         prefix = self.prefix.lower()
-        return not prefix or any(word.startswith(prefix) for word in [name.lower(), *name.lower().split()])
+        return not prefix or any(word.startswith(prefix) for word in [name.lower(), *name.lower().split()]) or \
+            any(name == canonical and kind in (None, spelled_kind) for spelled_kind, canonical in self.spelled)
 
     def as_search(self) -> SearchQuery:
         return SearchQuery(since=self.since, until=self.until, size=0, facets=())
@@ -345,7 +351,8 @@ def single_values(params: Iterable[tuple[str, str]]) -> dict[str, str]:
     return values
 
 
-def parse_entities_params(params: Iterable[tuple[str, str]]) -> EntitiesQuery:
+def parse_entities_params(params: Iterable[tuple[str, str]], names=None) -> EntitiesQuery:
+    """`names` (crawler.names.NameTable): a prefix also finds the names by their other forms."""
     values = single_values(params)
     for name in values:
         if name not in ("type", "prefix", "since", "until", "size"):
@@ -363,13 +370,16 @@ def parse_entities_params(params: Iterable[tuple[str, str]]) -> EntitiesQuery:
             raise QueryError("size", "size must not be negative")
     since = parse_date_param("since", values["since"]) if values.get("since") else None
     until = parse_date_param("until", values["until"]) if values.get("until") else None
-    return EntitiesQuery(kinds=(kind,) if kind else ENTITY_TYPES, prefix=(values.get("prefix") or "").strip(),
-                         since=since, until=until, size=min(size, MAX_SIZE))
+    prefix = unicodedata.normalize("NFC", (values.get("prefix") or "").strip())
+    kinds = (kind,) if kind else ENTITY_TYPES
+    spelled = tuple((k, n) for k, n in names.spelled(prefix) if k in kinds) if names is not None and prefix else ()
+    return EntitiesQuery(kinds=kinds, prefix=prefix, since=since, until=until, size=min(size, MAX_SIZE),
+                         spelled=spelled)
 
 
 def top_entities(buckets: dict[str, list[tuple[str, int]]], query: EntitiesQuery) -> list[dict]:
     """Both backends' answer to an EntitiesQuery, from their per-type (name, count) buckets."""
     rows = [{"type": kind, "name": name, "count": count} for kind, pairs in buckets.items()
-            for name, count in pairs if query.matches(name)]
+            for name, count in pairs if query.matches(name, kind)]
     rows.sort(key=lambda row: (-row["count"], row["name"], row["type"]))
     return rows[:query.size]

@@ -448,6 +448,12 @@ class TantivyBackend:
                 found = tables[kind].top(prefix, limit)
             else:
                 found = searcher.terms_with_prefix(f"{kind}_complete", prefix, filter_query=live, limit=limit)
+            for canonical in (name for spelled_kind, name in query.spelled if spelled_kind == kind):
+                # A name found by another form of it: its own key, looked up whole.
+                key = completion_keys(canonical)[0]
+                exact = tables[kind].top(key, 1) if tables is not None else \
+                    searcher.terms_with_prefix(f"{kind}_complete", key, filter_query=live, limit=1)
+                found += [(term, count) for term, count in exact if term == key]
             counts: dict[str, int] = {}
             for term, count in found:
                 name = term.partition(KEY_END)[2]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.entities import tag_entities
+from crawler.entities import outlet_names, tag_entities
 from crawler.names import names_path
 from crawler.pipelines import Stage
 
@@ -16,9 +16,11 @@ class EntitiesPipeline(Stage):
 
     async def process_item(self, item):
         article = item.article
+        outlets = outlet_names(self.crawl.outlet, self.crawl.service.outlets)
         try:
             article["entities"], article["entities_model"] = await self.pool.run(
-                tag_entities, article["text"], article["title"], article["language"], self.models, self.names)
+                tag_entities, article["text"], article["title"], article["language"], self.models, self.names,
+                outlets)
         except Exception as exc:  # input-borne: count it, keep the article
             self.crawl.record_error(item.url, f"entity tagging failed: {type(exc).__name__}: {exc}")
         return item

@@ -85,3 +85,27 @@ def test_related_needs_close_texts_and_shared_names():
     assert related_score(a, {**b, "entities": {"place": ["Ukraine"]}}, {"Ukraine"}, idf)[1] is False
     assert cosine(term_counts(""), term_counts(TEXT), idf) == 0.0
     assert np.isclose(cosine(term_counts(TEXT), term_counts(TEXT), idf), 1.0)
+
+
+def test_reports_in_two_languages_are_related_by_the_specific_names_both_could_give():
+    english = {"language": "en", "entities": {
+        "person": ["Volodymyr Zelensky", "Kim Jong Un", "Kyrylo Budanov", "Andriy Yermak", "Mark Rutte"],
+        "org": ["Storm Corps", "NATO", "Pentagon", "National Intelligence Service"],
+        "place": ["Kursk", "Sudzha", "Kyiv", "Ukraine", "Russia", "Europe"]}}
+    korean = {"language": "ko", "entities": {
+        "person": ["Volodymyr Zelensky", "Kim Jong Un", "박명철", "김성혁"], "org": ["Storm Corps", "인민위원회"],
+        "place": ["Kursk", "Ukraine", "Russia", "Chongjin", "Hyesan", "Wonsan", "North Hamgyong Province", "청진시"]}}
+    countries = {"Ukraine", "Russia", "North Korea"}
+    # Four specific names shared; the lists' other names (Hangul ones nobody else can give,
+    # countries, a continent, more names on either side) do not dilute them.
+    score, related = related_score(english, korean, countries, None, gap_days=0.75)
+    assert related and score > 0.5
+    # Three shared on the same day still make one story; two do not, nor countries alone.
+    three = {**korean, "entities": {**korean["entities"], "person": ["Volodymyr Zelensky", "박명철"]}}
+    assert related_score(english, three, countries, None)[1] is True
+    two = {**korean, "entities": {**korean["entities"], "person": ["박명철"]}}
+    assert related_score(english, two, countries, None)[1] is False
+    nations = {"language": "ko", "entities": {"person": [], "org": [], "place": ["Ukraine", "Russia", "Europe"]}}
+    assert related_score(english, nations, countries, None)[1] is False
+    # Days apart, the same names are not enough: two events of one beat.
+    assert related_score(english, korean, countries, None, gap_days=4)[1] is False

@@ -100,6 +100,26 @@ def test_entity_filters_go_through_the_alias_table(client):
     assert client.get("/search", params={"entity": "place:DPRK"}).json()["total"] == 2
 
 
+def test_autocomplete_finds_names_by_their_korean_spelling_and_their_english_prefix(client):
+    from core.article import new_article
+
+    client.backend.upsert(new_article(
+        id="ko2", url="https://www.rfa.org/korean/news/nk/2025/11/06/", outlet="rfa-korean", title="김정은 현지지도",
+        text="김정은 국무위원장과 김철수 대좌가 혜산시를 찾았습니다. " * 3, published_at="2025-11-06T02:00:00Z",
+        language="ko", entities={"person": ["Kim Jong Un", "김철수"], "org": [], "place": ["혜산시"]}))
+    client.backend.commit()
+
+    def names(**params):
+        return [(e["type"], e["name"], e["count"]) for e in client.get("/entities", params=params).json()["entities"]]
+
+    # Kim Jong Un is stored by his canonical name; 김 is the start of 김정은, his Korean form in the tables.
+    assert names(prefix="김") == [("person", "Kim Jong Un", 2), ("person", "김철수", 1)]
+    assert names(prefix="김정", type="person") == [("person", "Kim Jong Un", 2)]
+    assert names(prefix="김정", type="place") == []
+    assert names(prefix="혜산") == [("place", "혜산시", 1)]  # a name kept in Hangul, by its own prefix
+    assert names(prefix="kim j") == names(prefix="Jong") == [("person", "Kim Jong Un", 2)]
+
+
 def test_top_entities_and_autocomplete(client):
     top = client.get("/entities").json()["entities"]
     assert top[0] == {"type": "place", "name": "North Korea", "count": 2}

@@ -85,3 +85,20 @@ def test_the_list_of_most_frequent_names_from_the_tables_is_the_aggregations(tmp
         assert backend._listed(searcher, query, backend._generation()) == expected, query
     assert backend.entities(queries[-1]) == aggregated[-1]
     backend.close()
+
+
+def test_a_name_found_by_another_form_counts_the_same_from_the_walk_and_the_table(tmp_path):
+    backend = TantivyBackend(tmp_path / "index")
+    for n in range(5):
+        roll(backend, n, ["Kim Jong Un", "Kim Jong Unn"][: 1 + (n < 2)] + (["김철수"] if n < 3 else []))
+    roll(backend, 5, ["Kim Jong Un"], duplicate_of="a0")  # a copy: not counted
+    backend.commit()
+    query = EntitiesQuery(prefix="김", spelled=(("person", "Kim Jong Un"), ("org", "Kim Jong Un")))
+
+    def complete():
+        return [(row["name"], row["count"]) for row in backend.entities(query)]
+
+    walked = complete()  # starts the build
+    backend.completion_job.result()
+    assert complete() == walked == [("Kim Jong Un", 5), ("김철수", 3)]  # "Kim Jong Unn" is another name
+    backend.close()

@@ -94,3 +94,43 @@ def test_korean_reports_are_searchable_tagged_and_join_the_english_story(outlet_
     assert korean["story_id"] == english["story_id"] == english["id"]
     assert korean["duplicate_of"] is None and korean["duplicate_count"] == 0
     assert everything["rfa-korean:missile"]["story_id"] == everything["rfa-korean:missile"]["id"]
+
+
+# Two reports of one event written for this test: the English one names fifteen people,
+# organisations and places, the Korean one (a day later, not a translation) seven it could share
+# and four names the tables do not know, kept in Hangul; they share four.
+LOSSES_ENGLISH = page("Zelensky says North Korean units suffer heavy losses near Kursk", "2025-11-10T06:00:00Z", [
+    "Ukrainian President Volodymyr Zelensky said on Monday that North Korean troops of the Storm Corps had suffered "
+    "heavy losses near Kursk, where Russian and North Korean units are trying to retake villages around Sudzha.",
+    "Zelensky said Kim Jong Un had sent replacements, citing Ukraine's military intelligence chief Kyrylo Budanov.",
+    "Andriy Yermak, the head of Zelensky's office, said Kyiv had shared the evidence with NATO and the Pentagon.",
+    "NATO Secretary General Mark Rutte called the deployment a dangerous escalation, and South Korea's National "
+    "Intelligence Service said it was watching the casualties.",
+    "Russian Defense Minister Andrei Belousov visited Pyongyang last month, KCNA reported.",
+])
+LOSSES_KOREAN = ("젤렌스키 “쿠르스크 북한군 큰 손실”", "2025-11-11T00:00:00Z", [
+    "볼로디미르 젤렌스키 우크라이나 대통령은 쿠르스크에 파병된 폭풍군단 병력이 큰 손실을 입었다고 밝혔습니다.",
+    "젤렌스키 대통령은 김정은 국무위원장이 병력을 추가로 보냈다고 말했습니다.",
+    "함경북도 청진시의 한 주민은 인민위원회 간부들이 전사자 가족을 찾았다고 전했습니다.",
+    "양강도 혜산시 소식통은 박명철 대좌와 김성혁 중좌의 가족도 통보를 받았다고 말했습니다.",
+    "남포항과 원산항에서도 병력이 출발했다고 소식통은 덧붙였습니다.",
+])
+
+
+def test_a_korean_and_an_english_report_sharing_four_specific_names_are_one_story(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    server.serve("/korean/rss/", korean_feed(server.base, [("losses", *LOSSES_KOREAN)]),
+                 content_type="application/rss+xml; charset=utf-8")
+    server.serve("/english/losses", LOSSES_ENGLISH)
+    server.serve_feed("/english.xml", ["/english/losses"])
+    ws.outlets.write_text(
+        f'[rfa-english]\nname = "Radio Free Asia"\nlanguage = "en"\nfeeds = ["{server.base}/english.xml"]\n'
+        f'[rfa-korean]\nname = "RFA Korean"\nlanguage = "ko"\nfeeds = ["{server.base}/korean/rss/"]\nparser = "rfa"\n')
+    ws.newswatch("crawl", "rfa-english")
+    ws.newswatch("crawl", "rfa-korean")
+    hits = {h["outlet"]: h for h in ws.json("search", "--json", "--size", "20")["hits"]}
+    english, korean = hits["rfa-english"], hits["rfa-korean"]
+    shared = set(english["entities"]["person"] + english["entities"]["org"] + english["entities"]["place"]) & \
+        set(korean["entities"]["person"] + korean["entities"]["org"] + korean["entities"]["place"])
+    assert {"Volodymyr Zelensky", "Kim Jong Un", "Storm Corps", "Kursk"} <= shared
+    assert korean["story_id"] == english["story_id"] == english["id"]
