@@ -9,6 +9,11 @@ ln(SLOWER) / (ln(SLOWER) - ln(FASTER)) — i.e. at roughly half the source's usu
 items; a busy source runs at the floor, a quiet one drifts towards the ceiling and comes back
 within a few polls when it wakes up. A failure leaves the interval as it is.
 
+**Validators** (ETag/Last-Modified) are kept only from an answer that was read as a feed or
+sitemap (the spider hands them over after parsing) and are dropped at any failure; a 304 counts
+as a success only when it answers such validators on a source whose last poll succeeded, else it
+is a failure (`record_not_modified`): an unreadable feed never turns "ok" by being unchanged.
+
 **Failures** are weighted by what they say about the source (FAILURE_WEIGHTS: a 404 or an
 unreadable feed says it moved or broke, a timeout or a 503 that it is busy); a success resets
 the score. At PAUSE_SCORE the source is paused with its reason and retried after PAUSE_RETRY,
@@ -126,12 +131,26 @@ class Sources:
             self._history(tx, url, at, "not_modified" if not_modified else "ok", new_items, None, duration)
         return resumed
 
+    def record_not_modified(self, url: str, outlet, sent_validators: bool, duration: float | None,
+                            at: datetime | None = None) -> tuple[bool, bool]:
+        """A 304 Not Modified. It is a success only when it answers validators kept from an answer
+        that was read; a 304 to a request without them, or on a source whose last answer failed,
+        is that failure still going on. Returns (success, resumed-or-paused now)."""
+        row = self.db.one("SELECT failure_score FROM sources WHERE url = ?", (url,))
+        if sent_validators and not (row is not None and row[0]):
+            return True, self.record_success(url, outlet, 0, duration, not_modified=True, at=at)
+        return False, self.record_failure(url, outlet, "unreadable",
+                                          "304 Not Modified, but the last answer could not be read", 304, at)
+
     def record_failure(self, url: str, outlet, kind: str, message: str, status: int | None = None,
                        at: datetime | None = None) -> bool:
         """Returns whether this failure paused the source."""
         at = at or utcnow()
         with self.db.transaction("source_failure") as tx:
             row = self._row(tx, url, outlet)
+            # The validators of an answer before the failure go with it: the next poll asks for
+            # the whole document, so a 304 can never stand for an answer that was not read.
+            tx.execute("DELETE FROM validators WHERE url = ?", (url,))
             score = row["failure_score"] + FAILURE_WEIGHTS.get(kind, 1.0)
             paused = score >= PAUSE_SCORE
             if paused:

@@ -53,6 +53,8 @@ class CrawlReport:
     pages: int = 0
     known: int = 0
     filtered: int = 0
+    bad_items: int = 0  # feed or sitemap items whose link or values could not be used: logged, skipped
+    robots_skipped: int = 0  # pages robots.txt disallows: skipped, not errors
     new_articles: int = 0
     errors: int = 0
     transient_failures: int = 0
@@ -84,11 +86,24 @@ class CrawlContext:
                 self.service.notices.clear("source_paused", url)
         self.service.later(record)
 
-    def source_failed(self, url: str, status: int | None, message: str) -> None:
+    def source_not_modified(self, url: str, sent_validators: bool, duration: float | None) -> bool:
+        """Runs on the serial thread: whether the 304 counts as a success (core/sources.py)."""
+        ok, changed = self.service.sources.record_not_modified(url, self.outlet, sent_validators, duration)
+        if ok and changed:
+            self.service.notices.clear("source_paused", url)
+        elif changed:
+            self._paused_notice(url, "304 Not Modified, but the last answer could not be read")
+        return ok
+
+    def _paused_notice(self, url: str, message: str) -> None:
+        self.service.notices.raise_once("source_paused", url, f"{self.outlet.name} ({self.outlet.key}): "
+                                        f"{url} paused after repeated failures: {message}")
+
+    def source_failed(self, url: str, status: int | None, message: str, kind: str | None = None) -> None:
         def record():
-            if self.service.sources.record_failure(url, self.outlet, failure_kind(status, message), message, status):
-                self.service.notices.raise_once("source_paused", url, f"{self.outlet.name} ({self.outlet.key}): "
-                                                f"{url} paused after repeated failures: {message}")
+            if self.service.sources.record_failure(url, self.outlet, kind or failure_kind(status, message), message,
+                                                   status):
+                self._paused_notice(url, message)
         self.service.later(record)
 
     def __getattr__(self, name):

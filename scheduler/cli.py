@@ -321,8 +321,8 @@ def cmd_crawl(args, config) -> int:
         reports, interrupted = run(main)
     finally:
         lock.release()
-    for report in reports:
-        print(json.dumps(report.summary()), file=sys.stderr)
+    for report in reports:  # one JSON line per outlet on stdout (`newswatch crawl KEY | jq`); logs on stderr
+        _print_json(report.summary())
     if interrupted:
         return EXIT_INTERRUPTED
     failed = [r.outlet for r in reports if r.sources and not r.sources_ok]
