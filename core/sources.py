@@ -1,9 +1,11 @@
 """Sources that look after themselves: every feed or sitemap URL of an outlet keeps its own
 polling interval, failure score and bounded history in the state database.
 
-**Interval** (starts at the outlet's `interval`, kept within STRETCH times of it either way and
-between NEWSWATCH_MIN_INTERVAL and NEWSWATCH_MAX_INTERVAL — the configured interval says how
-timely the outlet must be, so a quiet source is not left for a day): a poll that brings something
+**Interval** (starts at the outlet's `interval`, the centre of its adaptation: kept within
+STRETCH times of it either way, and between NEWSWATCH_MIN_INTERVAL and NEWSWATCH_MAX_INTERVAL
+only as far as they do not cut into the configured interval itself — an outlet set to `1m` is
+polled every minute whatever the floor; the configured interval says how timely the outlet must
+be, so a quiet source is not left for a day): a poll that brings something
 new multiplies it by FASTER, a poll that brings nothing (or a 304) by SLOWER. The two settle where about 38% of polls find something —
 ln(SLOWER) / (ln(SLOWER) - ln(FASTER)) — i.e. at roughly half the source's usual gap between new
 items; a busy source runs at the floor, a quiet one drifts towards the ceiling and comes back
@@ -69,8 +71,13 @@ def next_interval(interval: float, new_items: int, floor: float, ceiling: float)
 
 
 def bounds(configured: float, floor: float, ceiling: float) -> tuple[float, float]:
-    """The range a source of an outlet with this configured interval adapts within."""
-    return max(floor, configured / STRETCH), max(min(ceiling, configured * STRETCH), max(floor, configured / STRETCH))
+    """The range a source of an outlet with this configured interval adapts within: STRETCH times
+    either way of it, the global floor and ceiling bounding only how far adaptation goes. The
+    configured interval itself is always inside: a floor above it (NEWSWATCH_MIN_INTERVAL 5m, an
+    outlet's `interval = "1m"`) never lengthens it, a ceiling below it never shortens it."""
+    low = min(configured, max(floor, configured / STRETCH))
+    high = max(configured, min(ceiling, configured * STRETCH))
+    return low, high
 
 
 class Sources:

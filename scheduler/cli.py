@@ -1,11 +1,12 @@
 """The `newswatch` command. Exit status (also in `newswatch --help`): 0 done, 1 the index could
 not be reached or some input could not be read, 2 a usage or settings error, 3 the embedded index
 is held by a running daemon, 4 `crawl`: every feed and sitemap of an outlet failed, 130 stopped by
-Ctrl-C."""
+Ctrl-C, 5 `run`: the API's port is in use."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -13,6 +14,7 @@ import signal
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_SOURCES_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_PORT_IN_USE = 5
 VERSION = "0.2.0"
 
 QUERY_HELP = """\
@@ -38,11 +40,32 @@ exit status:
   2    a usage or settings error (one line names the setting, outlet or parameter)
   3    the embedded index is held by a running daemon (use its API, or stop it)
   4    crawl: every feed and sitemap of at least one outlet failed
+  5    run: the API's address (NEWSWATCH_API_HOST:NEWSWATCH_API_PORT) is in use or cannot be bound
   130  stopped by Ctrl-C"""
 
 
 class UsageError(Exception):
     pass
+
+
+class PortUnavailable(Exception):
+    """The API's address cannot be bound (in use, or not an address of this machine)."""
+
+
+def bind_api_socket(config):
+    """The API's listening socket, bound before anything starts: a busy port is one line and its
+    own exit status, never a log that says the API is up."""
+    import socket
+
+    host, port = config["NEWSWATCH_API_HOST"], config["NEWSWATCH_API_PORT"]
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        reason = "already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise PortUnavailable(f"setting NEWSWATCH_API_PORT={port}: cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -341,6 +364,11 @@ def cmd_run(args, config) -> int:
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
     topics = load_topics_for(config, outlets)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        api_socket = bind_api_socket(config)
+    except PortUnavailable:
+        lock.release()
+        raise
 
     async def main():
         from index.backends import open_backend
@@ -348,13 +376,14 @@ def cmd_run(args, config) -> int:
 
         db = _state_db(config)
         try:
-            await Daemon(config, outlets, open_backend(config, db=db), topics, db).run()
+            await Daemon(config, outlets, open_backend(config, db=db), topics, db, api_socket).run()
         finally:
             db.close()
 
     try:
         run(main)
     finally:
+        api_socket.close()
         lock.release()
     return EXIT_OK
 
@@ -522,6 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     except IndexLocked as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except PortUnavailable as exc:
+        print(f"newswatch: {exc}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
     except BackendUnavailable as exc:
         print(f"newswatch: the index is unavailable: {exc}", file=sys.stderr)
         return EXIT_FAILED

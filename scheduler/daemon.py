@@ -36,8 +36,9 @@ class QuietServer(uvicorn.Server):
 
 
 class Daemon:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None, api_socket=None):
         self.config = config
+        self.api_socket = api_socket  # bound by the CLI before start-up: a busy port is refused first
         self.backend = backend
         self.service = CrawlService(config, outlets, backend, topics, db)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
@@ -90,8 +91,12 @@ class Daemon:
             max_instances=2)
 
     def schedule_all(self) -> None:
+        """Every outlet is polled soon after start-up, staggered, each of its sources whether due
+        or not (a restart is no reason to wait out intervals counted before it); then as its
+        sources come due."""
         now = datetime.now(timezone.utc)
         for n, outlet in enumerate(self.service.outlets.values()):
+            self.forced.add(outlet.key)
             self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
 
     async def deliver_alerts(self) -> None:
@@ -125,6 +130,7 @@ class Daemon:
             self.scheduler.remove_job(key)
         for n, (key, outlet) in enumerate(outlets.items()):
             if key not in old:
+                self.forced.add(key)
                 self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
             elif old[key] != outlet:
                 job = self.scheduler.get_job(key)
@@ -151,7 +157,7 @@ class Daemon:
         self.scheduler.start()
         # Crawls wait behind it on the serial thread; the API serves meanwhile.
         preparing = asyncio.ensure_future(self.service.prepare())
-        serving = asyncio.ensure_future(server.serve())
+        serving = asyncio.ensure_future(server.serve(sockets=[self.api_socket] if self.api_socket else None))
         logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),
                     self.config["NEWSWATCH_API_HOST"], self.config["NEWSWATCH_API_PORT"])
         stop = asyncio.ensure_future(self.stopping.wait())
