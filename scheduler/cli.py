@@ -444,7 +444,7 @@ def cmd_reprocess(args, config) -> int:
     from crawler.state import CrawlState
     from index.backends import open_backend
     from index.query import QueryError, parse_date_param
-    from scheduler.lock import DataDirLock
+    from scheduler.lock import DataDirLock, IndexLocked
 
     try:
         since = parse_date_param("since", args.since) if args.since else None
@@ -453,7 +453,13 @@ def cmd_reprocess(args, config) -> int:
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
     if args.outlet and args.outlet not in outlets:
         raise UsageError(f"unknown outlet {args.outlet!r}")
-    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    except IndexLocked as held:
+        status = _ask_daemon(config, "/reprocess", {"since": args.since, "outlet": args.outlet,
+                                                     "outdated": args.outdated}, held)
+        print("newswatch: the running daemon reprocesses the pages; its log gives the counts", file=sys.stderr)
+        return status
     db = _state_db(config)
     backend = open_backend(config, db=db)
     try:
@@ -469,6 +475,38 @@ def cmd_reprocess(args, config) -> int:
     return EXIT_OK
 
 
+def _ask_daemon(config, path: str, body: dict | None, held: Exception) -> int:
+    """The daemon holds the index: the command is asked of it, through its admin API (with the
+    first admin key, when keys are set). Its answer is printed as the command's own."""
+    import urllib.error
+    import urllib.request
+
+    from scheduler.lock import IndexLocked
+
+    host, port = config["NEWSWATCH_API_HOST"], config["NEWSWATCH_API_PORT"]
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    headers = {"Content-Type": "application/json"}
+    if config["NEWSWATCH_ADMIN_KEYS"]:
+        headers["Authorization"] = f"Bearer {config['NEWSWATCH_ADMIN_KEYS'][0]}"
+    request = urllib.request.Request(f"http://{host}:{port}{path}", method="POST", headers=headers,
+                                     data=json.dumps(body or {}).encode("utf-8"))
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            _print_json(json.loads(response.read()))
+            return EXIT_OK
+    except urllib.error.HTTPError as error:
+        try:
+            message = json.loads(error.read()).get("error")
+        except ValueError:
+            message = None
+        print(f"newswatch: the running daemon refused {path}: HTTP {error.code}"
+              + (f": {message}" if message else ""), file=sys.stderr)
+        return EXIT_USAGE if error.code == 400 else EXIT_FAILED
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexLocked(f"{held}; its API at http://{host}:{port} did not answer "
+                          f"({getattr(error, 'reason', error)})") from None
+
+
 def cmd_prune(args, config) -> int:
     """Applies the retention settings now (the daemon does it daily) and prints what went and
     what the data directory holds."""
@@ -476,9 +514,12 @@ def cmd_prune(args, config) -> int:
     from crawler.dedupe import DuplicateIndex
     from crawler.retention import prune, storage_report
     from index.backends import open_backend
-    from scheduler.lock import DataDirLock
+    from scheduler.lock import DataDirLock, IndexLocked
 
-    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    except IndexLocked as held:
+        return _ask_daemon(config, "/prune", None, held)
     db = _state_db(config)
     backend = open_backend(config, db=db)
     archive = PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages")

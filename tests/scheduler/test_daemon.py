@@ -175,3 +175,19 @@ def test_a_busy_port_is_its_own_one_line_error(sample_outlets):
                             "already in use\n"
     # The data directory is free again: a crawl can take it.
     assert ws.newswatch("crawl", "newsweek").returncode == 0
+
+
+def test_prune_and_reprocess_go_through_the_running_daemon(daemon):
+    ws = daemon
+    wait_for(lambda: polled(ws))
+    pruned = ws.newswatch("prune", "--help") and ws.newswatch("prune", NEWSWATCH_API_PORT=str(ws.port))
+    assert set(json.loads(pruned.stdout)["pruned"]) >= {"pages", "articles", "validators"}
+    started = ws.newswatch("reprocess", "--outlet", "newsweek", NEWSWATCH_API_PORT=str(ws.port))
+    assert json.loads(started.stdout) == {"status": "started", "since": None, "outlet": "newsweek",
+                                          "outdated": False}
+    wait_for(lambda: "reprocess finished: {'updated': 1" in (ws.root / "daemon.log").read_text())
+    refused = ws.newswatch("reprocess", "--since", "yesterday", NEWSWATCH_API_PORT=str(ws.port), check=False)
+    assert refused.returncode == 2 and "--since" in refused.stderr
+    # No daemon answers on that port: the index is still held, and the line says both.
+    unanswered = ws.newswatch("prune", NEWSWATCH_API_PORT=str(free_port()), check=False)
+    assert unanswered.returncode == 3 and "did not answer" in unanswered.stderr
