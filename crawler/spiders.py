@@ -14,12 +14,12 @@ from crawler.extract import carries_full_text
 from index.matching import matching
 from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem
+from crawler.middlewares import ROBOTS_FORBIDDEN
 from crawler.urls import canonical_url, identity_url
 
 logger = logging.getLogger(__name__)
 
 MAX_SITEMAP_DEPTH = 2
-ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # Scrapy's RobotsTxtMiddleware's IgnoreRequest
 MAX_SITEMAP_CHILDREN = 10
 
 

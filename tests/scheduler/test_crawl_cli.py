@@ -454,3 +454,22 @@ def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "CancelledError" not in stderr
+
+
+def test_robots_txt_goes_through_scrapys_public_api_only():
+    """Scrapy's RobotsTxtMiddleware keeps its parsing and cache in private members; overriding
+    them would break silently with a Scrapy release. Ours is its own middleware."""
+    import ast
+    from pathlib import Path
+
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
+    import crawler.middlewares
+    from crawler.middlewares import Rfc9309RobotsTxtMiddleware
+
+    assert not issubclass(Rfc9309RobotsTxtMiddleware, RobotsTxtMiddleware)
+    tree = ast.parse(Path(crawler.middlewares.__file__).read_text())
+    private = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+               and node.attr.startswith("_") and not node.attr.startswith("__")
+               and not (isinstance(node.value, ast.Name) and node.value.id == "self")}
+    assert private == set(), private
