@@ -111,7 +111,7 @@ class Alerts:
             sent += self._deliver(row, at)
 
     def _claim(self, now: datetime):
-        with self.db.transaction("claim_delivery") as tx:
+        with self.db.transaction("claim_deliveries") as tx:
             row = tx.execute("SELECT id, topic, channel, target, articles, attempts, payload FROM deliveries "
                              "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id LIMIT 1",
                              (iso(now),)).fetchone()
