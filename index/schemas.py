@@ -140,7 +140,8 @@ class OutletStatus(Strict):
     key: str
     name: str
     last_poll_at: str | None
-    status: str
+    status: str = Field(description="never, ok, error (the last poll read no feed or sitemap), degraded (some of "
+                                    "its sources are failing or paused: see failing_sources), or stale")
     articles: int
     errors: int
     last_error: str | None
