@@ -148,6 +148,8 @@ class OutletStatus(Strict):
     last_error_at: str | None = None
     articles_per_day: list[int] = Field(default_factory=list, description="new articles per day, last 7 days, today last")
     volume_drop: str | None = Field(default=None, description="the open volume-drop notice, if any")
+    failing_sources: list[dict] = Field(default_factory=list,
+                                        description="each source failing or paused now: url, status, error")
     sources: list[SourceStatus] = Field(default_factory=list)
 
 
