@@ -188,8 +188,10 @@ feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.
     logged = logged_errors(ws)
     assert outlets["mixed"]["articles"] == 1 and outlets["mixed"]["status"] == "ok"
     assert outlets["mixed"]["errors"] >= 7, logged
-    # Its malformed feed was read (no item), so the outlet's poll did not fail outright.
-    assert outlets["malformed"]["errors"] == 3
+    # Its malformed feed was read (its one item has no link: logged and skipped), so the outlet's
+    # poll did not fail outright; its other two feeds fail, and it says so.
+    assert outlets["malformed"]["errors"] == 4 and "item 1 skipped: no link" in logged
+    assert outlets["malformed"]["status"] == "degraded" and len(outlets["malformed"]["failing_sources"]) == 2
     assert server.base in outlets["malformed"]["last_error"]
     for expected in ("malformed.xml", "malformed feed", "max redirections", "/not-an-article", "not an article", "/missing", "HTTP 404", "/broken", "HTTP 500", "/slow",
                      "/loop-a", "/huge", "/binary", "html-feed.xml", "not a feed: an HTML page"):
