@@ -46,8 +46,8 @@ def admin_router(prune: Callable[[], Awaitable[dict]] | None,
     def unavailable() -> JSONResponse:
         return JSONResponse({"error": "no daemon runs in this process"}, status_code=503)
 
-    @router.post("/prune", response_model=Pruned, responses=errors(401, 403, 503), summary="Apply the retention settings now (admin); `newswatch prune` asks this "
-                                   "while the daemon runs")
+    @router.post("/prune", response_model=Pruned, responses=errors(401, 403, 503),
+                 summary="Apply the retention settings now (admin); `newswatch prune` asks this while the daemon runs")
     async def prune_now():
         if prune is None:
             return unavailable()
@@ -56,8 +56,8 @@ def admin_router(prune: Callable[[], Awaitable[dict]] | None,
     @router.post("/reprocess", status_code=202, response_model=ReprocessStarted,
                  responses={**errors(400, 401, 403, 404, 503),
                             409: {"model": Error, "description": "a reprocess is already running"}},
-                 summary="Start re-running extraction and entities over the "
-                                                        "archived pages (admin); its counts are logged")
+                 summary="Start re-running extraction and entities over the archived pages (admin); "
+                         "its counts are logged")
     async def reprocess_now(request: ReprocessRequest | None = None):
         request = request or ReprocessRequest()
         if reprocess is None:
