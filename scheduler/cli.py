@@ -272,7 +272,7 @@ def cmd_outlets(args, config) -> int:
 
     for row in report:
         per_day = " ".join(str(n) for n in row["articles_per_day"])
-        print(f"{row['key']:<16} {row['status']:<6} {row['articles']:>6} articles  {row['errors']:>4} errors  "
+        print(f"{row['key']:<16} {row['status']:<8} {row['articles']:>6} articles  {row['errors']:>4} errors  "
               f"last poll {when(row['last_poll_at'])}  per day (7d): {per_day}")
         if row["volume_drop"]:
             print(f"{'':17}VOLUME DROP: {row['volume_drop']}")
