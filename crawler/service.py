@@ -116,6 +116,13 @@ class CrawlContext:
         if item.article is not None:
             self.service.later(self.service.stories.forget, item.article["id"])
 
+    def item_failed(self, item, failure=None, **_) -> None:
+        """A stage raised on one item (not a DropItem): that item is logged with its URL and
+        counted; the crawl goes on with the others."""
+        error = getattr(failure, "value", failure)
+        self.record_error(getattr(item, "url", None), f"processing failed: {type(error).__name__}: {error}")
+        self.item_abandoned(item)
+
     def record_error(self, url: str | None, message: str) -> None:
         logger.warning("%s: %s: %s", self.outlet.key, url, message)
         self.report.errors += 1
@@ -223,8 +230,8 @@ class CrawlService:
         context = CrawlContext(self, outlet, report, due_sources=due)
         crawler = self.runner.create_crawler(OutletSpider.for_outlet(outlet))
         crawler.newswatch = context
-        for signal in (signals.item_dropped, signals.item_error):
-            crawler.signals.connect(context.item_abandoned, signal=signal, weak=False)
+        crawler.signals.connect(context.item_abandoned, signal=signals.item_dropped, weak=False)
+        crawler.signals.connect(context.item_failed, signal=signals.item_error, weak=False)
         try:
             await self.runner.crawl(crawler, context=context)
         except asyncio.CancelledError:
