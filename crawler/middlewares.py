@@ -23,7 +23,8 @@ from crawler.urls import is_public_address
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {403, 429, 503}
-ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # the IgnoreRequest a disallowed request fails with
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+BACKED_OFF = "deferred, the outlet is backed off"  # a request the back-off holds for a later poll  # the IgnoreRequest a disallowed request fails with
 BACKOFF_BASE_SECONDS = 300.0
 
 
@@ -85,7 +86,7 @@ class BackoffMiddleware:
     def process_request(self, request: Request):
         context = self.crawler.newswatch
         if context.backed_off and not request.meta.get("dont_obey_robotstxt"):
-            raise IgnoreRequest(f"outlet {context.outlet.key} is backed off")
+            raise IgnoreRequest(f"{BACKED_OFF}: {context.outlet.key}")
         return None
 
     async def process_response(self, request: Request, response: Response):

@@ -55,6 +55,7 @@ class CrawlReport:
     filtered: int = 0
     bad_items: int = 0  # feed or sitemap items whose link or values could not be used: logged, skipped
     robots_skipped: int = 0  # pages robots.txt disallows: skipped, not errors
+    deferred: int = 0  # pages the outlet's back-off held back: fetched at the poll after it
     new_articles: int = 0
     errors: int = 0
     transient_failures: int = 0
@@ -273,8 +274,9 @@ class CrawlService:
                 self.stories.forget(article_id)
         self.writer.flush()
         # Feed validators are saved only now, after the commit of what those feeds brought, and
-        # only when no page of this poll failed transiently (else a 304 would hide it next time).
-        if not report.transient_failures:
+        # only when no page of this poll failed transiently or was deferred by a back-off (else a
+        # 304 would hide it next time).
+        if not (report.transient_failures or report.deferred):
             self.state.save_validators(report.validators)
         if report.ok and not self.state.backoff_until(outlet.key):
             self.state.clear_backoff(outlet.key)

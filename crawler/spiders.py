@@ -14,7 +14,7 @@ from crawler.extract import carries_full_text
 from index.matching import matching
 from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem
-from crawler.middlewares import ROBOTS_FORBIDDEN
+from crawler.middlewares import BACKED_OFF, ROBOTS_FORBIDDEN
 from crawler.urls import canonical_url, identity_url
 
 logger = logging.getLogger(__name__)
@@ -252,6 +252,11 @@ class OutletSpider(Spider):
             # The site asks not to: a choice of the site's, counted as skipped, not an error.
             self.report.robots_skipped += 1
             logger.info("%s: %s: skipped, disallowed by robots.txt", self.outlet.key, failure.request.url)
+            return
+        if isinstance(failure.value, IgnoreRequest) and str(failure.value).startswith(BACKED_OFF):
+            # Held back by the outlet's back-off (a 403/429/503 elsewhere in this poll): not seen,
+            # and the feed's validators are not kept, so the poll after the back-off fetches it.
+            self.report.deferred += 1
             return
         if _transient(failure):
             self.report.transient_failures += 1

@@ -125,3 +125,4 @@ def test_a_page_robots_txt_disallows_is_skipped_not_an_error(outlet_server, work
     assert server.hits.get("/private/beta") is None
     [wire] = ws.json("outlets", "--json")
     assert wire["errors"] == 0 and wire["status"] == "ok"
+
