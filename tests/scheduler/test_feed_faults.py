@@ -126,3 +126,24 @@ def test_a_page_robots_txt_disallows_is_skipped_not_an_error(outlet_server, work
     [wire] = ws.json("outlets", "--json")
     assert wire["errors"] == 0 and wire["status"] == "ok"
 
+
+
+def test_pages_held_back_by_a_back_off_are_deferred_not_lost(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    base = server.base
+    server.serve("/first.xml", rss([("Closed", f"{base}/forbidden")]), content_type="application/rss+xml")
+    server.serve("/forbidden", "no", status=403)
+    # The slow feed answers after the 403 has backed the outlet off: its pages wait for a later poll.
+    server.serve("/slow.xml", rss([("A", f"{base}/a"), ("B", f"{base}/b")]), content_type="application/rss+xml",
+                 etag='"slow-1"', delay=2)
+    server.serve("/a", story("Kharkiv"))
+    server.serve("/b", story("Odesa"))
+    ws.outlets.write_text(f'[wire]\nname = "Wire"\nlanguage = "en"\ndelay = 0\n'
+                          f'feeds = ["{base}/first.xml", "{base}/slow.xml"]\n')
+    summary = summaries(ws.newswatch("crawl", "wire"))["wire"]
+    assert summary["deferred"] == 2 and server.hits.get("/a") is None
+    assert not any("backed off" in message for url, message in logged_errors(ws) if url != f"{base}/forbidden")
+    # The slow feed's validators are not kept: after the back-off it is read again (not a 304),
+    # and its pages, never marked seen, are fetched then.
+    validators = sqlite3.connect(ws.data_dir / "state.sqlite3").execute("SELECT url FROM validators").fetchall()
+    assert validators == []
