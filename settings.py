@@ -280,7 +280,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSWATCH_KEEP_DELIVERIES_DAYS", "30", _positive_int, "days sent alert deliveries are kept"),
     # Hour of the day (UTC) when the daemon prunes.
     Setting("NEWSWATCH_PRUNE_HOUR", "3", _hour, "hour (UTC, 0-23) of the daily pruning"),
-    # The topics (watchlists) file; no file, no topics.
+    # The topics (watchlists) file; no file at the default path, no topics; set, it must exist.
     Setting("NEWSWATCH_TOPICS", "./topics.toml", _path, "the topics (watchlists) file"),
     # Hour of the day (UTC) when daily digests are sent.
     Setting("NEWSWATCH_DIGEST_HOUR", "7", _hour, "hour (UTC, 0-23) of the daily digest"),
@@ -327,11 +327,14 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
     environ = os.environ if environ is None else environ
     file_values = dotenv_values(env_file) if Path(env_file).is_file() else {}
     config = Config()
+    explicit = set()
     for setting in SETTINGS:
         if setting.name in environ:
             raw = environ[setting.name]
+            explicit.add(setting.name)
         elif file_values.get(setting.name) is not None:
             raw = file_values[setting.name]
+            explicit.add(setting.name)
         else:
             raw = setting.default
         try:
@@ -342,6 +345,10 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
     if not (config["NEWSWATCH_API_KEYS"] or config["NEWSWATCH_ADMIN_KEYS"]) and host not in ("127.0.0.1", "::1", "localhost"):
         raise SettingsError(f"setting NEWSWATCH_API_HOST={host!r}: serving beyond this machine needs "
                             "NEWSWATCH_API_KEYS or NEWSWATCH_ADMIN_KEYS")
+    topics = config["NEWSWATCH_TOPICS"]
+    if "NEWSWATCH_TOPICS" in explicit and not topics.is_file():
+        # Set but not there (a typo) is not "no topics": only the default path may be missing.
+        raise SettingsError(f"setting NEWSWATCH_TOPICS={str(topics)!r}: no such file")
     if config["NEWSWATCH_MIN_INTERVAL"] > config["NEWSWATCH_MAX_INTERVAL"]:
         raise SettingsError(f"setting NEWSWATCH_MIN_INTERVAL: longer than NEWSWATCH_MAX_INTERVAL "
                             f"({config['NEWSWATCH_MIN_INTERVAL']}s > {config['NEWSWATCH_MAX_INTERVAL']}s)")

@@ -62,8 +62,11 @@ def stored_date(text: str | None) -> datetime | None:
 
 
 def duration_text(seconds: float) -> str:
-    """A duration as outlets.toml writes one: 90s, 15m, 1.5h, 2d."""
+    """A duration as outlets.toml writes one, so what is shown can be pasted back: the largest
+    unit that holds it whole (90s, 15m, 90m, 36h, 2d); an adapted interval is rounded to the
+    second first."""
+    whole = max(0, round(seconds))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f}".rstrip("0").rstrip(".") + unit
-    return f"{seconds:.0f}s"
+        if whole >= size and whole % size == 0:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"

@@ -10,13 +10,19 @@ from core.volume import Notices, Volume
 STALE_FLOOR = timedelta(days=1)
 
 
-def outlet_status(outlet, row: dict, now: datetime) -> str:
-    """`never` before the first poll; `error` when the last poll failed; `stale` when polls
-    succeed but nothing new has come for much longer than usual; else `ok`."""
+FAILING_SOURCE = ("failing", "paused")
+
+
+def outlet_status(outlet, row: dict, now: datetime, sources: list[dict] = ()) -> str:
+    """`never` before the first poll; `error` when the last poll failed (no feed or sitemap could
+    be read); `degraded` when it read some of them but others are failing or paused; `stale` when
+    polls succeed but nothing new has come for much longer than usual; else `ok`."""
     if not row.get("polls"):
         return "never"
     if not row.get("last_poll_ok"):
         return "error"
+    if any(s["status"] in FAILING_SOURCE for s in sources):
+        return "degraded"
     since = stored_date(row.get("last_new_at")) or stored_date(row.get("first_poll_at"))
     usual = max(STALE_FLOOR, timedelta(seconds=10 * outlet.interval),
                 timedelta(seconds=3 * (row.get("typical_gap") or 0)))
@@ -36,11 +42,16 @@ def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datet
     report = []
     for key, outlet in outlets.items():
         row = state.outlet(key)
+        source_rows = sources.report(outlet, now)
         report.append({
             "key": key,
             "name": outlet.name,
             "last_poll_at": row.get("last_poll_at"),
-            "status": outlet_status(outlet, row, now),
+            "status": outlet_status(outlet, row, now, source_rows),
+            # Every feed or sitemap failing now, with its error: what `degraded` or `error` is about.
+            "failing_sources": [{"url": s["url"], "status": s["status"],
+                                 "error": s["paused_reason"] or s["last_error"]}
+                                for s in source_rows if s["status"] in FAILING_SOURCE],
             "articles": counts.get(key, 0),
             "errors": row.get("errors") or 0,
             "last_error": row.get("last_error"),
@@ -49,7 +60,7 @@ def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datet
             "backoff_until": row.get("backoff_until") if state.backoff_until(key) else None,
             "articles_per_day": volume.per_day(key, 7, now),
             "volume_drop": drops[key]["message"] if key in drops else None,
-            "sources": sources.report(outlet, now),
+            "sources": source_rows,
         })
         if backlog:
             report[-1]["waiting_for_index"] = waiting.get(key, 0)

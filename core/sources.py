@@ -1,13 +1,20 @@
 """Sources that look after themselves: every feed or sitemap URL of an outlet keeps its own
 polling interval, failure score and bounded history in the state database.
 
-**Interval** (starts at the outlet's `interval`, kept within STRETCH times of it either way and
-between NEWSWATCH_MIN_INTERVAL and NEWSWATCH_MAX_INTERVAL — the configured interval says how
-timely the outlet must be, so a quiet source is not left for a day): a poll that brings something
+**Interval** (starts at the outlet's `interval`, the centre of its adaptation: kept within
+STRETCH times of it either way, and between NEWSWATCH_MIN_INTERVAL and NEWSWATCH_MAX_INTERVAL
+only as far as they do not cut into the configured interval itself — an outlet set to `1m` is
+polled every minute whatever the floor; the configured interval says how timely the outlet must
+be, so a quiet source is not left for a day): a poll that brings something
 new multiplies it by FASTER, a poll that brings nothing (or a 304) by SLOWER. The two settle where about 38% of polls find something —
 ln(SLOWER) / (ln(SLOWER) - ln(FASTER)) — i.e. at roughly half the source's usual gap between new
 items; a busy source runs at the floor, a quiet one drifts towards the ceiling and comes back
 within a few polls when it wakes up. A failure leaves the interval as it is.
+
+**Validators** (ETag/Last-Modified) are kept only from an answer that was read as a feed or
+sitemap (the spider hands them over after parsing) and are dropped at any failure; a 304 counts
+as a success only when it answers such validators on a source whose last poll succeeded, else it
+is a failure (`record_not_modified`): an unreadable feed never turns "ok" by being unchanged.
 
 **Failures** are weighted by what they say about the source (FAILURE_WEIGHTS: a 404 or an
 unreadable feed says it moved or broke, a timeout or a 503 that it is busy); a success resets
@@ -64,8 +71,13 @@ def next_interval(interval: float, new_items: int, floor: float, ceiling: float)
 
 
 def bounds(configured: float, floor: float, ceiling: float) -> tuple[float, float]:
-    """The range a source of an outlet with this configured interval adapts within."""
-    return max(floor, configured / STRETCH), max(min(ceiling, configured * STRETCH), max(floor, configured / STRETCH))
+    """The range a source of an outlet with this configured interval adapts within: STRETCH times
+    either way of it, the global floor and ceiling bounding only how far adaptation goes. The
+    configured interval itself is always inside: a floor above it (NEWSWATCH_MIN_INTERVAL 5m, an
+    outlet's `interval = "1m"`) never lengthens it, a ceiling below it never shortens it."""
+    low = min(configured, max(floor, configured / STRETCH))
+    high = max(configured, min(ceiling, configured * STRETCH))
+    return low, high
 
 
 class Sources:
@@ -126,12 +138,26 @@ class Sources:
             self._history(tx, url, at, "not_modified" if not_modified else "ok", new_items, None, duration)
         return resumed
 
+    def record_not_modified(self, url: str, outlet, sent_validators: bool, duration: float | None,
+                            at: datetime | None = None) -> tuple[bool, bool]:
+        """A 304 Not Modified. It is a success only when it answers validators kept from an answer
+        that was read; a 304 to a request without them, or on a source whose last answer failed,
+        is that failure still going on. Returns (success, resumed-or-paused now)."""
+        row = self.db.one("SELECT failure_score FROM sources WHERE url = ?", (url,))
+        if sent_validators and not (row is not None and row[0]):
+            return True, self.record_success(url, outlet, 0, duration, not_modified=True, at=at)
+        return False, self.record_failure(url, outlet, "unreadable",
+                                          "304 Not Modified, but the last answer could not be read", 304, at)
+
     def record_failure(self, url: str, outlet, kind: str, message: str, status: int | None = None,
                        at: datetime | None = None) -> bool:
         """Returns whether this failure paused the source."""
         at = at or utcnow()
         with self.db.transaction("source_failure") as tx:
             row = self._row(tx, url, outlet)
+            # The validators of an answer before the failure go with it: the next poll asks for
+            # the whole document, so a 304 can never stand for an answer that was not read.
+            tx.execute("DELETE FROM validators WHERE url = ?", (url,))
             score = row["failure_score"] + FAILURE_WEIGHTS.get(kind, 1.0)
             paused = score >= PAUSE_SCORE
             if paused:

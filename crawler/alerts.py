@@ -1,8 +1,8 @@
 """Topics: recording matches, and delivering alerts (webhook, e-mail) through a durable outbox
 in the state database. At-least-once with a stable delivery id; once acknowledged, never sent
 again; a failure is retried with backoff and never blocks crawling. No lock or transaction is held
-while a webhook or mail server is talked to: due deliveries are claimed (leased) in one
-transaction, sent, and their outcome recorded in another."""
+while a webhook or mail server is talked to: a due delivery is claimed (leased) in one
+transaction, sent, and its outcome recorded in another, one delivery at a time."""
 from __future__ import annotations
 
 import json
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
 CLAIM_LEASE = timedelta(minutes=5)  # a deliverer that dies mid-send frees its claim after this
+SEND_TIMEOUT_SECONDS = 15  # per network operation of one send; a claim covers one send only
 SNIPPET_CHARS = 240
 
 def snippet(article: dict) -> str:
@@ -97,52 +98,65 @@ class Alerts:
     # --- sending ---
     def deliver_pending(self, now: datetime | None = None) -> int:
         """Sends what is due. Several deliverers may run at once (the daemon's timer, a crawl's
-        end): each claims its deliveries with a lease first, so none is sent twice at once."""
-        now = now or utcnow()
-        with self.db.transaction("claim_deliveries") as tx:
-            rows = tx.execute("SELECT id, topic, channel, target, articles, attempts, payload FROM deliveries "
-                              "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id",
-                              (iso(now),)).fetchall()
-            tx.executemany("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?",
-                           [(iso(now + CLAIM_LEASE), row[0]) for row in rows])
+        end, `newswatch crawl`): each claims one delivery at a time with a lease, sends it and
+        records the outcome before it claims the next, so a claim never has to outlive more than
+        one send (SEND_TIMEOUT_SECONDS, far below CLAIM_LEASE) whatever the batch size and the
+        target's latency, and no delivery is sent twice."""
         sent = 0
-        for delivery_id, key, channel, target, article_ids, attempts, notice in rows:
-            topic = self.topics.get(key)
-            if notice is not None:  # an admin notice (crawler/volume.py Notices): its own payload
-                payload = json.loads(notice)
+        while True:
+            at = now or utcnow()
+            row = self._claim(at)
+            if row is None:
+                return sent
+            sent += self._deliver(row, at)
+
+    def _claim(self, now: datetime):
+        with self.db.transaction("claim_deliveries") as tx:
+            row = tx.execute("SELECT id, topic, channel, target, articles, attempts, payload FROM deliveries "
+                             "WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY created_at, id LIMIT 1",
+                             (iso(now),)).fetchone()
+            if row is not None:
+                tx.execute("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?", (iso(now + CLAIM_LEASE), row[0]))
+        return row
+
+    def _deliver(self, row, now: datetime) -> int:
+        delivery_id, key, channel, target, article_ids, attempts, notice = row
+        topic = self.topics.get(key)
+        if notice is not None:  # an admin notice (crawler/volume.py Notices): its own payload
+            payload = json.loads(notice)
+        else:
+            articles = [a for a in (self.get_article(i) for i in json.loads(article_ids))
+                        if a is not None and not a.get("duplicate_of")]
+            if not articles:  # every article became a copy: its original alerts for the story
+                self.db.execute("UPDATE deliveries SET delivered_at = ?, last_error = 'not sent: only copies' "
+                                "WHERE id = ?", (iso(utcnow()), delivery_id))
+                return 0
+            payload = {"topic": key, "name": topic.name if topic else key,
+                       "articles": [{**without_text(a), "snippet": snippet(a)} for a in articles]}
+        try:
+            if channel == "webhook":
+                self._post(target, delivery_id, payload)
+            elif notice is not None:
+                self._mail_notice(target, delivery_id, payload)
             else:
-                articles = [a for a in (self.get_article(i) for i in json.loads(article_ids))
-                            if a is not None and not a.get("duplicate_of")]
-                if not articles:  # every article became a copy: its original alerts for the story
-                    self.db.execute("UPDATE deliveries SET delivered_at = ?, last_error = 'not sent: only copies' "
-                                    "WHERE id = ?", (iso(utcnow()), delivery_id))
-                    continue
-                payload = {"topic": key, "name": topic.name if topic else key,
-                           "articles": [{**without_text(a), "snippet": snippet(a)} for a in articles]}
-            try:
-                if channel == "webhook":
-                    self._post(target, delivery_id, payload)
-                elif notice is not None:
-                    self._mail_notice(target, delivery_id, payload)
-                else:
-                    self._mail(target, delivery_id, payload, topic)
-            except Exception as exc:  # any failure: retried later, logged, visible in /topics
-                wait = min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** attempts))
-                logger.warning("delivery %s of topic %s to %s failed (attempt %d): %s", delivery_id, key, channel,
-                               attempts + 1, exc)
-                self.db.execute("UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-                                "WHERE id = ?", (f"{type(exc).__name__}: {exc}"[:500], iso(now + wait), delivery_id))
-                continue
-            self.db.execute("UPDATE deliveries SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
-                            "WHERE id = ?", (iso(utcnow()), delivery_id))
-            sent += 1
-        return sent
+                self._mail(target, delivery_id, payload, topic)
+        except Exception as exc:  # any failure: retried later, logged, visible in /topics
+            wait = min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** attempts))
+            logger.warning("delivery %s of topic %s to %s failed (attempt %d): %s", delivery_id, key, channel,
+                           attempts + 1, exc)
+            self.db.execute("UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                            "WHERE id = ?", (f"{type(exc).__name__}: {exc}"[:500], iso(now + wait), delivery_id))
+            return 0
+        self.db.execute("UPDATE deliveries SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
+                        "WHERE id = ?", (iso(utcnow()), delivery_id))
+        return 1
+
     def _post(self, url: str, delivery_id: str, payload: dict) -> None:
         request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                                          method="POST", headers={"Content-Type": "application/json",
                                                                  "X-Newswatch-Delivery": delivery_id,
                                                                  "User-Agent": "newswatch-alerts"})
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT_SECONDS) as response:
             if not 200 <= response.status < 300:
                 raise RuntimeError(f"HTTP {response.status}")
 
@@ -158,7 +172,7 @@ class Alerts:
         if not self.smtp_url or not self.mail_from:
             raise RuntimeError("e-mail needs NEWSWATCH_SMTP_URL and NEWSWATCH_MAIL_FROM")
         parts = urlsplit(self.smtp_url)
-        with smtplib.SMTP(parts.hostname, parts.port or 25, timeout=15) as smtp:
+        with smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SEND_TIMEOUT_SECONDS) as smtp:
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
             smtp.send_message(message)

@@ -8,12 +8,14 @@ import socket
 import time
 from email.utils import parsedate_to_datetime
 
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy import signals
 from twisted.internet.interfaces import IHostnameResolver
 from zope.interface import implementer
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
 
 from core.dates import utcnow
 from crawler.urls import is_public_address
@@ -21,6 +23,8 @@ from crawler.urls import is_public_address
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {403, 429, 503}
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+BACKED_OFF = "deferred, the outlet is backed off"  # a request the back-off holds for a later poll  # the IgnoreRequest a disallowed request fails with
 BACKOFF_BASE_SECONDS = 300.0
 
 
@@ -82,7 +86,7 @@ class BackoffMiddleware:
     def process_request(self, request: Request):
         context = self.crawler.newswatch
         if context.backed_off and not request.meta.get("dont_obey_robotstxt"):
-            raise IgnoreRequest(f"outlet {context.outlet.key} is backed off")
+            raise IgnoreRequest(f"{BACKED_OFF}: {context.outlet.key}")
         return None
 
     async def process_response(self, request: Request, response: Response):
@@ -102,64 +106,104 @@ class RobotsCache:
 
     def __init__(self, ttl: float = ROBOTS_TTL_SECONDS):
         self.ttl = ttl
-        self._parsers: dict[str, tuple[object, float]] = {}
+        self._entries: dict[str, tuple[object, float]] = {}
         self.fetching: dict[str, asyncio.Future] = {}  # hosts whose robots.txt a crawl is fetching now
 
     def get(self, netloc: str):
-        entry = self._parsers.get(netloc)
+        entry = self._entries.get(netloc)
         if entry is None or time.monotonic() > entry[1]:
-            self._parsers.pop(netloc, None)
+            self._entries.pop(netloc, None)
             return None
         return entry[0]
 
     def put(self, netloc: str, parser) -> None:
-        self._parsers[netloc] = (parser, time.monotonic() + self.ttl)
+        self._entries[netloc] = (parser, time.monotonic() + self.ttl)
 
 
-class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt handling, with the status codes RFC 9309 gives meaning to: a 4xx
-    robots.txt means no rules (Scrapy parses whatever body came, often an error page); a 5xx
-    means the site is unreachable for now, so everything is disallowed and the outlet backs off.
-    Parsed files are shared by every crawl of the process (RobotsCache)."""
+class Rfc9309RobotsTxtMiddleware:
+    """robots.txt as RFC 9309 says, through Scrapy's public API only (the engine's
+    `download_async`, the ROBOTSTXT_PARSER class, the `robots_parsed` signal), so a Scrapy
+    release cannot change it underneath: a 2xx robots.txt is parsed; a 4xx means no rules (Scrapy
+    would parse whatever body came, often an error page); a 5xx means the site is unreachable for
+    now, so everything is disallowed and the outlet backs off; a failed download decides nothing
+    (the request it guarded fails the same way and is counted). Parsed files are shared by every
+    crawl of the process (RobotsCache); a 5xx or a failed download is remembered for this crawl
+    only."""
+
+    PRIORITY = 1000  # robots.txt goes before the requests waiting for it
 
     def __init__(self, crawler):
-        super().__init__(crawler)
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT")
+        self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         context = getattr(crawler, "newswatch", None)
         self.cache: RobotsCache = context.robots if context is not None else RobotsCache()
+        self.this_crawl: dict[str, object] = {}  # netloc -> parser or None, when not for the shared cache
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request: Request):
+        if request.meta.get("dont_obey_robotstxt") or not request.url.startswith(("http://", "https://")):
+            return None
+        rules = await self.robot_parser(request)
+        if rules is not None and not rules.allowed(request.url, request.headers.get(b"User-Agent") or self.user_agent):
+            self.crawler.stats.inc_value("robotstxt/forbidden")
+            raise IgnoreRequest(ROBOTS_FORBIDDEN)
+        return None
 
     async def robot_parser(self, request: Request):
-        netloc = urlparse_cached(request).netloc
-        cached = self.cache.get(netloc)
-        if cached is not None:
-            return cached
-        fetching = self.cache.fetching.get(netloc)
-        if fetching is not None and netloc not in self._parsers:
-            # Another crawl (another outlet on the same host) is fetching it right now.
-            await asyncio.shield(fetching)
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        while True:
             cached = self.cache.get(netloc)
             if cached is not None:
                 return cached
-        if netloc in self._parsers or netloc in self.cache.fetching:
-            return await super().robot_parser(request)
+            if netloc in self.this_crawl:
+                return self.this_crawl[netloc]
+            fetching = self.cache.fetching.get(netloc)
+            if fetching is None:
+                break
+            await asyncio.shield(fetching)  # this crawl or another is fetching it right now
         done = self.cache.fetching[netloc] = asyncio.get_running_loop().create_future()
         try:
-            return await super().robot_parser(request)
+            rules, cacheable = await self._fetch(f"{url.scheme}://{netloc}/robots.txt", request)
+            if cacheable:
+                self.cache.put(netloc, rules)
+            else:
+                self.this_crawl[netloc] = rules
+            return rules
         finally:
             self.cache.fetching.pop(netloc, None)
             done.set_result(None)
 
-    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        cacheable = response.status < 500
+    async def _fetch(self, robots_url: str, request: Request):
+        """(parser or None, whether the shared cache may keep it)."""
+        robots_request = Request(robots_url, priority=self.PRIORITY, meta={"dont_obey_robotstxt": True},
+                                 callback=NO_CALLBACK)
+        self.crawler.stats.inc_value("robotstxt/request_count")
+        try:
+            response = await self.crawler.engine.download_async(robots_request)
+        except Exception as exc:
+            logger.debug("robots.txt %s: %s", robots_url, exc)
+            return None, False
+        self.crawler.stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+        body, cacheable = response.body, True
         if 400 <= response.status < 500:
-            response = response.replace(body=b"")
+            body = b""
         elif response.status >= 500:
+            cacheable = False
             spider = self.crawler.spider
             if hasattr(spider, "back_off"):
                 await spider.back_off(response.url, response.status, retry_after_seconds(response))
-            response = response.replace(body=b"User-agent: *\nDisallow: /\n")
-        await super()._parse_robots(response, netloc, request)
-        if cacheable:
-            self.cache.put(netloc, self._parsers[netloc])
+            body = b"User-agent: *\nDisallow: /\n"
+        rules = build_from_crawler(self.parser_class, self.crawler, body)
+        await self.crawler.signals.send_catch_log_async(signal=signals.robots_parsed, robotparser=rules,
+                                                        request=request)
+        return rules, cacheable
 
 
 @implementer(IHostnameResolver)

@@ -43,6 +43,7 @@ class NameTable:
         return id(self)
 
     def add(self, data: dict) -> None:
+        _refuse_unknown_tables(data)
         for kind, table in (data.get("aliases") or {}).items():
             if kind not in ENTITY_TYPES:
                 raise ValueError(f"aliases.{kind}: the types are {', '.join(ENTITY_TYPES)}")
@@ -107,6 +108,24 @@ class NameTable:
                 known[alias] = self.gazetteer.get(canonical.lower(), kind)
         known.update(self.gazetteer)
         return known
+
+
+TABLES = {"aliases": set(ENTITY_TYPES), "gazetteer": {"countries", "keep_province", *ENTITY_TYPES},
+          "not_entities": {"names"}, "korean_context": None}  # None: any key (a context word list)
+
+
+def _refuse_unknown_tables(data: dict) -> None:
+    """A names file has these tables and keys only: a misspelt one would be silently ignored."""
+    for table, value in data.items():
+        if table not in TABLES:
+            raise ValueError(f"[{table}]: unknown table (the tables are {', '.join(TABLES)})")
+        keys = TABLES[table]
+        if not isinstance(value, dict):
+            raise ValueError(f"{table}: expected a table")
+        if keys is not None:
+            for key in value:
+                if key not in keys:
+                    raise ValueError(f"{table}.{key}: unknown key (the keys are {', '.join(sorted(keys))})")
 
 
 def load_names(extra: Path | None = None) -> NameTable:

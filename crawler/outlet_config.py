@@ -8,6 +8,7 @@ from pathlib import Path
 
 from crawler.page_dates import valid_zone
 from crawler.parsers import PARSERS
+from crawler.urls import identity_url
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
@@ -112,7 +113,9 @@ def _outlet(key: str, table, validate_filter) -> Outlet:
 
 
 def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:
-    from index.matching import validate_filter
+    # A filter is a search query and is checked as one (the rules that refuse it in /search and
+    # topics.toml), so that what is refused there is refused here, not accepted to match nothing.
+    from index.matching import validate_query
 
     try:
         data = tomllib.loads(text)
@@ -120,7 +123,26 @@ def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:
         raise OutletsError(f"{source}: not valid TOML: {exc}") from None
     if not data:
         raise OutletsError(f"{source}: no outlets defined")
-    return {key: _outlet(key, table, validate_filter) for key, table in data.items()}
+    outlets = {key: _outlet(key, table, validate_query) for key, table in data.items()}
+    _refuse_shared_sources(outlets)
+    return outlets
+
+
+def _refuse_shared_sources(outlets: dict[str, Outlet]) -> None:
+    """A feed or sitemap belongs to one outlet: its polling state, interval and articles are that
+    outlet's. The same URL twice (a `discover` table appended for a site already there) is refused,
+    naming both."""
+    owner: dict[str, tuple[str, str]] = {}
+    for key, outlet in outlets.items():
+        for name, urls in (("feeds", outlet.feeds), ("sitemaps", outlet.sitemaps)):
+            for url in urls:
+                same = identity_url(url)  # www., scheme, trailing slash: still the same feed
+                if same in owner:
+                    other, other_name = owner[same]
+                    where = f"[{other}] {other_name}" if other != key else f"[{key}] {other_name} already"
+                    raise OutletsError(f"outlet [{key}] {name}: {url} is also in {where}; "
+                                       "a feed or sitemap belongs to one outlet")
+                owner[same] = (key, name)
 
 
 def load_outlets(path: Path) -> dict[str, Outlet]:

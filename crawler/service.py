@@ -53,6 +53,9 @@ class CrawlReport:
     pages: int = 0
     known: int = 0
     filtered: int = 0
+    bad_items: int = 0  # feed or sitemap items whose link or values could not be used: logged, skipped
+    robots_skipped: int = 0  # pages robots.txt disallows: skipped, not errors
+    deferred: int = 0  # pages the outlet's back-off held back: fetched at the poll after it
     new_articles: int = 0
     errors: int = 0
     transient_failures: int = 0
@@ -84,11 +87,24 @@ class CrawlContext:
                 self.service.notices.clear("source_paused", url)
         self.service.later(record)
 
-    def source_failed(self, url: str, status: int | None, message: str) -> None:
+    def source_not_modified(self, url: str, sent_validators: bool, duration: float | None) -> bool:
+        """Runs on the serial thread: whether the 304 counts as a success (core/sources.py)."""
+        ok, changed = self.service.sources.record_not_modified(url, self.outlet, sent_validators, duration)
+        if ok and changed:
+            self.service.notices.clear("source_paused", url)
+        elif changed:
+            self._paused_notice(url, "304 Not Modified, but the last answer could not be read")
+        return ok
+
+    def _paused_notice(self, url: str, message: str) -> None:
+        self.service.notices.raise_once("source_paused", url, f"{self.outlet.name} ({self.outlet.key}): "
+                                        f"{url} paused after repeated failures: {message}")
+
+    def source_failed(self, url: str, status: int | None, message: str, kind: str | None = None) -> None:
         def record():
-            if self.service.sources.record_failure(url, self.outlet, failure_kind(status, message), message, status):
-                self.service.notices.raise_once("source_paused", url, f"{self.outlet.name} ({self.outlet.key}): "
-                                                f"{url} paused after repeated failures: {message}")
+            if self.service.sources.record_failure(url, self.outlet, kind or failure_kind(status, message), message,
+                                                   status):
+                self._paused_notice(url, message)
         self.service.later(record)
 
     def __getattr__(self, name):
@@ -100,6 +116,13 @@ class CrawlContext:
         """A dropped or failed item leaves the in-flight set of the dedupe decisions."""
         if item.article is not None:
             self.service.later(self.service.stories.forget, item.article["id"])
+
+    def item_failed(self, item, failure=None, **_) -> None:
+        """A stage raised on one item (not a DropItem): that item is logged with its URL and
+        counted; the crawl goes on with the others."""
+        error = getattr(failure, "value", failure)
+        self.record_error(getattr(item, "url", None), f"processing failed: {type(error).__name__}: {error}")
+        self.item_abandoned(item)
 
     def record_error(self, url: str | None, message: str) -> None:
         logger.warning("%s: %s: %s", self.outlet.key, url, message)
@@ -208,8 +231,8 @@ class CrawlService:
         context = CrawlContext(self, outlet, report, due_sources=due)
         crawler = self.runner.create_crawler(OutletSpider.for_outlet(outlet))
         crawler.newswatch = context
-        for signal in (signals.item_dropped, signals.item_error):
-            crawler.signals.connect(context.item_abandoned, signal=signal, weak=False)
+        crawler.signals.connect(context.item_abandoned, signal=signals.item_dropped, weak=False)
+        crawler.signals.connect(context.item_failed, signal=signals.item_error, weak=False)
         try:
             await self.runner.crawl(crawler, context=context)
         except asyncio.CancelledError:
@@ -251,8 +274,9 @@ class CrawlService:
                 self.stories.forget(article_id)
         self.writer.flush()
         # Feed validators are saved only now, after the commit of what those feeds brought, and
-        # only when no page of this poll failed transiently (else a 304 would hide it next time).
-        if not report.transient_failures:
+        # only when no page of this poll failed transiently or was deferred by a back-off (else a
+        # 304 would hide it next time).
+        if not (report.transient_failures or report.deferred):
             self.state.save_validators(report.validators)
         if report.ok and not self.state.backoff_until(outlet.key):
             self.state.clear_backoff(outlet.key)

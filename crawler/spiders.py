@@ -12,8 +12,9 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from core.dates import iso, parse_date, utcnow
 from crawler.extract import carries_full_text
 from index.matching import matching
-from crawler.feeds import FeedError, parse_feed, parse_sitemap, slug_words
+from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem
+from crawler.middlewares import BACKED_OFF, ROBOTS_FORBIDDEN
 from crawler.urls import canonical_url, identity_url
 
 logger = logging.getLogger(__name__)
@@ -64,34 +65,55 @@ class OutletSpider(Spider):
                                                **meta})
 
     # --- feeds and sitemaps ---
-    def _source_fetched(self, response) -> bool:
-        self.report.sources_ok += 1
-        if response.status == 304:
+    # A feed or sitemap counts as read only once its document could be parsed; only then are its
+    # validators kept (core/sources.py decides what a 304 is worth). Its items are taken one by
+    # one: a bad item is logged with the feed, its position and value, counted and skipped.
+    async def _source_answer(self, response) -> bool:
+        """Whether the response has a document to read (a 304 is recorded here and has none)."""
+        if response.status != 304:
+            return True
+        source_url, root = response.meta["source_url"], response.meta.get("root")
+        sent = response.request.headers
+        validators = (_decoded(sent.get(b"If-None-Match")), _decoded(sent.get(b"If-Modified-Since")))
+        still_good = True
+        if root:
+            still_good = await self.context.serial(
+                self.context.source_not_modified, root, any(validators), response.meta.get("download_latency"))
+        if still_good:
+            self.report.sources_ok += 1
             self.report.not_modified += 1
-            if response.meta.get("root"):
-                self.context.source_polled(response.meta["root"], 0, response.meta.get("download_latency"), True)
             # The validators sent are still good: saved again, so pruning sees them in use.
-            sent = response.request.headers
-            self.report.validators[response.meta["source_url"]] = (
-                _decoded(sent.get(b"If-None-Match")), _decoded(sent.get(b"If-Modified-Since")))
-            return False
+            self.report.validators[source_url] = validators
+        else:
+            self.report.sources_failed += 1
+            self.record_error(source_url, "304 Not Modified, but the last answer could not be read: still failing")
+        return False
+
+    def _source_read(self, response) -> None:
+        self.report.sources_ok += 1
         # Saved only after this crawl's articles are committed, so a crash before that refetches.
         self.report.validators[response.meta["source_url"]] = (
             _header(response, b"ETag"), _header(response, b"Last-Modified"))
-        return True
+
+    def _rejected(self, source_url: str, rejected) -> None:
+        for item in rejected:
+            self.report.bad_items += 1
+            self.record_error(source_url, item.message())
 
     async def parse_feed(self, response):
-        if not self._source_fetched(response):
+        if not await self._source_answer(response):
             return
         try:
-            entries, problem = parse_feed(_body(response), response.url, _header(response, b"Content-Type"))
-        except FeedError as exc:
-            self._source_failed(response.url, str(exc), response.meta.get("root"))
+            read = read_feed(_body(response), response.url, _header(response, b"Content-Type"))
+        except Exception as exc:  # FeedError, or anything else a hostile document provokes
+            self._source_failed(response.url, _read_error(exc), response.meta.get("root"))
             return
-        if problem:
+        self._source_read(response)
+        if read.problem:
             # Still read what could be read: a half-broken feed keeps its good items.
-            self.record_error(response.url, f"malformed feed ({len(entries)} items read): {problem}")
-        requests = await self._follow(entries)
+            self.record_error(response.url, f"malformed feed ({len(read.entries)} items read): {read.problem}")
+        self._rejected(response.url, read.rejected)
+        requests = await self._follow(read.entries, response.url)
         self._polled(response, len(requests))
         for request in requests:
             yield request
@@ -101,17 +123,19 @@ class OutletSpider(Spider):
             self.context.source_polled(response.meta["root"], new_items, response.meta.get("download_latency"))
 
     async def parse_sitemap(self, response):
-        if not self._source_fetched(response):
+        if not await self._source_answer(response):
             return
         try:
-            kind, entries = parse_sitemap(_body(response), response.url)
-        except FeedError as exc:
-            self._source_failed(response.url, str(exc), response.meta.get("root"))
+            read = read_sitemap(_body(response), response.url)
+        except Exception as exc:
+            self._source_failed(response.url, _read_error(exc), response.meta.get("root"))
             return
+        self._source_read(response)
+        self._rejected(response.url, read.rejected)
         oldest = utcnow().timestamp() - self.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
-        recent = [e for e in entries
+        recent = [e for e in read.entries
                   if not (parse_date(e.get("lastmod") or e.get("published_at")) or utcnow()).timestamp() < oldest]
-        if kind == "sitemapindex":
+        if read.kind == "sitemapindex":
             self._polled(response, len(recent))  # an index's news: its recently changed sitemaps
             depth = response.meta.get("depth", 0) + 1
             if depth <= MAX_SITEMAP_DEPTH:
@@ -122,43 +146,74 @@ class OutletSpider(Spider):
         for entry in recent:
             if not entry.get("title"):
                 entry["title"] = slug_words(entry["url"])
-        requests = await self._follow(recent)
+        requests = await self._follow(recent, response.url)
         self._polled(response, len(requests))
         for request in requests:
             yield request
 
-    async def _follow(self, entries: list[dict]) -> list:
+    def _filtered(self, entries: list[dict], source_url: str) -> list[dict]:
+        """The entries the outlet's filter lets through; an entry the matcher cannot take is
+        rejected alone."""
+        try:
+            keep = matching(self.outlet.filter, entries)
+            return [e for n, e in enumerate(entries) if n in keep]
+        except Exception:
+            passed = []
+            for entry in entries:
+                try:
+                    if matching(self.outlet.filter, [entry]):
+                        passed.append(entry)
+                except Exception as exc:
+                    self._rejected(source_url, [Rejected(entry.get("position", 0), entry.get("url", ""),
+                                                         f"cannot be matched against the filter: {exc}")])
+            return passed
+
+    async def _follow(self, entries: list[dict], source_url: str) -> list:
         """The requests (or, for full-text feed items, the items) for entries not known yet."""
         language = self.outlet.language
+        keyed = []
         for entry in entries:
             entry["language"] = entry.get("language") or language
+            try:
+                keyed.append((identity_url(entry["url"]), entry))
+            except Exception as exc:
+                self._rejected(source_url, [Rejected(entry.get("position", 0), str(entry.get("url")), str(exc))])
         if self.outlet.filter:
-            keep = matching(self.outlet.filter, entries)
-            self.report.filtered += len(entries) - len(keep)
-            entries = [e for n, e in enumerate(entries) if n in keep]
-        known = await self.context.serial(self.context.state.seen_markers, [identity_url(e["url"]) for e in entries])
+            kept = self._filtered([e for _, e in keyed], source_url)
+            self.report.filtered += len(keyed) - len(kept)
+            kept_ids = {id(e) for e in kept}
+            keyed = [(k, e) for k, e in keyed if id(e) in kept_ids]
+        known = await self.context.serial(self.context.state.seen_markers, [k for k, _ in keyed])
         follow = []
-        for entry in entries:
-            key = identity_url(entry["url"])
+        for key, entry in keyed:
             if key in self.claimed:
                 continue
-            self.claimed.add(key)
-            if key in known and (entry.get("marker") is None or known[key] == entry["marker"]):
-                self.report.known += 1
+            position = entry.pop("position", 0)
+            try:
+                request = self._follow_entry(entry, key, known)
+            except Exception as exc:  # one item's value: that item only
+                self._rejected(source_url, [Rejected(position, str(entry.get("url")), f"{type(exc).__name__}: {exc}")])
                 continue
-            marker = entry.pop("marker", None)
-            # Tracking parameters are dropped before fetching: they only multiply URLs.
-            entry["url"] = canonical_url(entry["url"])
-            if carries_full_text(entry.get("text")):
-                # The feed carries the full text (RFA's Arc feeds): no page fetch.
-                follow.append(CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
-                                          fetched_at=iso(utcnow()), url_keys=[key], marker=marker))
-            else:
-                # dont_filter: `claimed` already dedupes, and Scrapy's duplicate filter would
-                # silently swallow a redirect loop instead of reporting it.
-                follow.append(Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
-                                      dont_filter=True, meta={"feed": entry, "url_keys": [key], "marker": marker}))
+            self.claimed.add(key)
+            if request is not None:
+                follow.append(request)
         return follow
+
+    def _follow_entry(self, entry: dict, key: str, known: dict):
+        if key in known and (entry.get("marker") is None or known[key] == entry["marker"]):
+            self.report.known += 1
+            return None
+        marker = entry.pop("marker", None)
+        # Tracking parameters are dropped before fetching: they only multiply URLs.
+        entry["url"] = canonical_url(entry["url"])
+        if carries_full_text(entry.get("text")):
+            # The feed carries the full text (RFA's Arc feeds): no page fetch.
+            return CrawledItem(outlet=self.outlet.key, url=entry["url"], feed=entry,
+                               fetched_at=iso(utcnow()), url_keys=[key], marker=marker)
+        # dont_filter: `claimed` already dedupes, and Scrapy's duplicate filter would
+        # silently swallow a redirect loop instead of reporting it.
+        return Request(entry["url"], callback=self.parse_page, errback=self.on_page_error,
+                       dont_filter=True, meta={"feed": entry, "url_keys": [key], "marker": marker})
 
     # --- article pages ---
     def parse_page(self, response):
@@ -178,10 +233,9 @@ class OutletSpider(Spider):
 
     def _source_failed(self, url: str, message: str, root: str | None = None) -> None:
         self.report.sources_failed += 1
-        self.report.sources_ok -= 1
         self.record_error(url, message)
         if root:
-            self.context.source_failed(root, None, f"unreadable: {message}")
+            self.context.source_failed(root, None, message, kind="unreadable")
 
     def on_source_error(self, failure):
         url = failure.request.url
@@ -194,6 +248,16 @@ class OutletSpider(Spider):
             self.context.source_failed(root, status, message)
 
     def on_page_error(self, failure):
+        if isinstance(failure.value, IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN:
+            # The site asks not to: a choice of the site's, counted as skipped, not an error.
+            self.report.robots_skipped += 1
+            logger.info("%s: %s: skipped, disallowed by robots.txt", self.outlet.key, failure.request.url)
+            return
+        if isinstance(failure.value, IgnoreRequest) and str(failure.value).startswith(BACKED_OFF):
+            # Held back by the outlet's back-off (a 403/429/503 elsewhere in this poll): not seen,
+            # and the feed's validators are not kept, so the poll after the back-off fetches it.
+            self.report.deferred += 1
+            return
         if _transient(failure):
             self.report.transient_failures += 1
         request = failure.request
@@ -222,6 +286,10 @@ def _body(response) -> bytes:
         # A .xml.gz sitemap (not Content-Encoding, which Scrapy already undid).
         body = gunzip(body, max_size=response.meta.get("download_maxsize") or 0)
     return body
+
+
+def _read_error(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, FeedError) else f"unreadable: {type(exc).__name__}: {exc}"
 
 
 def _transient(failure) -> bool:

@@ -29,8 +29,8 @@ class Topic:
 
 
 def _topic(key: str, table, names) -> Topic:
-    from index.matching import validate_filter
-    from index.query import QueryError, check_fields, parse_entity
+    from index.matching import validate_query
+    from index.query import QueryError, parse_entity
 
     if not SLUG.match(key):
         raise TopicsError(f"topic [{key}]: the key must be a slug (a-z, 0-9, '-', '_')")
@@ -45,10 +45,7 @@ def _topic(key: str, table, names) -> Topic:
     if not isinstance(query, str) or not query.strip():
         raise TopicsError(f"topic [{key}] query: required, a search query")
     try:
-        check_fields(query)
-        validate_filter(query)
-    except QueryError as exc:
-        raise TopicsError(f"topic [{key}] query: {exc.message}") from None
+        validate_query(query)
     except ValueError as exc:
         raise TopicsError(f"topic [{key}] query: {exc}") from None
     entities = []

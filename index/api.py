@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.health import health_reasons, outlets_report
 from core.version import VERSION
 from index import schemas
+from index.admin import admin_router
 from index.cursors import Cursors
 from index.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
 from index.page import page_router
@@ -64,6 +65,8 @@ class ApiContext:
     # Set by the daemon; absent when the API is served without a crawler in the process.
     trigger_crawl: Callable[[str], None] | None = None
     reload: Callable[[], tuple[bool, str]] | None = None
+    prune: Callable | None = None  # index.admin: retention now, through the daemon
+    reprocess: Callable | None = None  # index.admin: a background reprocess, through the daemon
     running: Callable[[], set] = field(default=lambda: set())
     names: object = None  # crawler.names.NameTable: entity filters go through its aliases
     alerts: object = None  # crawler.alerts.Alerts: topics and their matches
@@ -417,6 +420,7 @@ def create_app(context: ApiContext) -> FastAPI:
             return error(400, message)
         return JSONResponse({"status": "reloaded", "outlets": sorted(context.outlets())})
 
+    app.include_router(admin_router(context.prune, context.reprocess, context.outlets))
     app.include_router(page_router(context, threaded))
 
     def openapi() -> dict:

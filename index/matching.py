@@ -6,6 +6,7 @@ from __future__ import annotations
 import tantivy
 
 from index.analysis import all_analysed_fields, analysed_field_values, rewrite_query
+from index.query import QueryError, check_fields
 
 FIELDS = ["title", "description", "text"] + all_analysed_fields()  # searched when the query names no field
 RAW_FIELDS = ["outlet", "language", "tags", "url"]
@@ -33,6 +34,17 @@ def _parse(index: tantivy.Index, query: str) -> tantivy.Query:
 def validate_filter(query: str) -> None:
     """Raises ValueError with the parser's message when the query is malformed."""
     _parse(tantivy.Index(SCHEMA), query)
+
+
+def validate_query(query: str) -> None:
+    """The check a search's `q` gets (index.query.check_fields: known fields, no wildcards...),
+    then the parser's: one rule for searches, topics and outlet filters. ValueError (a QueryError
+    is one) with the message a 400 gives."""
+    try:
+        check_fields(query)
+    except QueryError as exc:
+        raise ValueError(exc.message) from None
+    validate_filter(query)
 
 
 def _index(items: list[dict]) -> tantivy.Index:

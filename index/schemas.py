@@ -142,13 +142,16 @@ class OutletStatus(Strict):
     key: str
     name: str
     last_poll_at: str | None
-    status: str
+    status: str = Field(description="never, ok, error (the last poll read no feed or sitemap), degraded (some of "
+                                    "its sources are failing or paused: see failing_sources), or stale")
     articles: int
     errors: int
     last_error: str | None
     last_error_at: str | None = None
     articles_per_day: list[int] = Field(default_factory=list, description="new articles per day, last 7 days, today last")
     volume_drop: str | None = Field(default=None, description="the open volume-drop notice, if any")
+    failing_sources: list[dict] = Field(default_factory=list,
+                                        description="each source failing or paused now: url, status, error")
     sources: list[SourceStatus] = Field(default_factory=list)
 
 

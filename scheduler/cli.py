@@ -1,11 +1,12 @@
 """The `newswatch` command. Exit status (also in `newswatch --help`): 0 done, 1 the index could
 not be reached or some input could not be read, 2 a usage or settings error, 3 the embedded index
 is held by a running daemon, 4 `crawl`: every feed and sitemap of an outlet failed, 130 stopped by
-Ctrl-C."""
+Ctrl-C, 5 `run`: the API's port is in use."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import sys
 from core.version import VERSION
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_SOURCES_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_PORT_IN_USE = 5
 
 QUERY_HELP = """\
 query syntax:
@@ -45,11 +47,32 @@ exit status:
   2    a usage or settings error (one line names the setting, outlet or parameter)
   3    the embedded index is held by a running daemon (use its API, or stop it)
   4    crawl: every feed and sitemap of at least one outlet failed
+  5    run: the API's address (NEWSWATCH_API_HOST:NEWSWATCH_API_PORT) is in use or cannot be bound
   130  stopped by Ctrl-C"""
 
 
 class UsageError(Exception):
     pass
+
+
+class PortUnavailable(Exception):
+    """The API's address cannot be bound (in use, or not an address of this machine)."""
+
+
+def bind_api_socket(config):
+    """The API's listening socket, bound before anything starts: a busy port is one line and its
+    own exit status, never a log that says the API is up."""
+    import socket
+
+    host, port = config["NEWSWATCH_API_HOST"], config["NEWSWATCH_API_PORT"]
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        reason = "already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise PortUnavailable(f"setting NEWSWATCH_API_PORT={port}: cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -291,7 +314,7 @@ def cmd_outlets(args, config) -> int:
 
     for row in report:
         per_day = " ".join(str(n) for n in row["articles_per_day"])
-        print(f"{row['key']:<16} {row['status']:<6} {row['articles']:>6} articles  {row['errors']:>4} errors  "
+        print(f"{row['key']:<16} {row['status']:<8} {row['articles']:>6} articles  {row['errors']:>4} errors  "
               f"last poll {when(row['last_poll_at'])}  per day (7d): {per_day}")
         if row["volume_drop"]:
             print(f"{'':17}VOLUME DROP: {row['volume_drop']}")
@@ -363,8 +386,8 @@ def cmd_crawl(args, config) -> int:
         reports, interrupted = run(main)
     finally:
         lock.release()
-    for report in reports:
-        print(json.dumps(report.summary()), file=sys.stderr)
+    for report in reports:  # one JSON line per outlet on stdout (`newswatch crawl KEY | jq`); logs on stderr
+        _print_json(report.summary())
     if interrupted:
         return EXIT_INTERRUPTED
     failed = [r.outlet for r in reports if r.sources and not r.sources_ok]
@@ -383,6 +406,11 @@ def cmd_run(args, config) -> int:
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
     topics = load_topics_for(config, outlets)
     lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        api_socket = bind_api_socket(config)
+    except PortUnavailable:
+        lock.release()
+        raise
 
     async def main():
         from index.backends import open_backend
@@ -390,13 +418,14 @@ def cmd_run(args, config) -> int:
 
         db = _state_db(config)
         try:
-            await Daemon(config, outlets, open_backend(config, db=db), topics, db).run()
+            await Daemon(config, outlets, open_backend(config, db=db), topics, db, api_socket).run()
         finally:
             db.close()
 
     try:
         run(main)
     finally:
+        api_socket.close()
         lock.release()
     return EXIT_OK
 
@@ -457,7 +486,7 @@ def cmd_reprocess(args, config) -> int:
     from crawler.state import CrawlState
     from index.backends import open_backend
     from index.query import QueryError, parse_date_param
-    from scheduler.lock import DataDirLock
+    from scheduler.lock import DataDirLock, IndexLocked
 
     try:
         since = parse_date_param("since", args.since) if args.since else None
@@ -466,7 +495,13 @@ def cmd_reprocess(args, config) -> int:
     outlets = load_outlets(config["NEWSWATCH_OUTLETS"])
     if args.outlet and args.outlet not in outlets:
         raise UsageError(f"unknown outlet {args.outlet!r}")
-    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    except IndexLocked as held:
+        status = _ask_daemon(config, "/reprocess", {"since": args.since, "outlet": args.outlet,
+                                                     "outdated": args.outdated}, held)
+        print("newswatch: the running daemon reprocesses the pages; its log gives the counts", file=sys.stderr)
+        return status
     db = _state_db(config)
     backend = open_backend(config, db=db)
     try:
@@ -482,6 +517,38 @@ def cmd_reprocess(args, config) -> int:
     return EXIT_OK
 
 
+def _ask_daemon(config, path: str, body: dict | None, held: Exception) -> int:
+    """The daemon holds the index: the command is asked of it, through its admin API (with the
+    first admin key, when keys are set). Its answer is printed as the command's own."""
+    import urllib.error
+    import urllib.request
+
+    from scheduler.lock import IndexLocked
+
+    host, port = config["NEWSWATCH_API_HOST"], config["NEWSWATCH_API_PORT"]
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    headers = {"Content-Type": "application/json"}
+    if config["NEWSWATCH_ADMIN_KEYS"]:
+        headers["Authorization"] = f"Bearer {config['NEWSWATCH_ADMIN_KEYS'][0]}"
+    request = urllib.request.Request(f"http://{host}:{port}{path}", method="POST", headers=headers,
+                                     data=json.dumps(body or {}).encode("utf-8"))
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            _print_json(json.loads(response.read()))
+            return EXIT_OK
+    except urllib.error.HTTPError as error:
+        try:
+            message = json.loads(error.read()).get("error")
+        except ValueError:
+            message = None
+        print(f"newswatch: the running daemon refused {path}: HTTP {error.code}"
+              + (f": {message}" if message else ""), file=sys.stderr)
+        return EXIT_USAGE if error.code == 400 else EXIT_FAILED
+    except (urllib.error.URLError, OSError) as error:
+        raise IndexLocked(f"{held}; its API at http://{host}:{port} did not answer "
+                          f"({getattr(error, 'reason', error)})") from None
+
+
 def cmd_prune(args, config) -> int:
     """Applies the retention settings now (the daemon does it daily) and prints what went and
     what the data directory holds."""
@@ -489,9 +556,12 @@ def cmd_prune(args, config) -> int:
     from crawler.dedupe import DuplicateIndex
     from crawler.retention import prune, storage_report
     from index.backends import open_backend
-    from scheduler.lock import DataDirLock
+    from scheduler.lock import DataDirLock, IndexLocked
 
-    lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    try:
+        lock = DataDirLock(config["NEWSWATCH_DATA_DIR"]).acquire()
+    except IndexLocked as held:
+        return _ask_daemon(config, "/prune", None, held)
     db = _state_db(config)
     backend = open_backend(config, db=db)
     archive = PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages")
@@ -564,6 +634,9 @@ def main(argv: list[str] | None = None) -> int:
     except IndexLocked as exc:
         print(f"newswatch: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except PortUnavailable as exc:
+        print(f"newswatch: {exc}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
     except BackendUnavailable as exc:
         print(f"newswatch: the index is unavailable: {exc}", file=sys.stderr)
         return EXIT_FAILED

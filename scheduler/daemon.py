@@ -12,7 +12,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler import reprocess
 from crawler.outlet_config import OutletsError, load_outlets
+from crawler.retention import storage_report
 from crawler.service import CrawlService
 from crawler.topic_config import TopicsError
 from index.access import AccessControl
@@ -35,19 +37,32 @@ class QuietServer(uvicorn.Server):
         return contextlib.nullcontext()
 
 
+class _Unwatched:
+    """A progress bar nobody watches (reprocess.run reports to one)."""
+
+    def reset(self, total=None) -> None:
+        pass
+
+    def update(self, n=1) -> None:
+        pass
+
+
 class Daemon:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None):
+    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None, api_socket=None):
         self.config = config
+        self.api_socket = api_socket  # bound by the CLI before start-up: a busy port is refused first
         self.backend = backend
         self.service = CrawlService(config, outlets, backend, topics, db)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
         self.forced: set[str] = set()
+        self.reprocessing: asyncio.Future | None = None
         # The API's handlers run in threads; each reads the state through its own connection.
         self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
+                              prune=self.prune_now, reprocess=self.start_reprocess,
                               names=configured_names(config), alerts=self.service.alerts,
                               cursors=Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"])),
                               access=AccessControl(config["NEWSWATCH_API_KEYS"], config["NEWSWATCH_ADMIN_KEYS"],
@@ -90,8 +105,12 @@ class Daemon:
             max_instances=2)
 
     def schedule_all(self) -> None:
+        """Every outlet is polled soon after start-up, staggered, each of its sources whether due
+        or not (a restart is no reason to wait out intervals counted before it); then as its
+        sources come due."""
         now = datetime.now(timezone.utc)
         for n, outlet in enumerate(self.service.outlets.values()):
+            self.forced.add(outlet.key)
             self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
 
     async def deliver_alerts(self) -> None:
@@ -104,6 +123,31 @@ class Daemon:
 
     async def daily_prune(self) -> None:
         await self.service.prune()
+
+    # --- maintenance asked for through the API (`newswatch prune` / `reprocess` while the daemon runs) ---
+    async def prune_now(self) -> dict:
+        counts = await self.service.prune()
+        await self.service.serial(self.backend.commit)
+        storage = await self.service.serial(storage_report, self.service.db, self.service.archive)
+        return {"pruned": counts, **storage}
+
+    def start_reprocess(self, since, outlet: str | None, outdated: bool) -> dict:
+        """Starts a reprocess on the serial thread (the one that writes the index): crawls wait
+        behind it, the API serves meanwhile. Its counts are logged when it ends."""
+        if self.reprocessing is not None and not self.reprocessing.done():
+            raise LookupError("a reprocess is already running")
+        self.reprocessing = asyncio.ensure_future(self._reprocess(since, outlet, outdated))
+        return {"status": "started", "since": since.isoformat() if since else None, "outlet": outlet,
+                "outdated": outdated}
+
+    async def _reprocess(self, since, outlet, outdated) -> None:
+        try:
+            counts = await self.service.serial(reprocess.run, self.config, self.service.outlets, self.backend,
+                                               self.service.state, self.service.archive, since, outlet,
+                                               _Unwatched(), outdated)
+            logger.info("reprocess finished: %s", counts)
+        except Exception:
+            logger.exception("reprocess failed")
 
     def trigger_crawl(self, key: str) -> None:
         self.forced.add(key)
@@ -125,6 +169,7 @@ class Daemon:
             self.scheduler.remove_job(key)
         for n, (key, outlet) in enumerate(outlets.items()):
             if key not in old:
+                self.forced.add(key)
                 self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
             elif old[key] != outlet:
                 job = self.scheduler.get_job(key)
@@ -151,7 +196,7 @@ class Daemon:
         self.scheduler.start()
         # Crawls wait behind it on the serial thread; the API serves meanwhile.
         preparing = asyncio.ensure_future(self.service.prepare())
-        serving = asyncio.ensure_future(server.serve())
+        serving = asyncio.ensure_future(server.serve(sockets=[self.api_socket] if self.api_socket else None))
         logger.info("newswatch is running: %d outlets, API on http://%s:%s", len(self.service.outlets),
                     self.config["NEWSWATCH_API_HOST"], self.config["NEWSWATCH_API_PORT"])
         stop = asyncio.ensure_future(self.stopping.wait())

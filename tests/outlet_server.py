@@ -45,6 +45,8 @@ class OutletServer:
                 with server._lock:
                     server.posts.append((self.path, dict(self.headers), body))
                 route = server.routes.get(self.path) or Route(status=404)
+                if route.delay:  # a slow receiver (a webhook that takes its time)
+                    time.sleep(route.delay)
                 status = route.status
                 if route.fail_first > 0:
                     route.fail_first -= 1

@@ -90,3 +90,35 @@ def test_a_data_directory_that_is_a_file_is_one_line_naming_it(tmp_path):
     with pytest.raises(settings.SettingsError) as raised:
         settings.load({"NEWSWATCH_DATA_DIR": str(tmp_path / "file")}, env_file="/nonexistent")
     assert "NEWSWATCH_DATA_DIR" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_topics_file_that_is_set_must_exist_only_the_default_may_be_missing(tmp_path):
+    assert settings.load({}, env_file="/nonexistent")["NEWSWATCH_TOPICS"] == Path("topics.toml")
+    missing = str(tmp_path / "topcis.toml")
+    with pytest.raises(settings.SettingsError) as refused:
+        settings.load({"NEWSWATCH_TOPICS": missing}, env_file="/nonexistent")
+    assert str(refused.value) == f"setting NEWSWATCH_TOPICS={missing!r}: no such file"
+
+
+def test_a_names_file_with_an_unknown_table_or_key_stops_start_up(tmp_path):
+    names = tmp_path / "names.toml"
+    names.write_text('[aliases.person]\n"Kim Jong Un" = ["KJU"]\n\n[bogus]\nx = 1\n')
+    with pytest.raises(settings.SettingsError, match=r"^setting NEWSWATCH_NAMES=.*\[bogus\]: unknown table"):
+        settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")
+    names.write_text('[gazetteer]\ncountrys = ["Wakanda"]\n')
+    with pytest.raises(settings.SettingsError, match=r"gazetteer.countrys: unknown key"):
+        settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")
+    names.write_text('[gazetteer]\ncountries = ["Wakanda"]\n')
+    assert settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")["NEWSWATCH_NAMES"] == names
+
+
+def test_the_shipped_names_files_point_only_at_files_in_the_repository():
+    import re
+
+    root = Path(settings.__file__).parent
+    for path in (root / "crawler" / "entity_data").glob("*.toml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                assert "../shared" not in line and "ENTITY-GUIDE" not in line, (path.name, line)
+                for named in re.findall(r"[\w./-]+\.(?:md|toml|py)\b", line):
+                    assert (root / named).exists() or (path.parent / named).exists(), (path.name, named)

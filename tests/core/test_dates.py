@@ -23,3 +23,21 @@ def test_insane_dates_are_rejected():
 def test_first_sane_date_wins():
     assert iso(first_date("0001-01-01", None, "garbage", "2025-01-02T03:04:05Z", now=NOW)) == "2025-01-02T03:04:05Z"
     assert first_date(None, "2099-01-01", now=NOW) is None
+
+
+def test_a_duration_printed_is_one_outlets_toml_reads_back():
+    from hypothesis import given, strategies as st
+
+    from core.dates import duration_text
+    from crawler.outlet_config import parse_duration
+
+    assert [duration_text(s) for s in (90, 900, 5400, 3600, 129600, 86400, 1234.8)] == \
+        ["90s", "15m", "90m", "1h", "36h", "1d", "1235s"]
+
+    @given(st.integers(min_value=1, max_value=30 * 86400))
+    def round_trip(seconds):
+        assert parse_duration(duration_text(seconds)) == seconds
+
+    round_trip()
+    for seconds in range(1, 3 * 86400, 7):  # every unit boundary region, deterministically
+        assert parse_duration(duration_text(seconds)) == seconds

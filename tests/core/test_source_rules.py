@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.sources import (FAILURE_WEIGHTS, PAUSE_SCORE, SLOW_SECONDS, Sources, failure_kind, next_interval,
+from core.sources import (FAILURE_WEIGHTS, PAUSE_SCORE, SLOW_SECONDS, Sources, bounds, failure_kind, next_interval,
                           settled_share)
 from core.statedb import StateDB
 from crawler.outlet_config import Outlet
@@ -63,3 +63,33 @@ def test_slow_answers_and_history_by_day(sources):
     sources.record_success(URL, OUTLET, 4, 0.5, not_modified=False, at=T0 + timedelta(hours=1))
     assert sources.report(OUTLET, T0 + timedelta(hours=2))[0]["new_items_per_day"] == 1.0  # 7 in 7 days
     assert [h["outcome"] for h in sources.history(URL)] == ["ok", "ok"]
+
+
+def test_an_outlets_own_interval_is_the_centre_and_the_global_floor_never_lengthens_it(sources):
+    one_minute = Outlet(key="fast", name="Fast", language="en", feeds=("https://fast.example/rss",), interval=60)
+    url = one_minute.feeds[0]
+    for n in range(5):  # busy or quiet, the floor (5 minutes) does not push it up
+        sources.record_success(url, one_minute, n % 2, 0.1, at=T0 + timedelta(minutes=n))
+        assert sources.report(one_minute, T0)[0]["interval"] >= 60
+    sources.record_success(url, one_minute, 3, 0.1, at=T0 + timedelta(minutes=9))
+    row = sources.report(one_minute, T0)[0]
+    assert row["interval"] == 60 and row["next_poll_at"] == "2026-01-05T12:10:00Z"
+    # Elsewhere the floor still bounds how far adaptation goes below the configured interval.
+    assert bounds(3600, 900, 86400) == (900, 14400)
+    assert bounds(60, 300, 86400) == (60, 240)
+    assert bounds(7 * 86400, 300, 86400) == (7 * 86400 / 4, 7 * 86400)
+
+
+def test_a_304_is_a_success_only_for_validators_of_an_answer_that_was_read(sources):
+    sources.db.execute("INSERT INTO validators(url, etag) VALUES (?, ?)", (URL, '"e1"'))
+    assert sources.record_not_modified(URL, OUTLET, True, 0.1, at=T0) == (True, False)
+    assert sources.report(OUTLET, T0)[0]["status"] == "ok"
+    # The answer could not be read: its validators go, and a 304 afterwards is that failure going on.
+    sources.record_failure(URL, OUTLET, "unreadable", "not a feed: an HTML page", at=T0 + timedelta(hours=1))
+    assert sources.db.one("SELECT COUNT(*) FROM validators")[0] == 0
+    assert sources.record_not_modified(URL, OUTLET, True, 0.1, at=T0 + timedelta(hours=2)) == (False, False)
+    # A 304 to a request without validators (a server that answers it to anything) is no success either.
+    assert sources.record_not_modified(URL, OUTLET, False, 0.1, at=T0 + timedelta(hours=3)) == (False, True)
+    row = sources.report(OUTLET, T0)[0]
+    assert row["status"] == "paused" and row["failure_score"] == 9.0
+    assert row["last_success_at"] == "2026-01-05T12:00:00Z"

@@ -78,3 +78,28 @@ def test_a_topic_is_checked_against_the_outlets_and_the_mail_settings():
     unknown = parse_topics('[nk]\nname = "NK"\nquery = "kursk"\noutlets = ["nope"]\n')
     with pytest.raises(TopicsError, match=r"topic \[nk\] outlets: no outlet 'nope'"):
         check_topics(unknown, outlets, can_mail=True)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("kurs*", "'*' is not supported"), ("kursk~2", "'~' is not supported"),
+    ("bogus:kursk", "unknown field 'bogus'"), ("kursk OR", "Syntax Error"),
+])
+def test_a_filter_is_checked_by_the_search_syntax_rules(query, message):
+    with pytest.raises(OutletsError, match=r"^outlet \[newsweek\] filter: ") as refused:
+        parse_outlets(GOOD.replace("""'kursk OR "north korea"'""", repr(query)))
+    assert message in str(refused.value)
+
+
+def test_a_feed_or_sitemap_in_two_outlets_is_refused_naming_both():
+    again = GOOD + '\n[nw-discovered]\nname = "Newsweek"\nlanguage = "en"\nfeeds = ["https://newsweek.com/rss/"]\n'
+    with pytest.raises(OutletsError) as refused:
+        parse_outlets(again)
+    assert str(refused.value) == ("outlet [nw-discovered] feeds: https://newsweek.com/rss/ is also in [newsweek] "
+                                  "feeds; a feed or sitemap belongs to one outlet")
+    as_sitemap = GOOD + ('\n[other]\nname = "O"\nlanguage = "en"\nfeeds = ["https://o.example/rss"]\n'
+                         'sitemaps = ["https://www.newsweek.com/googlenews.xml"]\n')
+    with pytest.raises(OutletsError, match=r"\[other\] sitemaps: .* is also in \[newsweek\] sitemaps"):
+        parse_outlets(as_sitemap)
+    with pytest.raises(OutletsError, match=r"\[newsweek\] sitemaps: .* is also in \[newsweek\] feeds already"):
+        parse_outlets(GOOD.replace('sitemaps = ["https://www.newsweek.com/googlenews.xml"]',
+                                   'sitemaps = ["https://www.newsweek.com/rss"]'))

@@ -189,8 +189,10 @@ feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.
     logged = logged_errors(ws)
     assert outlets["mixed"]["articles"] == 1 and outlets["mixed"]["status"] == "ok"
     assert outlets["mixed"]["errors"] >= 7, logged
-    # Its malformed feed was read (no item), so the outlet's poll did not fail outright.
-    assert outlets["malformed"]["errors"] == 3
+    # Its malformed feed was read (its one item has no link: logged and skipped), so the outlet's
+    # poll did not fail outright; its other two feeds fail, and it says so.
+    assert outlets["malformed"]["errors"] == 4 and "item 1 skipped: no link" in logged
+    assert outlets["malformed"]["status"] == "degraded" and len(outlets["malformed"]["failing_sources"]) == 2
     assert server.base in outlets["malformed"]["last_error"]
     for expected in ("malformed.xml", "malformed feed", "max redirections", "/not-an-article", "not an article", "/missing", "HTTP 404", "/broken", "HTTP 500", "/slow",
                      "/loop-a", "/huge", "/binary", "html-feed.xml", "not a feed: an HTML page"):
@@ -456,3 +458,22 @@ def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "CancelledError" not in stderr
+
+
+def test_robots_txt_goes_through_scrapys_public_api_only():
+    """Scrapy's RobotsTxtMiddleware keeps its parsing and cache in private members; overriding
+    them would break silently with a Scrapy release. Ours is its own middleware."""
+    import ast
+    from pathlib import Path
+
+    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
+    import crawler.middlewares
+    from crawler.middlewares import Rfc9309RobotsTxtMiddleware
+
+    assert not issubclass(Rfc9309RobotsTxtMiddleware, RobotsTxtMiddleware)
+    tree = ast.parse(Path(crawler.middlewares.__file__).read_text())
+    private = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+               and node.attr.startswith("_") and not node.attr.startswith("__")
+               and not (isinstance(node.value, ast.Name) and node.value.id == "self")}
+    assert private == set(), private

@@ -145,3 +145,49 @@ def test_kill_9_mid_crawl_loses_nothing_and_duplicates_nothing(outlet_server, wo
     ids = [hit["id"] for hit in result["hits"]]
     assert result["total"] == count and len(set(ids)) == count
     assert committed() == count
+
+
+def test_every_outlet_is_polled_soon_after_start_up_even_when_not_due(sample_outlets):
+    ws, server = sample_outlets, sample_outlets.server
+    ws.newswatch("crawl", "newsweek")  # its sources are now not due for a quarter of an hour
+    polled_before = server.hits["/rss"]
+    port = free_port()
+    with open(ws.root / "daemon.log", "w") as log:
+        process = subprocess.Popen([NEWSWATCH, "run"], env={**ws.env, "NEWSWATCH_API_PORT": str(port)},
+                                   cwd=ws.root, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: server.hits.get("/rss", 0) > polled_before and server.hits.get("/googlenews.xml", 0) > 1,
+                     timeout=45)
+        finally:
+            process.kill()
+            process.wait()
+
+
+def test_a_busy_port_is_its_own_one_line_error(sample_outlets):
+    ws = sample_outlets
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = ws.newswatch("run", check=False, timeout=60, NEWSWATCH_API_PORT=str(port))
+    assert result.returncode == 5, result.stderr
+    assert result.stderr == f"newswatch: setting NEWSWATCH_API_PORT={port}: cannot listen on 127.0.0.1:{port}: " \
+                            "already in use\n"
+    # The data directory is free again: a crawl can take it.
+    assert ws.newswatch("crawl", "newsweek").returncode == 0
+
+
+def test_prune_and_reprocess_go_through_the_running_daemon(daemon):
+    ws = daemon
+    wait_for(lambda: polled(ws))
+    pruned = ws.newswatch("prune", NEWSWATCH_API_PORT=str(ws.port))
+    assert set(json.loads(pruned.stdout)["pruned"]) >= {"pages", "articles", "validators"}
+    started = ws.newswatch("reprocess", "--outlet", "newsweek", NEWSWATCH_API_PORT=str(ws.port))
+    assert json.loads(started.stdout) == {"status": "started", "since": None, "outlet": "newsweek",
+                                          "outdated": False}
+    wait_for(lambda: "reprocess finished: {'updated': 1" in (ws.root / "daemon.log").read_text())
+    refused = ws.newswatch("reprocess", "--since", "yesterday", NEWSWATCH_API_PORT=str(ws.port), check=False)
+    assert refused.returncode == 2 and "--since" in refused.stderr
+    # No daemon answers on that port: the index is still held, and the line says both.
+    unanswered = ws.newswatch("prune", NEWSWATCH_API_PORT=str(free_port()), check=False)
+    assert unanswered.returncode == 3 and "did not answer" in unanswered.stderr

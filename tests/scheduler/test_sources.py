@@ -68,8 +68,9 @@ def test_intervals_adapt_a_dead_feed_pauses_and_resumes(outlet_server, workspace
     assert dead["last_error"] == "HTTP 404" and dead["last_error_at"]
     notices = [json.loads(body) for path, _, body in server.posts if path == "/hook"]
     assert [(n["notice"], n["outlet"]) for n in notices] == [("source_paused", f"{server.base}/dead.xml")]
-    health = ws.json("outlets", "--json")  # the outlet still polls its other feeds
-    assert health[0]["status"] == "ok"
+    health = ws.json("outlets", "--json")  # the outlet still polls its other feeds, and names the dead one
+    assert health[0]["status"] == "degraded"
+    assert [(s["url"], s["status"]) for s in health[0]["failing_sources"]] == [(f"{server.base}/dead.xml", "paused")]
 
     # It answers again: after the retry time the next poll resumes it at the outlet's interval.
     feed(server, "/dead.xml", ["/a/11"])

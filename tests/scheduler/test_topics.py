@@ -166,3 +166,43 @@ def test_topics_api(sample_outlets):
     assert second["next_cursor"] and second["matches"][0]["id"] != first["matches"][0]["id"]
     assert client.get("/topics/nope/matches").status_code == 404
     assert client.get("/topics/nk-troops-russia/matches", params={"since": "soon"}).status_code == 400
+
+
+def test_two_deliverers_and_a_slow_webhook_never_send_a_delivery_twice(tmp_path, outlet_server, monkeypatch):
+    """A batch that takes longer than a claim's lease: the second deliverer (the daemon's timer,
+    a poll's end) must not take over deliveries the first is still working through."""
+    import threading
+    import time
+
+    import crawler.alerts
+
+    server = outlet_server
+    server.serve("/hook", "", delay=0.5)
+    monkeypatch.setattr(crawler.alerts, "CLAIM_LEASE", timedelta(seconds=3))  # 5 minutes in production
+    topics = parse_topics(topics_file(server).replace(', "email:analyst@example.org"', ""))
+    articles = {f"a{n}": {"id": f"a{n}", "outlet": "rfa-english", "title": f"Kursk {n}", "text": "t",
+                          "url": f"https://www.rfa.org/a{n}", "published_at": "2025-11-05T00:00:00Z"}
+                for n in range(10)}
+    first = Alerts(StateDB(tmp_path / "s.sqlite3"), topics, articles.get, None, None)
+    for article_id in articles:  # ten deliveries, one per enqueue: together ~5 s, longer than the lease
+        first.record("nk-troops-russia", article_id)
+        assert first.enqueue() == 1
+    second = Alerts(StateDB(tmp_path / "s.sqlite3"), topics, articles.get, None, None)
+    sent = {"first": 0, "second": 0}
+
+    def deliver_all():
+        sent["first"] = first.deliver_pending()
+
+    worker = threading.Thread(target=deliver_all)
+    worker.start()
+    while not server.posts:  # the first deliverer is sending
+        time.sleep(0.05)
+    while worker.is_alive():  # the other deliverer keeps coming back, as the daemon's timer does
+        sent["second"] += second.deliver_pending()
+        time.sleep(0.2)
+    worker.join()
+    sent["second"] += second.deliver_pending()
+    ids = [headers["X-Newswatch-Delivery"] for _, headers, _ in server.posts]
+    assert len(ids) == 10 and len(set(ids)) == 10, sorted(ids)
+    assert sent["first"] + sent["second"] == 10
+    assert second.status()[0]["pending_deliveries"] == 0
