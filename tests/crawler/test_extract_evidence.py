@@ -202,6 +202,25 @@ def test_other_stories_teasers_wrapped_in_links_are_not_the_body():
     assert "Paragraph 8 of" in text and "OTHER STORY" not in text
 
 
+def _with_closing_list(items: str) -> str:
+    text = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"<html lang='en'><body><article><div>{text}<ul>{items}</ul></div></article></body></html>"
+
+
+def test_a_closing_list_of_links_to_other_pages_is_not_the_body():
+    related = "".join(f'<li><span>Series part {n}, earlier reports: <span><a href="/a/{n}">RELATED STORY about '
+                      f'the port</a> | <a href="/b/{n}">Another one on the vote</a></span></span></li>'
+                      for n in range(4))
+    text = extract(_with_closing_list(related))["text"]
+    assert text.rstrip().endswith(PARAGRAPHS[-1]) and "RELATED STORY" not in text
+
+
+def test_a_closing_list_of_points_of_the_story_stays():
+    points = "".join(f"<li>Point {n}: the council will publish the harbour plan's noise study in May, "
+                     f"with <a href='/doc/{n}'>the data</a>.</li>" for n in range(4))
+    assert "Point 3: the council" in extract(_with_closing_list(points))["text"]
+
+
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
     from crawler.page_dates import choose_published
 
