@@ -221,6 +221,14 @@ def test_a_closing_list_of_points_of_the_story_stays():
     assert "Point 3: the council" in extract(_with_closing_list(points))["text"]
 
 
+def test_the_headline_repeated_by_a_player_before_the_story_is_not_the_body():
+    head = '<meta property="og:title" content="Firefighters to retire later">'
+    player = ("<p>Firefighters to retire later | city news</p><p>02:57 min. Available until 6 May.</p>"
+              "<p>Firefighters to retire later</p>")
+    text = extract(page(head, body=player))["text"]
+    assert "Firefighters to retire later" not in text and text.rstrip().endswith(PARAGRAPHS[-1])
+
+
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
     from crawler.page_dates import choose_published
 
