@@ -53,9 +53,9 @@ SITE_TAIL = 30  # what may follow a repeated headline: " | site name"
 
 def clean_body(text: str, title: str | None = None, authors: list[str] | None = None) -> str:
     """`text` without the headline repeated as its first line or before its first paragraph
-    (a player's label), a leading byline ("By Ann Lee",
-    "Newswire staff", an author's name alone), the agency credit of its dateline ("KYIV
-    (Newswire) —" -> "KYIV —") and credit or copyright lines."""
+    (a player's label), a leading byline ("By Ann Lee", "Newswire staff", an author's name
+    alone), the agency credit of its dateline ("KYIV (Newswire) —" -> "KYIV —") and credit or
+    copyright lines."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
     authors = {_normal(a) for a in authors or [] if a}
