@@ -52,6 +52,18 @@ def test_a_one_word_section_tail_is_dropped_when_another_candidate_leaves_it_out
     assert extract(html)["title"] == "Harbour plan approved"
 
 
+def test_a_regional_section_tail_goes_when_the_declared_headline_leaves_it_out():
+    html = page('<meta property="og:title" content="Harbour plan approved - Northtown City News">'
+                + ld({"@type": "NewsArticle", "headline": "Harbour plan approved"}))
+    assert extract(html)["title"] == "Harbour plan approved"
+
+
+def test_a_longer_tail_stays_when_only_the_h1_leaves_it_out():
+    html = page('<meta property="og:title" content="Harbour plan approved - latest news">',
+                body="<h1>Harbour plan approved</h1>")
+    assert extract(html)["title"] == "Harbour plan approved - latest news"
+
+
 def test_a_headline_with_a_dash_of_its_own_keeps_it():
     html = page('<meta property="og:title" content="Council votes - and residents protest">')
     assert extract(html)["title"] == "Council votes - and residents protest"
