@@ -9,7 +9,9 @@
   paywall's teaser copy or one chunk.
 - Pages rendered by JavaScript carry no body in their HTML, only in the embedded state the
   script hydrates (`window.__STATE__ = {...}`, Next.js data). When extraction finds nothing, the
-  longest prose-like HTML or text string in the page's scripts is the body."""
+  longest prose-like HTML or text string in the page's scripts is the body.
+- Other stories' teasers (a paragraph inside a link) and a closing list of links ("Related:")
+  leave the extraction."""
 from __future__ import annotations
 
 import json
@@ -146,8 +148,40 @@ def without_teasers(text: str, tree: lxml.html.HtmlElement) -> str:
     return "\n".join(kept) if len(kept) < len(lines) else text
 
 
+LINK_SHARE = 0.5  # a list item whose text is this much link text is a link, not a point of the story
+
+
+def _linked_items(tree: lxml.html.HtmlElement) -> set[str]:
+    items = set()
+    for item in tree.xpath("//li[.//a]"):
+        text = " ".join(item.text_content().split())
+        linked = sum(len(" ".join(a.text_content().split())) for a in item.xpath(".//a"))
+        if text and linked >= LINK_SHARE * len(text):
+            items.add(text)
+    return items
+
+
+def without_trailing_links(text: str, tree: lxml.html.HtmlElement) -> str:
+    """The extraction without a closing list of links to other pages ("Related:", "Read more:")
+    and the short line that introduces it."""
+    lines = text.split("\n")
+    end = len(lines)
+    linked = None
+    while end and lines[end - 1].startswith("- "):
+        if linked is None:
+            linked = _linked_items(tree)
+        if " ".join(lines[end - 1][2:].split()) not in linked:
+            break
+        end -= 1
+    if end == len(lines) or end == 0:
+        return text
+    if len(lines[end - 1]) < 40 and lines[end - 1].rstrip().endswith(":"):
+        end -= 1
+    return "\n".join(lines[:end])
+
+
 def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_body: str | None) -> str:
-    text = without_teasers(trafilatura_text(html, url), tree)
+    text = without_trailing_links(without_teasers(trafilatura_text(html, url), tree), tree)
     if article_body and len(article_body) >= MIN_ARTICLE_BODY:
         if len(article_body) > ARTICLE_BODY_RATIO * max(len(text), 1):
             fuller = from_article_body(tree, article_body)

@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/*]|::)\s+|\s*[｜|ㅣ：]\s*")
 # What a site appends after a headline without spaces: "Headline-정치" (a one-word section).
 SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
+# A longer tail ("Headline - Samastipur News") goes only when a declared headline field, not the
+# H1 (which may drop a tail the publisher means), is the title without it.
+SECTION_TAIL_LONG = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}(?:\s\w{1,15}){1,2}\s*$")
+DECLARED_HEADLINES = ("ld:article:headline", "microdata:headline")
 # The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
@@ -89,7 +93,8 @@ def choose_title(candidates: list[tuple[str, str]], site_names, url: str | None 
     best = ranked[0][1]
     # "Headline | Sport", "Headline-정치": a one-word section after a separator, which another
     # candidate leaves out.
-    for _, other in cleaned:
-        if len(other) < len(best) and best.startswith(other) and SECTION_TAIL.match(best[len(other):]):
+    for source, other in cleaned:
+        if len(other) < len(best) and best.startswith(other) and (SECTION_TAIL.match(best[len(other):]) or (
+                source in DECLARED_HEADLINES and SECTION_TAIL_LONG.match(best[len(other):]))):
             return other
     return best

@@ -52,6 +52,18 @@ def test_a_one_word_section_tail_is_dropped_when_another_candidate_leaves_it_out
     assert extract(html)["title"] == "Harbour plan approved"
 
 
+def test_a_regional_section_tail_goes_when_the_declared_headline_leaves_it_out():
+    html = page('<meta property="og:title" content="Harbour plan approved - Northtown City News">'
+                + ld({"@type": "NewsArticle", "headline": "Harbour plan approved"}))
+    assert extract(html)["title"] == "Harbour plan approved"
+
+
+def test_a_longer_tail_stays_when_only_the_h1_leaves_it_out():
+    html = page('<meta property="og:title" content="Harbour plan approved - latest news">',
+                body="<h1>Harbour plan approved</h1>")
+    assert extract(html)["title"] == "Harbour plan approved - latest news"
+
+
 def test_a_headline_with_a_dash_of_its_own_keeps_it():
     html = page('<meta property="og:title" content="Council votes - and residents protest">')
     assert extract(html)["title"] == "Council votes - and residents protest"
@@ -200,6 +212,33 @@ def test_other_stories_teasers_wrapped_in_links_are_not_the_body():
                       for n in range(4))
     text = extract(page(body="", paragraphs=PARAGRAPHS).replace("</article>", f"<ul>{teasers}</ul></article>"))["text"]
     assert "Paragraph 8 of" in text and "OTHER STORY" not in text
+
+
+def _with_closing_list(items: str) -> str:
+    text = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"<html lang='en'><body><article><div>{text}<ul>{items}</ul></div></article></body></html>"
+
+
+def test_a_closing_list_of_links_to_other_pages_is_not_the_body():
+    related = "".join(f'<li><span>Series part {n}, earlier reports: <span><a href="/a/{n}">RELATED STORY about '
+                      f'the port</a> | <a href="/b/{n}">Another one on the vote</a></span></span></li>'
+                      for n in range(4))
+    text = extract(_with_closing_list(related))["text"]
+    assert text.rstrip().endswith(PARAGRAPHS[-1]) and "RELATED STORY" not in text
+
+
+def test_a_closing_list_of_points_of_the_story_stays():
+    points = "".join(f"<li>Point {n}: the council will publish the harbour plan's noise study in May, "
+                     f"with <a href='/doc/{n}'>the data</a>.</li>" for n in range(4))
+    assert "Point 3: the council" in extract(_with_closing_list(points))["text"]
+
+
+def test_the_headline_repeated_by_a_player_before_the_story_is_not_the_body():
+    head = '<meta property="og:title" content="Firefighters to retire later">'
+    player = ("<p>Firefighters to retire later | city news</p><p>02:57 min. Available until 6 May.</p>"
+              "<p>Firefighters to retire later</p>")
+    text = extract(page(head, body=player))["text"]
+    assert "Firefighters to retire later" not in text and text.rstrip().endswith(PARAGRAPHS[-1])
 
 
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
