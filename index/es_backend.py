@@ -50,12 +50,12 @@ LANGUAGE_ANALYZERS = {
 OPTIONAL_MODULES = {
     "analysis-common": "English text is analysed by the standard analyser (no stemming, no stop words) and "
                        "entity names only lower-cased (not accent-folded)",
-    "analysis-nori": "Korean text is analysed by the cjk analyser, or without analysis-common by newswatch "
-                     "(mecab-ko) before indexing",
+    "analysis-nori": "Korean text is analysed by the cjk analyser (bigrams)",
     "percolator": "topics are matched by newswatch against each new article (index.matching)",
     "lang-painless": "`newswatch migrate` copies the articles through the client (scroll + bulk)",
     "reindex": "`newswatch migrate` copies the articles through the client (scroll + bulk)",
 }
+KOREAN_ANALYSED_HERE = "Korean text is analysed by newswatch (mecab-ko, as the embedded index) before indexing"
 # Assumed when the cluster does not say (nodes info refused to the credentials): the default
 # distribution's modules, no plugins.
 DEFAULT_MODULES = frozenset({"analysis-common", "percolator", "lang-painless", "reindex"})
@@ -179,7 +179,8 @@ class ElasticsearchBackend:
         of them); read once."""
         if self._modules is None:
             try:
-                nodes = self.client.nodes.info(metric="plugins").get("nodes", {}).values()
+                client = self.client.options(request_timeout=READ_TIMEOUT_SECONDS, max_retries=1)
+                nodes = client.nodes.info(metric="plugins").get("nodes", {}).values()
             except AuthorizationException as exc:
                 logger.warning("Elasticsearch does not list its modules to these credentials (%s): assuming the "
                                "default distribution's", exc.message)
@@ -203,7 +204,9 @@ class ElasticsearchBackend:
             return []
         lines = []
         for name, consequence in OPTIONAL_MODULES.items():
-            if name not in modules and consequence not in {line.split(": ", 1)[1] for line in lines}:
+            if name not in modules:
+                if name == "analysis-nori" and "analysis-common" not in modules:
+                    consequence = KOREAN_ANALYSED_HERE
                 lines.append(f"no {name}: {consequence}")
         return lines
 
@@ -277,7 +280,7 @@ class ElasticsearchBackend:
         """Without painless or reindex (or with twins analysed here): every document read by a
         scroll and written by bulk requests, ids kept, so a copy run twice is harmless."""
         logger.warning("migrating %s into %s through the client (scroll + bulk)", sources, target)
-        hits = helpers.scan(self.client, index=",".join(sources), size=BULK_BATCH, query={"match_all": {}},
+        hits = helpers.scan(self.client, index=",".join(sources), size=BULK_BATCH, query={"query": {"match_all": {}}},
                             scroll="5m", preserve_order=False)
         actions = ({"_op_type": "index", "_index": target, "_id": hit["_id"],
                     "_source": es_document(from_source(hit["_source"]), analysed_here)} for hit in hits)
@@ -445,7 +448,7 @@ class ElasticsearchBackend:
         """Every article, whole (for rebuilding what is derived from the texts)."""
         try:
             for position, hit in enumerate(helpers.scan(self.client, index=self.alias, size=batch,
-                                                        query={"match_all": {}}), start=1):
+                                                        query={"query": {"match_all": {}}}), start=1):
                 if position > start:
                     yield position, from_source(hit["_source"])
         except NotFoundError:
