@@ -9,7 +9,7 @@ names, 10% copies). Reported:
 - p50/p95 of scale.py's query kinds on both backends, warm, in-process.
 
 Needs a node: `python scripts/es_node.py run -- .venv/bin/python bench/es_side_by_side.py --articles 20000`
-(the node from scripts/es_node.py is single-node, 512 MB heap unless NEWSWATCH_ES_HEAP says otherwise).
+(the node from scripts/es_node.py is single-node, 512 MB heap unless ES_NODE_HEAP says otherwise).
 """
 from __future__ import annotations
 

@@ -46,9 +46,9 @@ from pathlib import Path
 VERSION = "9.1.5"  # the version docker-compose.yml runs
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{VERSION}:zip"
 SHA256 = "44d43090e4e17147500ed1601c1f5688ba9a4806c8111e2367f2953235335dd9"
-CACHE = Path(os.environ.get("NEWSWATCH_ES_CACHE", Path(__file__).resolve().parent.parent / ".es"))
+CACHE = Path(os.environ.get("ES_NODE_CACHE", Path(__file__).resolve().parent.parent / ".es"))
 NODE_USER = "newswatch-es"
-HEAP = os.environ.get("NEWSWATCH_ES_HEAP", "512m")
+HEAP = os.environ.get("ES_NODE_HEAP", "512m")
 START_TIMEOUT = 180
 
 
@@ -164,7 +164,7 @@ class Node:
 
     @classmethod
     def attach(cls, directory: str | Path) -> "Node":
-        """The node whose directory is `directory` (NEWSWATCH_ES_NODE), to stop, kill and restart
+        """The node whose directory is `directory` (ES_NODE_DIR), to stop, kill and restart
         it from another process (the suite's fault tests)."""
         return cls(directory=Path(directory))
 
@@ -335,7 +335,7 @@ class Node:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def environment(self) -> dict:
-        env = {"ELASTICSEARCH_URL": self.url, "NEWSWATCH_ES_NODE": str(self.dir)}
+        env = {"ELASTICSEARCH_URL": self.url, "ES_NODE_DIR": str(self.dir)}
         if self.api_key:
             env["ELASTICSEARCH_API_KEY"] = self.api_key
         elif self.security:

@@ -19,21 +19,21 @@ from outlet_server import OutletServer, serve_sample_outlets  # noqa: E402
 from tests_support import Workspace  # noqa: E402
 
 # Elasticsearch: the tests marked `elasticsearch` run against ELASTICSEARCH_URL. With
-# NEWSWATCH_ES_START=1 and no URL, the suite starts its own node (scripts/es_node.py: needs Java
-# >= 21 and the cached distribution or Maven) and stops it at the end. NEWSWATCH_ES_NODE names a
+# ES_NODE_START=1 and no URL, the suite starts its own node (scripts/es_node.py: needs Java
+# >= 21 and the cached distribution or Maven) and stops it at the end. ES_NODE_DIR names a
 # node started by scripts/es_node.py for this run: only then may the fault tests kill it.
 _own_node: es_node.Node | None = None
 
 
 def pytest_configure(config):
     global _own_node
-    if os.environ.get("NEWSWATCH_ES_START") == "1" and not os.environ.get("ELASTICSEARCH_URL"):
+    if os.environ.get("ES_NODE_START") == "1" and not os.environ.get("ELASTICSEARCH_URL"):
         reason = es_node.available()
         if reason is None:
             _own_node = es_node.Node(security=True).start()
             os.environ.update(_own_node.environment())
         else:
-            os.environ["NEWSWATCH_ES_UNAVAILABLE"] = reason
+            os.environ["ES_NODE_UNAVAILABLE"] = reason
 
 
 def pytest_unconfigure(config):
@@ -46,19 +46,19 @@ def elasticsearch_status() -> str:
     if url:
         killable = "the fault tests may restart it" if killable_node_reason() is None else killable_node_reason()
         return f"Elasticsearch tests run against {url} ({killable})"
-    why = os.environ.get("NEWSWATCH_ES_UNAVAILABLE") or es_node.available()
+    why = os.environ.get("ES_NODE_UNAVAILABLE") or es_node.available()
     return ("Elasticsearch tests skipped: ELASTICSEARCH_URL is not set; " +
             (f"no node can be started here ({why})" if why else
-             "start a node for them with `make test-es` (or NEWSWATCH_ES_START=1)"))
+             "start a node for them with `make test-es` (or ES_NODE_START=1)"))
 
 
 def killable_node_reason() -> str | None:
     """None when the node at ELASTICSEARCH_URL may be killed and restarted, else why not."""
-    directory = os.environ.get("NEWSWATCH_ES_NODE")
+    directory = os.environ.get("ES_NODE_DIR")
     if not directory or not (Path(directory) / "node.json").exists():
         return "a node this suite did not start: node-killing tests skip (run them with `make test-es`)"
     if es_node.Node.attach(directory).url != os.environ.get("ELASTICSEARCH_URL"):
-        return "NEWSWATCH_ES_NODE is not the node at ELASTICSEARCH_URL: node-killing tests skip"
+        return "ES_NODE_DIR is not the node at ELASTICSEARCH_URL: node-killing tests skip"
     return None
 
 
@@ -78,7 +78,7 @@ def es_node_control() -> es_node.Node:
     reason = killable_node_reason()
     if reason:
         pytest.skip(reason)
-    return es_node.Node.attach(os.environ["NEWSWATCH_ES_NODE"])
+    return es_node.Node.attach(os.environ["ES_NODE_DIR"])
 
 
 @pytest.fixture

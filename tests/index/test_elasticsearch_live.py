@@ -1,6 +1,6 @@
 """The Elasticsearch backend against a live node (ELASTICSEARCH_URL; `make test-es` starts one):
 both backends on one corpus, the cluster's modules, a rejected document, `migrate` from a v1
-index, and — only on a node this run started (NEWSWATCH_ES_NODE) — a node killed during bulk
+index, and — only on a node this run started (ES_NODE_DIR) — a node killed during bulk
 writes and down while the API serves."""
 from __future__ import annotations
 
