@@ -343,7 +343,11 @@ class Node:
         return env
 
     def __enter__(self) -> "Node":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.remove()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.remove()

@@ -30,7 +30,7 @@ def pytest_configure(config):
     if os.environ.get("ES_NODE_START") == "1" and not os.environ.get("ELASTICSEARCH_URL"):
         reason = es_node.available()
         if reason is None:
-            _own_node = es_node.Node(security=True).start()
+            _own_node = es_node.Node(security=True).__enter__()
             os.environ.update(_own_node.environment())
         else:
             os.environ["ES_NODE_UNAVAILABLE"] = reason
