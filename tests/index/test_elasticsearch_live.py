@@ -135,6 +135,10 @@ def test_the_backend_reports_what_this_cluster_lacks_and_still_indexes(es):
     es.commit()
     assert es.flush_backlog() == 1 and es.count() == 1
     assert es.backlog().get("elasticsearch_reduced_mode", []) == reduced
+    api = TestClient(create_app(ApiContext(backend=es, state=CrawlState(es.outbox.db), outlets=dict,
+                                           index_kind="elasticsearch")))
+    health = api.get("/health").json()
+    assert health["index_status"] == "ok" and health["backlog"].get("elasticsearch_reduced_mode", []) == reduced
 
 
 def test_a_document_the_cluster_refuses_is_parked_with_its_id_and_not_retried(es, caplog):
