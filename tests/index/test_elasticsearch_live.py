@@ -51,7 +51,9 @@ def corpus(count: int, seed: int = 24, words: int = 60) -> list[dict]:
             published_at=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:"
                          f"{rng.randint(0, 59):02d}:00Z",
             entities={"person": sorted(set(rng.sample(PEOPLE, rng.randint(0, 2)))), "org": [],
-                      "place": ["Kursk"] if rng.random() < 0.3 else []}))
+                      "place": ["Kursk"] if rng.random() < 0.3 else []},
+            # one in ten a copy of the one before: hidden from hits and counts unless included
+            duplicate_of=f"a{n - 1:05d}" if n % 10 == 5 else None, story_id=f"a{n - 1:05d}" if n % 10 == 5 else None))
     return articles
 
 
@@ -94,7 +96,8 @@ COMPARED = [
     (("q", "court -police"),), (("q", "title:harvest"),), (("q", "참전"),), (("q", "북한"),),
     (("outlet", "outlet3"),), (("outlet", "outlet1"), ("outlet", "outlet4")), (("entity", "person:ann kim"),),
     (("entity", "person:Chen Lee"), ("entity", "place:Kursk")), (("since", "2025-03-01"), ("until", "2025-06-01")),
-    (("language", "ko"),), (("q", "war"), ("since", "2025-07-01")),
+    (("language", "ko"),), (("q", "war"), ("since", "2025-07-01")), (("duplicates", "include"),),
+    (("q", "troops"), ("duplicates", "include"), ("outlet", "outlet2")),
 ]
 
 
