@@ -191,9 +191,6 @@ class ElasticsearchBackend:
             self._modules = frozenset(set.intersection(*sets) if sets else set())
         return self._modules
 
-    def plugins(self) -> frozenset[str]:  # the name it had before modules were read too
-        return self.modules()
-
     def reduced_mode(self) -> list[str]:
         """What this cluster's missing modules cost (empty: nothing), one line each; [] when the
         cluster cannot be asked now."""
