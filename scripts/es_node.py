@@ -230,7 +230,7 @@ class Node:
             del settings["xpack.security.http.ssl.enabled"], settings["xpack.security.transport.ssl.enabled"]
         (config / "elasticsearch.yml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
         (config / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
-        if self.security:  # a file-realm superuser, used only to create the API key the tests use
+        if self.security:  # a file-realm superuser: signs requests, or creates the API key where one can be stored
             subprocess.run([str(home() / "bin" / "elasticsearch-users"), "useradd", "newswatch", "-p", self.password,
                             "-r", "superuser"], env=self._env(seen=False), check=True, capture_output=True)
         if self.as_root:
@@ -257,6 +257,7 @@ class Node:
             command = [binary]
         self.process = subprocess.Popen(command, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, cwd=self.dir, start_new_session=True)
+        log.close()  # the node has its own copy of the descriptor
         self._save(self.process.pid)
         if wait:
             self.wait_ready()
