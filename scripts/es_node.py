@@ -264,7 +264,8 @@ class Node:
         return self
 
     def request(self, method: str, path: str, body: dict | None = None, auth: bool = True, timeout: float = 10):
-        request = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body else None,
+        request = urllib.request.Request(self.url + path, method=method,
+                                         data=json.dumps(body).encode() if body else None,
                                          headers={"Content-Type": "application/json"})
         if self.security and auth:
             token = base64.b64encode(f"newswatch:{self.password}".encode()).decode()
