@@ -381,10 +381,10 @@ def main(argv: list[str] | None = None) -> int:
             for key, value in node.environment().items():
                 print(f"{key}={value}", flush=True)
             if args.command == "serve":
-                try:
-                    signal.pause()
-                except KeyboardInterrupt:
-                    pass
+                # Ctrl-C or a TERM (a background job ignores SIGINT) stop the node on the way out.
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, lambda *_: sys.exit(0))
+                signal.pause()
                 return 0
             cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
             return subprocess.run(cmd, env={**os.environ, **node.environment()}).returncode
