@@ -376,14 +376,14 @@ def main(argv: list[str] | None = None) -> int:
             print(reason or "ok")
             return 1 if reason else 0
         started = time.monotonic()
+        # Ctrl-C or a TERM (a background job ignores SIGINT) stop the node on the way out.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, _: sys.exit(128 + signum))
         with Node(security=args.security, port=args.port) as node:
             print(f"Elasticsearch {VERSION} green in {time.monotonic() - started:.0f}s", file=sys.stderr)
             for key, value in node.environment().items():
                 print(f"{key}={value}", flush=True)
             if args.command == "serve":
-                # Ctrl-C or a TERM (a background job ignores SIGINT) stop the node on the way out.
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(signum, lambda *_: sys.exit(0))
                 signal.pause()
                 return 0
             cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
