@@ -77,6 +77,7 @@ def fetch() -> Path:
             raise NodeUnavailable(f"could not fetch {ARTIFACT}: {(result.stdout + result.stderr)[-500:]}")
         CACHE.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(fetched, archive)
+        shutil.rmtree(repository)  # Maven's copy and its plugins: only the archive is kept
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     if digest != SHA256:
         archive.unlink()
