@@ -3,7 +3,7 @@ VENV := .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test fuzz lock bench score clean
+.PHONY: install run test test-es es fuzz lock bench score clean
 
 install: $(STAMP)
 
@@ -21,6 +21,16 @@ run: install
 
 test: install
 	$(VENV)/bin/python -m pytest -q
+
+# A throwaway Elasticsearch node (scripts/es_node.py: the distribution is fetched once into .es/,
+# checksummed; needs Java >= 21): `make es` serves one and prints ELASTICSEARCH_URL (Ctrl-C stops
+# it; ES_SECURITY=1 for security on with an API key); `make test-es` runs the whole suite against
+# a node of its own, security on, the fault tests included.
+es:
+	$(PYTHON) scripts/es_node.py serve $(if $(ES_SECURITY),--security)
+
+test-es: install
+	$(PYTHON) scripts/es_node.py run --security -- $(VENV)/bin/python -m pytest -q
 
 # The suite's fuzzers with many more examples (hypothesis over parsers and configs, schemathesis
 # over every API operation); --hypothesis-show-statistics prints inputs tried per test.
@@ -42,4 +52,4 @@ score: install
 	$(VENV)/bin/python ../shared/tools/extraction_score.py --set ../shared/fixtures/aeb-dev --baseline
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .es/nodes

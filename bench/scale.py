@@ -68,25 +68,31 @@ def zipf_picker(rng: random.Random, size: int, s: float = 1.1):
     return lambda: min(size - 1, bisect.bisect_left(cumulative, rng.random()))
 
 
-def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, float]:
+def synthetic_articles(count: int):
+    """The benchmark's articles, the same for a given count (seeded)."""
     rng = random.Random(15)
     pool = sentences()
     outlet = zipf_picker(rng, 20, 1.0)
     name = {kind: zipf_picker(rng, NAMES_PER_TYPE) for kind in ("person", "org", "place")}
-    backend = TantivyBackend(path)
-    started = time.perf_counter()
-    committing = 0.0
     for n in range(count):
         text = " ".join(rng.choice(pool) for _ in range(rng.randint(8, 20)))
         published = START + rng.randrange(2 * 365 * 86400)
         entities = {kind: sorted({f"{kind.title()} {name[kind]()}" for _ in range(rng.randint(1, 5))})
                     for kind in ("person", "org", "place")}
         copy = n > 10 and rng.random() < 0.1
-        backend.upsert(new_article(
+        yield new_article(
             id=f"a{n:07d}", url=f"https://outlet{outlet()}.example/{n}", outlet=f"outlet{outlet()}",
             title=text[:80], text=text, language="en",
             published_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(published)), entities=entities,
-            duplicate_of=f"a{rng.randrange(n):07d}" if copy else None))
+            duplicate_of=f"a{rng.randrange(n):07d}" if copy else None)
+
+
+def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, float]:
+    backend = TantivyBackend(path)
+    started = time.perf_counter()
+    committing = 0.0
+    for n, article in enumerate(synthetic_articles(count)):
+        backend.upsert(article)
         if n % commit_every == commit_every - 1:
             begun = time.perf_counter()
             backend.commit()

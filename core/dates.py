@@ -2,6 +2,7 @@
 day in the future), else None so the caller falls back to the next source."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -9,6 +10,10 @@ from dateutil import parser as dateutil_parser
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
+# The ISO 8601 shapes newswatch writes and most pages give: parsed by the standard library, ~50x
+# faster than dateutil (which took 56 % of an embedded upsert, four dates per article). Anything
+# else, or anything fromisoformat refuses, goes the old way, so the answers are the same.
+ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def parse_date(value, now: datetime | None = None) -> datetime | None:
@@ -22,13 +27,15 @@ def parse_date(value, now: datetime | None = None) -> datetime | None:
         parsed = datetime(*value[:6], tzinfo=timezone.utc)
     else:
         text = str(value).strip()
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        parsed = _iso(text) if ISO_SHAPE.fullmatch(text) else None
+        if parsed is None:
             try:
-                parsed = dateutil_parser.parse(text)
-            except (ValueError, OverflowError, TypeError):
-                return None
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                try:
+                    parsed = dateutil_parser.parse(text)
+                except (ValueError, OverflowError, TypeError):
+                    return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     parsed = parsed.astimezone(timezone.utc)
@@ -36,6 +43,13 @@ def parse_date(value, now: datetime | None = None) -> datetime | None:
     if parsed < EARLIEST or parsed > now + FUTURE_TOLERANCE:
         return None
     return parsed
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def first_date(*values, now: datetime | None = None) -> datetime | None:

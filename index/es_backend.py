@@ -15,12 +15,14 @@ import threading
 import time
 from pathlib import Path
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import (ApiError, AuthorizationException, BadRequestError, Elasticsearch, NotFoundError,
+                           TransportError, helpers)
 from elasticsearch.dsl import Search
 
 from core.article import completed
 from core.statedb import StateDB
-from index.analysis import ANALYSED_FIELDS, rewrite_query
+from index.analysis import ANALYSED_FIELDS, ANALYSERS, analysed_field_values, rewrite_query
+from index.matching import topics_matching
 from index.outbox import Outbox
 from index.protocol import BackendUnavailable
 from index.query import EntitiesQuery, QueryError, SearchQuery, top_entities
@@ -33,7 +35,9 @@ MAPPING_FILE = Path(__file__).parent / "es_mapping.json"
 # The analysed languages (index.analysis's table, Elasticsearch side): each a plugin analyser and
 # the built-in one used when the cluster lacks the plugin (checked when the index is created).
 # An article in one of these languages is indexed with `<field>_<language>` copies of its title,
-# description and text, analysed by the language's analyser.
+# description and text, analysed by the language's analyser. A cluster with neither (no
+# analysis-common either) gets the twins analysed here, by index.analysis (as the embedded
+# index does): their terms joined by spaces, split by the `whitespace` analyser.
 LANGUAGE_ANALYZERS = {
     "ko": {"plugin": "analysis-nori",
            "analyzer": {"type": "custom", "tokenizer": "nori_mixed",
@@ -41,6 +45,20 @@ LANGUAGE_ANALYZERS = {
            "tokenizer": {"nori_mixed": {"type": "nori_tokenizer", "decompound_mode": "mixed"}},
            "fallback": {"type": "cjk"}},
 }
+# The modules and plugins the backend uses, and what it does on a cluster without each (managed
+# clusters disable scripting; restricted ones lack modules): README, "Elasticsearch".
+OPTIONAL_MODULES = {
+    "analysis-common": "English text is analysed by the standard analyser (no stemming, no stop words) and "
+                       "entity names only lower-cased (not accent-folded)",
+    "analysis-nori": "Korean text is analysed by the cjk analyser (bigrams)",
+    "percolator": "topics are matched by newswatch against each new article (index.matching)",
+    "lang-painless": "`newswatch migrate` copies the articles through the client (scroll + bulk)",
+    "reindex": "`newswatch migrate` copies the articles through the client (scroll + bulk)",
+}
+KOREAN_ANALYSED_HERE = "Korean text is analysed by newswatch (mecab-ko, as the embedded index) before indexing"
+# Assumed when the cluster does not say (nodes info refused to the credentials): the default
+# distribution's modules, no plugins.
+DEFAULT_MODULES = frozenset({"analysis-common", "percolator", "lang-painless", "reindex"})
 TWIN_FIELDS = [f"{name}_{language}" for language in LANGUAGE_ANALYZERS for name in ANALYSED_FIELDS]
 QUERY_FIELDS = ["title^2", "description", "text", "authors.text", "outlet", "language", "tags", "url"] + \
     [f"{name}^2" if name.startswith("title_") else name for name in TWIN_FIELDS]
@@ -69,27 +87,46 @@ def make_client(config) -> Elasticsearch:
     return Elasticsearch(config["ELASTICSEARCH_URL"], **options)
 
 
-def index_body(shards: int, replicas: int, plugins: set[str] | None = None) -> dict:
-    """The mapping and settings; `plugins` the cluster has (None: assume every analyser's plugin)."""
+def index_body(shards: int, replicas: int, modules: set[str] | None = None) -> dict:
+    """The mapping and settings for a cluster with `modules` (its modules and plugins; None:
+    every one). `mappings._meta.analysis` records how each analysed language is analysed
+    (`plugin`, `fallback`, or `newswatch` for twins analysed before indexing)."""
     body = json.loads(MAPPING_FILE.read_text())
     body["settings"]["index"] = {"number_of_shards": shards, "number_of_replicas": replicas}
     analysis = body["settings"]["analysis"]
+    properties = body["mappings"]["properties"]
+    common = modules is None or "analysis-common" in modules
+    if not common:
+        for field in properties.values():
+            if field.get("analyzer") == "english":
+                field["analyzer"] = "standard"
+        analysis["normalizer"]["folded"]["filter"] = ["lowercase"]  # asciifolding is analysis-common's
+    modes = {}
     for language, spec in LANGUAGE_ANALYZERS.items():
-        if plugins is None or spec["plugin"] in plugins:
+        if modules is None or spec["plugin"] in modules:
+            modes[language] = "plugin"
             analysis.setdefault("analyzer", {})[f"text_{language}"] = spec["analyzer"]
             analysis.setdefault("tokenizer", {}).update(spec["tokenizer"])
-        else:
+        elif common:
+            modes[language] = "fallback"
             analysis.setdefault("analyzer", {})[f"text_{language}"] = spec["fallback"]
+        else:
+            modes[language] = "newswatch"
+        analyzer = "whitespace" if modes[language] == "newswatch" else f"text_{language}"
         for name in ANALYSED_FIELDS:
-            body["mappings"]["properties"][f"{name}_{language}"] = {"type": "text", "analyzer": f"text_{language}"}
+            properties[f"{name}_{language}"] = {"type": "text", "analyzer": analyzer}
+    body["mappings"]["_meta"] = {"analysis": modes, "english": "english" if common else "standard"}
     return body
 
 
-def es_document(article: dict) -> dict:
-    """The article as indexed: with its analysed twins when its language has an analyser."""
+def es_document(article: dict, analysed_here: frozenset[str] = frozenset()) -> dict:
+    """The article as indexed: with its analysed twins when its language has an analyser (their
+    terms, made here, for the languages in `analysed_here`)."""
     language = article.get("language")
     if language not in LANGUAGE_ANALYZERS:
         return article
+    if language in analysed_here and language in ANALYSERS:
+        return {**article, **analysed_field_values(article)}
     return {**article, **{f"{name}_{language}": article[name] for name in ANALYSED_FIELDS if article.get(name)}}
 
 
@@ -115,6 +152,8 @@ class ElasticsearchBackend:
         self._unavailable_until = 0.0
         self._unavailable_reason = ""
         self._twins = True  # documents carry their language twins (False on an older index)
+        self._analysed_here: frozenset[str] = frozenset()  # languages whose twins this process analyses
+        self._modules: frozenset[str] | None = None
 
     @classmethod
     def from_config(cls, config, db: StateDB | None = None) -> "ElasticsearchBackend":
@@ -135,20 +174,45 @@ class ElasticsearchBackend:
         return BackendUnavailable(str(exc))
 
     # --- layout ---
-    def plugins(self) -> set[str]:
-        """The plugins every node of the cluster has (an analyser must exist on all of them)."""
-        nodes = self.client.nodes.info(metric="plugins").get("nodes", {}).values()
-        sets = [{plugin["name"] for plugin in node.get("plugins", [])} for node in nodes]
-        return set.intersection(*sets) if sets else set()
+    def modules(self) -> frozenset[str]:
+        """The modules and plugins every node of the cluster has (an analyser must exist on all
+        of them); read once."""
+        if self._modules is None:
+            try:
+                client = self.client.options(request_timeout=READ_TIMEOUT_SECONDS, max_retries=1)
+                nodes = client.nodes.info(metric="plugins").get("nodes", {}).values()
+            except AuthorizationException as exc:
+                logger.warning("Elasticsearch does not list its modules to these credentials (%s): assuming the "
+                               "default distribution's", exc.message)
+                self._modules = DEFAULT_MODULES
+                return self._modules
+            sets = [{item["name"] for kind in ("plugins", "modules") for item in node.get(kind, [])}
+                    for node in nodes]
+            self._modules = frozenset(set.intersection(*sets) if sets else set())
+        return self._modules
+
+    def reduced_mode(self) -> list[str]:
+        """What this cluster's missing modules cost (empty: nothing), one line each; [] when the
+        cluster cannot be asked now."""
+        try:
+            modules = self.modules()
+        except (ApiError, TransportError) as exc:
+            logger.info("could not list the cluster's modules: %s", exc)
+            return []
+        lines = []
+        for name, consequence in OPTIONAL_MODULES.items():
+            if name not in modules:
+                if name == "analysis-nori" and "analysis-common" not in modules:
+                    consequence = KOREAN_ANALYSED_HERE
+                lines.append(f"no {name}: {consequence}")
+        return lines
 
     def ensure_index(self) -> None:
         """Template, index and alias; safe to run any number of times, by several processes."""
-        plugins = self.plugins()
-        for language, spec in LANGUAGE_ANALYZERS.items():
-            if spec["plugin"] not in plugins:
-                logger.warning("Elasticsearch has no %s plugin: %s text is analysed by the built-in %s analyser "
-                               "(see README, Elasticsearch)", spec["plugin"], language, spec["fallback"]["type"])
-        body = index_body(self.shards, self.replicas, plugins)
+        modules = self.modules()
+        for line in self.reduced_mode():
+            logger.warning("Elasticsearch reduced mode, %s (see README, Elasticsearch)", line)
+        body = index_body(self.shards, self.replicas, set(modules))
         self.client.indices.put_index_template(
             name=self.alias, index_patterns=[f"{self.prefix}articles-v*"], priority=100,
             template={"settings": body["settings"], "mappings": body["mappings"]},
@@ -168,7 +232,17 @@ class ElasticsearchBackend:
             self.client.indices.put_mapping(index=self.alias, properties={
                 k: v for k, v in body["mappings"]["properties"].items() if k not in TWIN_FIELDS})
             self._twins = False
+        self._analysed_here = self._analysis_of(self.alias)
         self._ready = True
+
+    def _analysis_of(self, index: str) -> frozenset[str]:
+        """The languages whose twins are analysed here for `index` (its mapping's _meta)."""
+        mappings = self.client.indices.get_mapping(index=index)
+        metas = [m["mappings"].get("_meta", {}).get("analysis", {}) for m in mappings.values()]
+        return frozenset(language for meta in metas for language, mode in meta.items() if mode == "newswatch")
+
+    def _document(self, doc: dict) -> dict:
+        return es_document(doc, self._analysed_here) if self._twins else doc
 
     def _create_index(self, name: str) -> None:
         try:
@@ -187,18 +261,44 @@ class ElasticsearchBackend:
         if current == [self.index_name]:
             return {"index": self.index_name, "migrated": False}
         self._create_index(self.index_name)
+        target_analysed_here = self._analysis_of(self.index_name)
+        modules = self.modules()
+        if target_analysed_here or not {"lang-painless", "reindex"} <= modules:
+            copied = self._copy_through_client(current, self.index_name, target_analysed_here)
+        else:
+            copied = self._reindex_in_cluster(self.index_name)
+        actions = [{"remove": {"index": name, "alias": self.alias}} for name in current]
+        actions.append({"add": {"index": self.index_name, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        self._twins, self._analysed_here = True, target_analysed_here
+        return {"index": self.index_name, "migrated": True, "from": current, "copied": copied}
+
+    def _copy_through_client(self, sources: list[str], target: str, analysed_here: frozenset[str]) -> int:
+        """Without painless or reindex (or with twins analysed here): every document read by a
+        scroll and written by bulk requests, ids kept, so a copy run twice is harmless."""
+        logger.warning("migrating %s into %s through the client (scroll + bulk)", sources, target)
+        hits = helpers.scan(self.client, index=",".join(sources), size=BULK_BATCH, query={"query": {"match_all": {}}},
+                            scroll="5m", preserve_order=False)
+        actions = ({"_op_type": "index", "_index": target, "_id": hit["_id"],
+                    "_source": es_document(from_source(hit["_source"]), analysed_here)} for hit in hits)
+        copied, errors = helpers.bulk(self.client, actions, chunk_size=BULK_BATCH, max_retries=3,
+                                      raise_on_error=False, stats_only=False)
+        if errors:
+            raise RuntimeError(f"{len(errors)} articles could not be copied into {target}, e.g. {errors[0]}; "
+                               "the alias was not moved")
+        self.client.indices.refresh(index=target)
+        return copied
+
+    def _reindex_in_cluster(self, target: str) -> int:
         # The twins of analysed languages are made on the way, as es_document makes them.
         copy = " ".join(f"if (ctx._source.language == '{language}') {{ "
                         + " ".join(f"if (ctx._source.{name} != null) {{ ctx._source.{name}_{language} = ctx._source.{name}; }}"
                                    for name in ANALYSED_FIELDS) + " }"
                         for language in LANGUAGE_ANALYZERS)
-        result = self.client.reindex(source={"index": self.alias}, dest={"index": self.index_name},
+        result = self.client.reindex(source={"index": self.alias}, dest={"index": target},
                                      script={"source": copy, "lang": "painless"},
                                      wait_for_completion=True, refresh=True)
-        actions = [{"remove": {"index": name, "alias": self.alias}} for name in current]
-        actions.append({"add": {"index": self.index_name, "alias": self.alias}})
-        self.client.indices.update_aliases(actions=actions)
-        return {"index": self.index_name, "migrated": True, "from": current, "copied": result.get("total")}
+        return result.get("total")
 
     # --- writing ---
     def upsert(self, article: dict) -> None:
@@ -248,8 +348,8 @@ class ElasticsearchBackend:
 
     def _bulk(self, batch: list[tuple[str, str, dict]]) -> int:
         entries = {article_id: (article_id, op, doc) for article_id, op, doc in batch}
-        document = es_document if self._twins else (lambda doc: doc)
-        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": document(doc)} if op == "index"
+        actions = ({"_op_type": "index", "_index": self.alias, "_id": article_id, "_source": self._document(doc)}
+                   if op == "index"
                    else {"_op_type": "delete", "_index": self.alias, "_id": article_id}
                    for article_id, op, doc in batch)
         ok_ids, retry_ids, rejected = [], [], []
@@ -272,7 +372,10 @@ class ElasticsearchBackend:
         return len(ok_ids)
 
     def backlog(self) -> dict:
-        return {"elasticsearch_outbox": self.outbox.backlog()}
+        report = {"elasticsearch_outbox": self.outbox.backlog()}
+        if self._modules is not None and self.reduced_mode():  # known once the cluster was asked
+            report["elasticsearch_reduced_mode"] = self.reduced_mode()
+        return report
 
     def delete(self, article_ids: list[str]) -> None:
         for article_id in article_ids:
@@ -294,7 +397,7 @@ class ElasticsearchBackend:
 
     def sync_topics(self, topics: dict) -> None:
         """The topics as percolator queries, translated by the same code as searches."""
-        body = index_body(self.shards, self.replicas, self.plugins())
+        body = index_body(self.shards, self.replicas, set(self.modules()))
         body["mappings"]["properties"].update(query={"type": "percolator"}, topic={"type": "keyword"})
         try:
             self.client.indices.create(index=self.topics_index, settings=body["settings"], mappings=body["mappings"])
@@ -316,10 +419,13 @@ class ElasticsearchBackend:
     def match_topics(self, article: dict, topics: dict) -> list[str]:
         if not topics:
             return []
+        if "percolator" not in self.modules():  # matched here, exactly as the embedded backend does
+            return topics_matching(article, topics)
         if getattr(self, "_percolating", None) is not topics:
             self.sync_topics(topics)
         response = self.reader.search(index=self.topics_index, size=len(topics), source=["topic"],
-                                      query={"percolate": {"field": "query", "document": es_document(article)}})
+                                      query={"percolate": {"field": "query",
+                                                           "document": es_document(article, self._analysed_here)}})
         return sorted(hit["_source"]["topic"] for hit in response["hits"]["hits"])
 
     # --- reading ---
@@ -339,7 +445,7 @@ class ElasticsearchBackend:
         """Every article, whole (for rebuilding what is derived from the texts)."""
         try:
             for position, hit in enumerate(helpers.scan(self.client, index=self.alias, size=batch,
-                                                        query={"match_all": {}}), start=1):
+                                                        query={"query": {"match_all": {}}}), start=1):
                 if position > start:
                     yield position, from_source(hit["_source"])
         except NotFoundError:
@@ -360,8 +466,9 @@ class ElasticsearchBackend:
         search = Search(using=self.client)
         if query.q:
             # The cluster analyses each field's words itself; only a field prefix needs its twin.
-            search = search.query("query_string", query=rewrite_query(query.q, analyse=False), fields=QUERY_FIELDS,
-                                  default_operator="AND")
+            # (Except for twins analysed here: their words are analysed here too.)
+            search = search.query("query_string", query=rewrite_query(query.q, analyse=bool(self._analysed_here)),
+                                  fields=QUERY_FIELDS, default_operator="AND")
         for kind, name in query.entities:
             search = search.filter("term", **{f"entities.{kind}.key": name.lower()})
         if query.outlets:
@@ -392,7 +499,7 @@ class ElasticsearchBackend:
             search.aggs.bucket("published", "date_histogram", field="published_at", calendar_interval=query.histogram,
                                time_zone=query.timezone, min_doc_count=1, format="yyyy-MM-dd")
         search = search.source(excludes=["text", *TWIN_FIELDS]).highlight(
-            "text", *(f"text_{language}" for language in LANGUAGE_ANALYZERS),
+            "text", *(f"text_{language}" for language in LANGUAGE_ANALYZERS if language not in self._analysed_here),
             fragment_size=SNIPPET_CHARS, number_of_fragments=1, pre_tags=[""], post_tags=[""],
             no_match_size=SNIPPET_CHARS)
         search = search.extra(size=query.size, track_total_hits=True)

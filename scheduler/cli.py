@@ -302,13 +302,16 @@ def cmd_outlets(args, config) -> int:
     _require_data(config)
     db = _state_db(config)
     try:
-        report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), CrawlState(db),
-                                open_backend(config, writable=False, db=db).backlog())
+        backend = open_backend(config, writable=False, db=db)
+        report = outlets_report(load_outlets(config["NEWSWATCH_OUTLETS"]), CrawlState(db), backend.backlog())
+        reduced = backend.reduced_mode() if hasattr(backend, "reduced_mode") and not args.json else []
     finally:
         db.close()
     if args.json:
         _print_json(report)
         return EXIT_OK
+    for line in reduced:  # a cluster without some optional modules (README, Elasticsearch)
+        print(f"Elasticsearch reduced mode: {line}")
     def when(value):
         return (value or "-").replace("T", " ").replace("Z", " UTC")
 

@@ -26,6 +26,8 @@ class ElasticsearchStandIn:
         self.searches: list[tuple[list[str], dict]] = []  # (path parts, body) of each _search
         self.percolate_matches: set[str] = set()  # topics a percolate query "matches" (the test says which)
         self.plugins: list[str] = []  # what GET _nodes/plugins says the one node has
+        # ... and its modules: the default distribution's (those the backend uses)
+        self.modules: list[str] = ["analysis-common", "percolator", "lang-painless", "reindex"]
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,7 +97,8 @@ class ElasticsearchStandIn:
             return 200, {"name": "standin", "cluster_name": "test", "version": {"number": "9.1.0"},
                          "tagline": "You Know, for Search"}
         if parts[:2] == ["_nodes", "plugins"] and method == "GET":
-            return 200, {"nodes": {"node-1": {"plugins": [{"name": name} for name in self.plugins]}}}
+            return 200, {"nodes": {"node-1": {"plugins": [{"name": name} for name in self.plugins],
+                                              "modules": [{"name": name} for name in self.modules]}}}
         if parts[0] == "_index_template" and method == "PUT":
             self.templates[parts[1]] = json.loads(body)
             return 200, {"acknowledged": True}
@@ -111,6 +114,11 @@ class ElasticsearchStandIn:
                 elif kind == "remove" and self.aliases.get(spec["alias"]) == spec["index"]:
                     del self.aliases[spec["alias"]]
             return 200, {"acknowledged": True}
+        if len(parts) == 2 and parts[1] == "_mapping" and method == "GET":
+            index = self.resolve(parts[0])
+            mappings = next((t["template"]["mappings"] for t in self.templates.values()), {})
+            return (200, {index: {"mappings": self.created_bodies.get(index, {}).get("mappings", mappings)}}) \
+                if index else (404, {"status": 404})
         if len(parts) == 2 and parts[1] == "_mapping" and method == "PUT":
             self.mapping_updates.append((parts[0], json.loads(body)))
             return 200, {"acknowledged": True}

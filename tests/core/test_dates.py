@@ -1,5 +1,11 @@
+import re
 from datetime import datetime, timezone
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core import dates
 from core.dates import first_date, iso, parse_date
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
@@ -26,8 +32,6 @@ def test_first_sane_date_wins():
 
 
 def test_a_duration_printed_is_one_outlets_toml_reads_back():
-    from hypothesis import given, strategies as st
-
     from core.dates import duration_text
     from crawler.outlet_config import parse_duration
 
@@ -41,3 +45,42 @@ def test_a_duration_printed_is_one_outlets_toml_reads_back():
     round_trip()
     for seconds in range(1, 3 * 86400, 7):  # every unit boundary region, deterministically
         assert parse_duration(duration_text(seconds)) == seconds
+
+
+# ISO 8601 first through the standard library (issue 24): the same answers as dateutil gave.
+SHAPES = ["2025-11-05", "2025-11-05T15:15", "2025-11-05T15:15:00", "2025-11-05T15:15:00Z", "2025-11-05 15:15:00",
+          "2025-11-05T15:15:00.5Z", "2025-11-05T15:15:00.123456+09:00", "2025-11-05T15:15:00-0500",
+          "2025-11-05T15:15:00+05:30", "2025-11-05T23:59:59-12:00", "2025-02-30T10:00:00Z", "2025-11-05T24:00:00Z",
+          "2025-11-05T15:15:00.1234567Z", "2025-11-05Z", "20251105", "2025-W45-3", "Wed, 05 Nov 2025 15:15:00 GMT",
+          "Wed, 05 Nov 2025 15:15:00 +0900", "November 5, 2025 3:15 PM", "5 Nov 2025", "2025/11/05 15:15",
+          " 2025-11-05T15:15:00Z ", "1989-12-31T23:59:59Z", "2999-01-01T00:00:00Z", "not a date", "2025-13-01"]
+
+
+@pytest.mark.parametrize("text", SHAPES)
+def test_iso_dates_parse_as_dateutil_parsed_them(text, monkeypatch):
+    now = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    fast = parse_date(text, now)
+    monkeypatch.setattr(dates, "ISO_SHAPE", re.compile(r"(?!)"))  # never matches: the old way only
+    assert fast == parse_date(text, now)
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 2), max_value=datetime(2025, 11, 30)),
+       st.sampled_from(["Z", "+00:00", "+09:00", "-05:30", ""]), st.sampled_from(["T", " "]),
+       st.sampled_from(["seconds", "milliseconds", "microseconds", "minutes"]))
+def test_generated_iso_dates_parse_as_dateutil_parsed_them(moment, offset, separator, timespec):
+    now = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    text = moment.isoformat(sep=separator, timespec=timespec) + offset
+    fast = parse_date(text, now)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "ISO_SHAPE", re.compile(r"(?!)"))
+        assert fast == parse_date(text, now), text
+
+
+def test_iso_dates_do_not_need_dateutil(monkeypatch):
+    def refuse(text, *args, **kwargs):
+        raise ValueError("dateutil was asked")
+
+    monkeypatch.setattr(dates.dateutil_parser, "parse", refuse)
+    assert parse_date("2025-11-05T15:15:00Z") == datetime(2025, 11, 5, 15, 15, tzinfo=timezone.utc)
+    assert parse_date("2025-11-05T15:15:00.250+09:00") == datetime(2025, 11, 5, 6, 15, 0, 250000, tzinfo=timezone.utc)
+    assert parse_date("November 5, 2025") is None  # other shapes still go to dateutil

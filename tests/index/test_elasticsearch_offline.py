@@ -280,3 +280,29 @@ def test_autocomplete_asks_for_the_articles_naming_such_a_name_and_counts_only_t
     _, body = standin.searches[-1]
     assert body["aggs"]["person"]["terms"]["include"] == "[kK][iI][mM] [yY]\\*.*"
     assert {"wildcard": {"entities.person.key": {"value": "* kim y\\**"}}} in body["query"]["bool"]["filter"][-1]["bool"]["should"]
+
+
+def test_a_cluster_without_the_optional_modules_gets_analysers_it_has_and_says_so(standin, tmp_path):
+    from crawler.topic_config import parse_topics
+
+    standin.modules = []  # as the integration-test distribution: no analysis-common, percolator, painless, reindex
+    backend = backend_for(standin.url, tmp_path)
+    backend.ensure_index()
+    template = standin.templates["nw-articles"]["template"]
+    properties = template["mappings"]["properties"]
+    assert properties["title"]["analyzer"] == properties["text"]["analyzer"] == "standard"
+    assert template["settings"]["analysis"]["normalizer"]["folded"]["filter"] == ["lowercase"]
+    assert properties["text_ko"]["analyzer"] == "whitespace" and "analyzer" not in template["settings"]["analysis"]
+    reduced = backend.backlog()["elasticsearch_reduced_mode"]
+    assert [line.split(":")[0] for line in reduced] == [
+        "no analysis-common", "no analysis-nori", "no percolator", "no lang-painless", "no reindex"]
+    # Korean twins are analysed here (mecab-ko), as the embedded index does; queries likewise.
+    backend.upsert(article(1, "rfa-korean") | {"language": "ko", "text": "북한이 미사일을 발사했습니다."})
+    assert backend.flush_backlog() == 1
+    assert standin.indices["nw-articles-v2"]["a1"]["text_ko"] == "북한 미사일 발사"
+    query = backend.build_search(parse_search_params([("q", "북한은")], cursors=Cursors(b"k"))).to_dict()
+    assert query["query"]["bool"]["must"][0]["query_string"]["query"] == "북한"
+    # Topics are matched here, not by a percolator the cluster does not have.
+    topics = parse_topics('[nk]\nname = "NK"\nquery = "missile"\n[other]\nname = "Other"\nquery = "baseball"\n')
+    assert backend.match_topics(article(2) | {"text": "A missile test."}, topics) == ["nk"]
+    assert "nw-topics-v2" not in standin.indices and not standin.searches
