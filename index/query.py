@@ -330,12 +330,12 @@ class EntitiesQuery:
     # tables' Korean spellings and variants: crawler.names.NameTable.spelled): found as well.
     spelled: tuple[tuple[str, str], ...] = ()
 
-    def matches(self, name: str, kind: str | None = None) -> bool:
+    def matches(self, name: str, kind: str) -> bool:
         """The name, or one of its words, starts with the prefix (any case): "zel" finds Zelensky;
         or another form of it does ("김" finds Kim Jong Un by 김정은)."""
         prefix = self.prefix.lower()
         return not prefix or any(word.startswith(prefix) for word in [name.lower(), *name.lower().split()]) or \
-            any(name == canonical and kind in (None, spelled_kind) for spelled_kind, canonical in self.spelled)
+            (kind, name) in self.spelled
 
     def as_search(self) -> SearchQuery:
         return SearchQuery(since=self.since, until=self.until, size=0, facets=())
