@@ -189,6 +189,12 @@ def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_li
         assert "\n" not in str(raised.value)
 
 
+def test_a_name_ending_in_a_regnal_number_is_a_person_not_an_abbreviation(tagger):
+    found, _ = tagger.tag("King Charles III visited Ottawa on Tuesday. Pope Leo XIV said on Sunday that the war "
+                          "must end.", language="en")
+    assert {"Charles III", "Leo XIV"} <= set(found["person"])
+
+
 def test_a_pipeline_whose_ner_listens_to_the_shared_tok2vec_keeps_it(tmp_path):
     # spaCy's default training config has the NER listen to a shared tok2vec: left out, the NER
     # gets zeros and finds nothing, without an error. (spaCy's own pipelines give NER its own.)
