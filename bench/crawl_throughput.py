@@ -125,12 +125,10 @@ def extraction_and_ner_alone(pages: list[bytes]) -> float:
 def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[float, float]:
     """CPU per text of the NER model one text at a time and through nlp.pipe in batches, on the
     texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
-    import spacy
-
-    from crawler.entities import UNUSED_PIPES, parse_models, pipeline_location
+    from crawler.entities import load_pipeline, parse_models
 
     texts = [fields["text"] for fields in map(extracted, pages) if fields is not None]
-    nlp = spacy.load(pipeline_location(parse_models(ner_models())["en"]), exclude=UNUSED_PIPES)
+    nlp = load_pipeline(parse_models(ner_models())["en"])
     list(nlp.pipe(texts[:batch]))
     single, batched = [], []
     for _ in range(rounds):

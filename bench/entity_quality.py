@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import settings  # noqa: E402
-from crawler.entities import MODEL_TYPES, UNUSED_PIPES, EntityTagger, parse_models, pipeline_location  # noqa: E402
+from crawler.entities import MODEL_TYPES, EntityTagger, load_pipeline, parse_models  # noqa: E402
 from crawler.names import load_names  # noqa: E402
 from core.article import ENTITY_TYPES  # noqa: E402
 
@@ -73,8 +73,6 @@ def peak_memory_mb(model: str) -> float:
 
 
 def measure(model: str, labels: list[dict], texts: list[str], show: bool) -> dict:
-    import spacy
-
     tagger = EntityTagger(parse_models(f"en={model}"), load_names())
     tagger.tag("warm up in Kursk", language="en")  # loads the model and the gazetteer
     memory = peak_memory_mb(model)
@@ -82,7 +80,7 @@ def measure(model: str, labels: list[dict], texts: list[str], show: bool) -> dic
     tagged = [tagger.tag(text, language="en") for text in texts]
     cpu = time.process_time() - start
     ours = [entities for entities, _ in tagged]
-    nlp = spacy.load(pipeline_location(model), exclude=UNUSED_PIPES)
+    nlp = load_pipeline(model)
     raw = [raw_spacy(nlp, text) for text in texts]
     print(f"\n=== {model} ({tagged[0][1]})")
     first_batch = 15  # the articles labelled for issue 4; the rest were added for issue 13

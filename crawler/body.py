@@ -73,10 +73,7 @@ def from_article_body(tree: lxml.html.HtmlElement, article_body: str) -> str:
     body_text = _html_text(article_body)
     body_words = _words(body_text)
     paragraphs, covered = [], 0
-    for element in tree.iter(*BLOCK_TAGS):
-        if any(a.tag in BLOCK_TAGS for a in element.iterancestors()):
-            continue
-        text = " ".join(element.text_content().split())
+    for text in _blocks(tree):
         words = _words(text)
         if len(words) >= MIN_PARAGRAPH and words in body_words and text not in paragraphs:
             paragraphs.append(text)

@@ -20,9 +20,11 @@ from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
-# shared tok2vec feeds only those: the English pipelines' NER has its own (a quarter less CPU,
-# the same entities: docs/benchmarks.md).
-UNUSED_PIPES = ["tok2vec", "parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+# shared tok2vec feeds only those in spaCy's pipelines, whose NER has its own (a quarter less
+# CPU, the same entities: docs/benchmarks.md); it goes unless the NER listens to it (a pipeline
+# trained from spaCy's default config), whose entities would otherwise be silently lost.
+UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+SHARED_EMBEDDING = "tok2vec"
 NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
@@ -84,6 +86,17 @@ def pipeline_location(model: str, language: str = "") -> str:
     return directory
 
 
+def load_pipeline(model: str, language: str = ""):
+    """The spaCy pipeline of `model` with what NER does not need left out (UNUSED_PIPES, and
+    the shared tok2vec unless the NER listens to it)."""
+    import spacy
+
+    nlp = spacy.load(pipeline_location(model, language), exclude=UNUSED_PIPES)
+    if SHARED_EMBEDDING in nlp.pipe_names and not nlp.get_pipe(SHARED_EMBEDDING).listening_components:
+        nlp.remove_pipe(SHARED_EMBEDDING)
+    return nlp
+
+
 class OutletNames(NamedTuple):
     """The names of an article's outlet (its name and aliases) and of the other configured outlets."""
     own: tuple[str, ...] = ()
@@ -114,7 +127,7 @@ class EntityTagger:
         from spacy.matcher import PhraseMatcher
 
         if language not in self._pipelines:
-            nlp = spacy.load(pipeline_location(self.models[language], language), exclude=UNUSED_PIPES)
+            nlp = load_pipeline(self.models[language], language)
             matcher = PhraseMatcher(nlp.vocab)
             for phrase, kind in self.names.phrases().items():
                 if HANGUL.search(phrase):

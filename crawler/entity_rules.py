@@ -127,14 +127,19 @@ def verb_inside(text: str) -> bool:
     return any(w[:1].islower() and w not in NAME_PARTICLES for w in text.split()[1:])
 
 
+# A regnal or generational number, II to XXXIX ("King Charles III", "Pope Leo XIV").
+REGNAL_NUMBER = re.compile(r"^(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})$")
+
+
 def trim_person(text: str) -> str:
     """A person's span: after a position or unit abbreviation ("Browns DL Sheldon Richardson");
     nothing when a verb runs through it ("Garrett hit Rudolph")."""
     if verb_inside(text):
         return ""
     words = text.split()
-    if len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4:
-        return ""  # "Sports NFL": a name does not end in an abbreviation
+    if len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4 and \
+            not REGNAL_NUMBER.match(words[-1]):
+        return ""  # "Sports NFL": a name does not end in an abbreviation (but "Charles III" does in a numeral)
     marks = [n for n, w in enumerate(words[:-1]) if w.isupper() and 2 <= len(w.strip(".")) <= 3 and "." not in w]
     if marks and len(words) - marks[-1] - 1 >= 2:
         words = words[marks[-1] + 1:]

@@ -126,10 +126,10 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     evidence = meta["evidence"]
     site_names = evidence.site_names + ([outlet_name] if outlet_name else [])
     keys = site_keys(site_names, url)
-    title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, site_names, url)
+    title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, keys)
     authors = _strings(outlet_parser.authors(page)) or choose_authors(evidence.authors, evidence.organisations, keys)
-    date_candidates = [("parser", outlet_parser.published_at(page))] if outlet_parser.published_at(page) else []
-    date_candidates += evidence.dates
+    parser_date = outlet_parser.published_at(page)
+    date_candidates = ([("parser", parser_date)] if parser_date else []) + evidence.dates
     published = choose_published(date_candidates, outlet_zone, now)
     extracted: dict = {}
     if not (title and published.at and authors):

@@ -77,14 +77,10 @@ def _join(title: str, parts: list[str]) -> str:
     return title[start:end].strip()
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-
-
-def choose_title(candidates: list[tuple[str, str]], site_names, url: str | None = None) -> str | None:
-    """The most trusted candidate, its site name stripped; a trailing one-word section that
-    another candidate leaves out is dropped too ("Headline | Sport" beside "Headline")."""
-    keys = site_keys(site_names, url)
+def choose_title(candidates: list[tuple[str, str]], keys: set[str]) -> str | None:
+    """The most trusted candidate, its site name (`keys`: site_keys) stripped; a trailing
+    one-word section that another candidate leaves out is dropped too ("Headline | Sport" beside
+    "Headline")."""
     cleaned = [(source, strip_site_name(value, keys)) for source, value in candidates if value]
     cleaned = [(source, value) for source, value in cleaned if value]
     if not cleaned:

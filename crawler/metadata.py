@@ -168,8 +168,8 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
 
     for node in articles:
         kind = "ld:" + ("webpage" if types_of(node) == {"webpage"} else "article")
-        for key in ("headline", "name", "alternativeHeadline"):
-            if clean_text(node.get(key)) and key != "alternativeHeadline":
+        for key in ("headline", "name"):
+            if clean_text(node.get(key)):
                 evidence.titles.append((f"{kind}:{key}", clean_text(node[key])))
                 break
         for key in ("datePublished", "dateCreated", "uploadDate"):

@@ -186,12 +186,12 @@ def related_articles(context: ApiContext, article: dict) -> dict:
 SEARCH_PARAMETERS = SearchParameters.openapi_parameters()
 EXPORT_PARAMETERS = SearchParameters.openapi_parameters(
     ("q", "entity", "outlet", "topic", "language", "since", "until", "duplicates"))
-SINCE = Annotated[str | None, Query(description="published at or after: an ISO date (2025-11-05) or date-time",
+# The other routes' dates and cursors, described as the model describes them.
+SINCE = Annotated[str | None, Query(description=SearchParameters.model_fields["since"].description,
                                     json_schema_extra=DATE_SCHEMA)]
-UNTIL = Annotated[str | None, Query(description="published before (later than since): an ISO date or date-time",
+UNTIL = Annotated[str | None, Query(description=SearchParameters.model_fields["until"].description,
                                     json_schema_extra=DATE_SCHEMA)]
-CURSOR = Annotated[str | None, Query(description="next_cursor of the previous page of the same search; any other "
-                                                 "value is a 400")]
+CURSOR = Annotated[str | None, Query(description=SearchParameters.model_fields["cursor"].description)]
 KEY_PARAMETER = {"name": "key", "in": "query", "required": False, "schema": {"type": "string"},
                  "description": "the API key, for clients that cannot send an Authorization header (feed readers); "
                                 "it ends up in logs and histories, prefer the header"}

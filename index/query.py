@@ -330,12 +330,12 @@ class EntitiesQuery:
     # tables' Korean spellings and variants: crawler.names.NameTable.spelled): found as well.
     spelled: tuple[tuple[str, str], ...] = ()
 
-    def matches(self, name: str, kind: str | None = None) -> bool:
+    def matches(self, name: str, kind: str) -> bool:
         """The name, or one of its words, starts with the prefix (any case): "zel" finds Zelensky;
         or another form of it does ("김" finds Kim Jong Un by 김정은)."""
         prefix = self.prefix.lower()
         return not prefix or any(word.startswith(prefix) for word in [name.lower(), *name.lower().split()]) or \
-            any(name == canonical and kind in (None, spelled_kind) for spelled_kind, canonical in self.spelled)
+            (kind, name) in self.spelled
 
     def as_search(self) -> SearchQuery:
         return SearchQuery(since=self.since, until=self.until, size=0, facets=())
@@ -360,21 +360,13 @@ def parse_entities_params(params: Iterable[tuple[str, str]], names=None) -> Enti
     kind = (values.get("type") or "").strip().lower()
     if kind and kind not in ENTITY_TYPES:
         raise QueryError("type", f"type must be one of {', '.join(ENTITY_TYPES)}")
-    size = DEFAULT_SIZE
-    if values.get("size"):
-        try:
-            size = int(values["size"])
-        except ValueError:
-            raise QueryError("size", f"{values['size']!r} is not an integer") from None
-        if size < 0:
-            raise QueryError("size", "size must not be negative")
+    size = _size(values.get("size") or None)
     since = parse_date_param("since", values["since"]) if values.get("since") else None
     until = parse_date_param("until", values["until"]) if values.get("until") else None
     prefix = unicodedata.normalize("NFC", (values.get("prefix") or "").strip())
     kinds = (kind,) if kind else ENTITY_TYPES
     spelled = tuple((k, n) for k, n in names.spelled(prefix) if k in kinds) if names is not None and prefix else ()
-    return EntitiesQuery(kinds=kinds, prefix=prefix, since=since, until=until, size=min(size, MAX_SIZE),
-                         spelled=spelled)
+    return EntitiesQuery(kinds=kinds, prefix=prefix, since=since, until=until, size=size, spelled=spelled)
 
 
 def top_entities(buckets: dict[str, list[tuple[str, int]]], query: EntitiesQuery) -> list[dict]:

@@ -189,6 +189,38 @@ def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_li
         assert "\n" not in str(raised.value)
 
 
+def test_a_name_ending_in_a_regnal_number_is_a_person_not_an_abbreviation(tagger):
+    found, _ = tagger.tag("King Charles III visited Ottawa on Tuesday. Pope Leo XIV said on Sunday that the war "
+                          "must end.", language="en")
+    assert {"Charles III", "Leo XIV"} <= set(found["person"])
+
+
+def test_a_pipeline_whose_ner_listens_to_the_shared_tok2vec_keeps_it(tmp_path):
+    # spaCy's default training config has the NER listen to a shared tok2vec: left out, the NER
+    # gets zeros and finds nothing, without an error. (spaCy's own pipelines give NER its own.)
+    from spacy.lang.en import English
+    from spacy.training import Example
+
+    nlp = English()
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+        "hidden_width": 64, "maxout_pieces": 2, "use_upper": True,
+        "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 96, "upstream": "*"}}})
+    said = [("Zorblat Quincey spoke on Monday.", 0), ("On Monday Zorblat Quincey spoke.", 10),
+            ("The minister Zorblat Quincey left.", 13)]
+    examples = [Example.from_dict(nlp.make_doc(text), {"entities": [(start, start + 15, "PERSON")]})
+                for text, start in said]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(30):
+        nlp.update(examples, sgd=optimizer)
+    assert [e.text for e in nlp("Zorblat Quincey spoke on Monday.").ents] == ["Zorblat Quincey"]
+    nlp.to_disk(tmp_path / "pipeline")
+    found, _ = EntityTagger(parse_models(f"en={tmp_path / 'pipeline'}"), NAMES).tag(
+        "Zorblat Quincey spoke on Monday.", language="en")
+    assert found["person"] == ["Zorblat Quincey"]
+
+
 def test_pieces_of_one_name_the_model_cut_apart_are_one_name(tagger):
     # md cuts these ("Bosnia" + "Herzegovina", "House Select Committee" + "Intelligence") and runs
     # two organisations together ("CBS Sports NFL"); sm happens not to.
