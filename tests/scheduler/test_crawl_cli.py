@@ -443,17 +443,20 @@ def test_help_version_and_a_reader_that_goes_away(sample_outlets):
 def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets):
     import signal
     import subprocess
-    import time
 
-    from tests_support import NEWSWATCH
+    from tests_support import NEWSWATCH, wait_until
 
     ws, server = sample_outlets, sample_outlets.server
     server.serve(PAGES["newsweek"], server.fixture("newsweek_article.html"), delay=8)
     process = subprocess.Popen([NEWSWATCH, "crawl", "newsweek"], env=ws.env, cwd=ws.root,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while PAGES["newsweek"] not in server.hits and time.monotonic() < deadline:
-        time.sleep(0.1)
+    try:  # interrupted while the page is being fetched, not before the crawl started
+        wait_until(lambda: PAGES["newsweek"] in server.hits or process.poll() is not None,
+                   "the crawl to ask for the article", 60, 0.1)
+        assert process.poll() is None, process.communicate()[1]
+    except AssertionError:
+        process.kill()
+        raise
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
