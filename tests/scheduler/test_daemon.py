@@ -98,7 +98,7 @@ def test_the_daemon_polls_serves_reloads_and_stops_cleanly(daemon):
     assert ws.process.wait(timeout=30) == 0
     # Everything it indexed was committed and recorded.
     result = json.loads(subprocess.run([NEWSWATCH, "search", "--json"], env=ws.env, capture_output=True,
-                                       text=True, check=True).stdout)
+                                       text=True, check=True, timeout=120).stdout)
     assert result["total"] == 5
     state = sqlite3.connect(ws.data_dir / "state.sqlite3")
     assert state.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 5
