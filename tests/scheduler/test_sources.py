@@ -12,6 +12,9 @@ from core.dates import iso, stored_date
 from core.sources import FASTER, SLOWER, bounds, next_interval
 from core.volume import hour_of
 
+# Nothing here is about entities: the crawls skip loading a spaCy model (seconds a CLI run).
+NO_NER = {"NEWSWATCH_NER_MODELS": ""}
+
 
 def feed(server, path: str, items: list[str]) -> None:
     server.serve(path, "<rss version='2.0'><channel><title>x</title>" + "".join(
@@ -40,7 +43,7 @@ def test_intervals_adapt_a_dead_feed_pauses_and_resumes(outlet_server, workspace
         f'[wire]\nname = "Wire"\nlanguage = "en"\ninterval = "1h"\n'
         f'feeds = ["{server.base}/busy.xml", "{server.base}/quiet.xml", "{server.base}/dead.xml"]\n')
     env = {"NEWSWATCH_ADMIN_NOTIFY": f"webhook:{server.base}/hook", "NEWSWATCH_MIN_INTERVAL": "15m",
-           "NEWSWATCH_PAUSE_RETRY": "15s"}
+           "NEWSWATCH_PAUSE_RETRY": "15s", **NO_NER}
     server.serve("/dead.xml", b"gone", status=404)
     expected = {"busy.xml": 3600.0, "quiet.xml": 3600.0}
     for poll in range(3):
@@ -105,7 +108,7 @@ def test_a_volume_drop_raises_one_notice_and_shows_in_health_and_on_the_page(out
     article(server, "/a/1", 1)
     feed(server, "/news.xml", ["/a/1"])
     ws.outlets.write_text(f'[daily]\nname = "Daily"\nlanguage = "en"\nfeeds = ["{server.base}/news.xml"]\n')
-    env = {"NEWSWATCH_ADMIN_NOTIFY": f"webhook:{server.base}/hook"}
+    env = {"NEWSWATCH_ADMIN_NOTIFY": f"webhook:{server.base}/hook", **NO_NER}
     ws.newswatch("crawl", "daily", **env)
     # Four weeks of history: 12 articles a day, spread over the hours; then nothing new today.
     db = sqlite3.connect(ws.data_dir / "state.sqlite3")
