@@ -34,12 +34,6 @@ def logged_errors(ws) -> str:
     return " | ".join(m for (m,) in state.execute("SELECT COALESCE(url, '') || ' ' || message FROM crawl_errors"))
 
 
-@pytest.fixture
-def no_entities(workspace):
-    """For tests that assert nothing about entities: their CLI runs load no spaCy model (seconds each)."""
-    workspace.env["NEWSWATCH_NER_MODELS"] = ""
-
-
 def by_outlet(hits):
     return {h["outlet"]: h for h in hits}
 
