@@ -93,6 +93,13 @@ def workspace(tmp_path) -> Workspace:
 
 
 @pytest.fixture
+def no_entities(workspace):
+    """For tests that assert nothing about entities: the workspace's CLI runs and daemons load no
+    spaCy model (seconds each). Named before a fixture that starts a daemon, it applies to it too."""
+    workspace.env["NEWSWATCH_NER_MODELS"] = ""
+
+
+@pytest.fixture
 def sample_outlets(outlet_server, workspace) -> Workspace:
     workspace.outlets.write_text(serve_sample_outlets(outlet_server))
     workspace.server = outlet_server

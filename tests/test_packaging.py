@@ -61,7 +61,7 @@ def test_one_version_everywhere(tmp_path):
     installed = version("newswatch")
     assert installed == PROJECT["version"]
     printed = subprocess.run([sys.executable, "-m", "scheduler.cli", "--version"], capture_output=True, text=True,
-                             cwd=tmp_path, check=True).stdout
+                             cwd=tmp_path, check=True, timeout=120).stdout
     assert printed.strip() == f"newswatch {installed}"
     app = create_app(ApiContext(backend=TantivyBackend(tmp_path / "index"),
                                 state=CrawlState(StateDB(tmp_path / "state.sqlite3")), outlets=lambda: {}))

@@ -2,11 +2,25 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 NEWSWATCH = str(Path(sys.executable).parent / "newswatch")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def wait_until(condition, what: str, timeout: float = 60, interval: float = 0.05):
+    """Polls `condition` until it is true and returns its value; a test waiting on something that
+    never happens fails after `timeout` seconds naming `what`, instead of hanging the suite."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
 
 
 def fixture_bytes(name: str, base: str = "https://www.rfa.org") -> bytes:

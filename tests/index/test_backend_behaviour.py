@@ -131,6 +131,7 @@ def test_paging_visits_every_hit_exactly_once(backend):
             total = total if total is not None else page["total"]
             assert page["total"] == total  # every page answers the first page's total
             seen += ids(page)
+            assert len(seen) <= total, f"paging goes past the total: {seen}"  # fails, not loops, if a cursor repeats
             cursor = page["next_cursor"]
             if cursor is None:
                 break
@@ -266,6 +267,7 @@ def test_newest_first_walk_neither_repeats_nor_skips_when_newer_articles_arrive(
         page = search(backend, ("outlet", "walk"), ("sort", "newest"), ("size", "3"),
                       *([("cursor", cursor)] if cursor else []))
         seen += ids(page)
+        assert len(seen) <= 10, f"the walk goes past its ten articles: {seen}"
         if len(seen) == 3:  # newer articles than the whole walk arrive after its first page
             for n in range(10, 20):
                 add(n, 20 + n - 10 if n < 19 else 30)

@@ -128,11 +128,11 @@ def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "NEWSWATCH_DATA_DIR": str(tmp_path / "data"), "ELASTICSEARCH_URL": standin.url,
            "ELASTICSEARCH_INDEX_PREFIX": "nw-", "ELASTICSEARCH_REPLICAS": "0"}
     standin.bulk_budget = 1  # the cluster goes down after the first batch
-    failed = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    failed = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert failed.returncode == 1 and "run `newswatch reindex` again" in failed.stderr
     assert len(standin.acknowledged) == 500
     standin.bulk_budget = None
-    done = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run([NEWSWATCH, "reindex"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"copied": 1203, "index": "nw-articles"}
     assert len(standin.indices["nw-articles-v2"]) == 1203

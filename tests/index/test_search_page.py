@@ -3,7 +3,6 @@ installs them): search, click a facet, open an article with its copies and relat
 import shutil
 import socket
 import threading
-import time
 
 import pytest
 import uvicorn
@@ -13,6 +12,7 @@ from crawler.state import CrawlState
 from index.api import ApiContext, create_app
 from core.article import new_article
 from index.tantivy_backend import TantivyBackend
+from tests_support import wait_until
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")
@@ -46,8 +46,8 @@ def site(tmp_path):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    wait_until(lambda: server.started or not thread.is_alive(), f"the page's server on port {port} to start", 30)
+    assert server.started, f"the page's server on port {port} stopped before it started"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
@@ -65,6 +65,8 @@ def browser(tmp_path):
                  f"--user-data-dir={tmp_path / 'profile'}", "--window-size=412,900"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)  # a page that never loads fails the test instead of waiting 300 s
+    driver.set_script_timeout(30)
     yield driver
     driver.quit()
 

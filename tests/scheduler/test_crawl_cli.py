@@ -77,7 +77,7 @@ def test_crawl_indexes_the_stories_and_the_api_finds_them(sample_outlets):
     assert all(ua.startswith("newswatch/") for ua in server.user_agents)
 
 
-def test_a_second_crawl_fetches_no_known_article_again(sample_outlets):
+def test_a_second_crawl_fetches_no_known_article_again(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     ws.newswatch("crawl", "rfa-english", "rfa-korean", "newsweek")
     first = dict(server.hits)
@@ -90,7 +90,7 @@ def test_a_second_crawl_fetches_no_known_article_again(sample_outlets):
     assert state.execute("SELECT COUNT(*) FROM validators").fetchone()[0] >= 3
 
 
-def test_a_changed_feed_entry_makes_a_new_revision_of_the_same_article(sample_outlets):
+def test_a_changed_feed_entry_makes_a_new_revision_of_the_same_article(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     ws.newswatch("crawl", "rfa-english")
     before = by_outlet(api(ws).get("/search", params={"q": "rations"}).json()["hits"])["rfa-english"]
@@ -118,7 +118,7 @@ def test_search_and_outlets_json_print_exactly_the_api_responses(sample_outlets)
     assert ws.json("outlets", "--json") == api(ws).get("/outlets").json()
 
 
-def test_outlets_never_seen_before_atom_and_plain_rss(outlet_server, workspace):
+def test_outlets_never_seen_before_atom_and_plain_rss(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     body = article_paragraphs("Kursk")
     server.serve("/atom.xml", f"""<?xml version="1.0" encoding="utf-8"?>
@@ -155,7 +155,7 @@ feeds = ["{server.base}/rss.xml"]
     assert server.hits.get("/fw/1") is None
 
 
-def test_bad_input_is_logged_counted_and_never_fatal(outlet_server, workspace):
+def test_bad_input_is_logged_counted_and_never_fatal(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     good = article_paragraphs("Kharkiv")
     items = ["/good", "/not-an-article", "/missing", "/broken", "/slow", "/loop-a", "/huge", "/binary"]
@@ -200,7 +200,7 @@ feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.
     assert ws.json("search", "kharkiv", "--json")["total"] == 1
 
 
-def test_private_addresses_are_refused_unless_allowed(sample_outlets):
+def test_private_addresses_are_refused_unless_allowed(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     refused = ws.newswatch("crawl", "newsweek", check=False, NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="false")
     assert server.hits == {} and refused.returncode == 4  # every source of the outlet failed
@@ -208,7 +208,7 @@ def test_private_addresses_are_refused_unless_allowed(sample_outlets):
     assert newsweek["status"] == "error" and "private or loopback" in newsweek["last_error"]
 
 
-def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets):
+def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     server.serve(PAGES["newsweek"], "slow down", status=429, headers={"Retry-After": "3600"})
     ws.newswatch("crawl", "newsweek")
@@ -223,7 +223,7 @@ def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets):
 
 
 @pytest.mark.parametrize("status, fetched", [(503, False), (404, True), (403, True)])
-def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched):
+def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     server.serve("/robots.txt", "error", status=status)
     result = ws.newswatch("crawl", "rfa-english", check=False)
@@ -231,7 +231,7 @@ def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched
     assert result.returncode == (0 if fetched else 4)
 
 
-def test_robots_txt_disallow_is_obeyed(sample_outlets):
+def test_robots_txt_disallow_is_obeyed(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     server.serve("/robots.txt", "User-agent: newswatch\nDisallow: /english/\n", content_type="text/plain")
     ws.newswatch("crawl", "rfa-english")
@@ -239,7 +239,7 @@ def test_robots_txt_disallow_is_obeyed(sample_outlets):
     assert server.hits.get("/arc/outboundfeeds/english/rss/") == 1
 
 
-def test_usage_errors_exit_2_with_one_line(sample_outlets):
+def test_usage_errors_exit_2_with_one_line(sample_outlets, no_entities):
     ws = sample_outlets
     outlets = ws.outlets.read_text()
     unknown = ws.newswatch("crawl", "nosuch", check=False)
@@ -264,7 +264,7 @@ def test_usage_errors_exit_2_with_one_line(sample_outlets):
         assert refused.returncode == 2 and refused.stderr.startswith(f"newswatch: {named}:"), refused.stderr
 
 
-def test_crawl_exits_3_while_the_index_is_held(sample_outlets):
+def test_crawl_exits_3_while_the_index_is_held(sample_outlets, no_entities):
     from scheduler.lock import DataDirLock
 
     lock = DataDirLock(sample_outlets.data_dir).acquire()
@@ -440,20 +440,23 @@ def test_help_version_and_a_reader_that_goes_away(sample_outlets):
     assert process.wait(timeout=60) == 0 and stderr == ""
 
 
-def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets):
+def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets, no_entities):
     import signal
     import subprocess
-    import time
 
-    from tests_support import NEWSWATCH
+    from tests_support import NEWSWATCH, wait_until
 
     ws, server = sample_outlets, sample_outlets.server
     server.serve(PAGES["newsweek"], server.fixture("newsweek_article.html"), delay=8)
     process = subprocess.Popen([NEWSWATCH, "crawl", "newsweek"], env=ws.env, cwd=ws.root,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while PAGES["newsweek"] not in server.hits and time.monotonic() < deadline:
-        time.sleep(0.1)
+    try:  # interrupted while the page is being fetched, not before the crawl started
+        wait_until(lambda: PAGES["newsweek"] in server.hits or process.poll() is not None,
+                   "the crawl to ask for the article", 60, 0.1)
+        assert process.poll() is None, process.communicate()[1]
+    except AssertionError:
+        process.kill()
+        raise
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

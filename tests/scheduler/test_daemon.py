@@ -64,7 +64,7 @@ def polled(ws) -> bool:
     return all(o["status"] != "never" for o in outlets) and not call(ws.port, "/health")[1]["crawling"]
 
 
-def test_the_daemon_polls_serves_reloads_and_stops_cleanly(daemon):
+def test_the_daemon_polls_serves_reloads_and_stops_cleanly(no_entities, daemon):
     ws = daemon
     wait_for(lambda: polled(ws))
     status, result = call(ws.port, "/search?q=%22war+certificates%22")
@@ -98,20 +98,20 @@ def test_the_daemon_polls_serves_reloads_and_stops_cleanly(daemon):
     assert ws.process.wait(timeout=30) == 0
     # Everything it indexed was committed and recorded.
     result = json.loads(subprocess.run([NEWSWATCH, "search", "--json"], env=ws.env, capture_output=True,
-                                       text=True, check=True).stdout)
+                                       text=True, check=True, timeout=120).stdout)
     assert result["total"] == 5
     state = sqlite3.connect(ws.data_dir / "state.sqlite3")
     assert state.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 5
 
 
-def test_crawl_exits_3_while_the_daemon_runs(daemon):
+def test_crawl_exits_3_while_the_daemon_runs(no_entities, daemon):
     held = daemon.newswatch("crawl", "newsweek", check=False)
     assert held.returncode == 3
     # Reading works meanwhile.
     assert daemon.newswatch("search", "--json").returncode == 0
 
 
-def test_kill_9_mid_crawl_loses_nothing_and_duplicates_nothing(outlet_server, workspace):
+def test_kill_9_mid_crawl_loses_nothing_and_duplicates_nothing(outlet_server, workspace, no_entities):
     from tests_support import article_paragraphs
 
     ws, server = workspace, outlet_server
@@ -147,7 +147,7 @@ def test_kill_9_mid_crawl_loses_nothing_and_duplicates_nothing(outlet_server, wo
     assert committed() == count
 
 
-def test_every_outlet_is_polled_soon_after_start_up_even_when_not_due(sample_outlets):
+def test_every_outlet_is_polled_soon_after_start_up_even_when_not_due(sample_outlets, no_entities):
     ws, server = sample_outlets, sample_outlets.server
     ws.newswatch("crawl", "newsweek")  # its sources are now not due for a quarter of an hour
     polled_before = server.hits["/rss"]
@@ -163,7 +163,7 @@ def test_every_outlet_is_polled_soon_after_start_up_even_when_not_due(sample_out
             process.wait()
 
 
-def test_a_busy_port_is_its_own_one_line_error(sample_outlets):
+def test_a_busy_port_is_its_own_one_line_error(sample_outlets, no_entities):
     ws = sample_outlets
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -20,7 +20,7 @@ def page(title: str, n: int) -> str:
             f"{article_paragraphs(f'story{n}')}</article></body></html>")
 
 
-def test_a_site_with_feeds_linked_from_its_homepage(outlet_server, workspace):
+def test_a_site_with_feeds_linked_from_its_homepage(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     server.serve("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     server.serve("/", "<html lang='en-GB'><head><title>Example Herald</title>"

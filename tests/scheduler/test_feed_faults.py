@@ -25,7 +25,7 @@ def summaries(result) -> dict:
     return {s["outlet"]: s for s in map(json.loads, result.stdout.splitlines())}
 
 
-def test_bad_items_are_logged_and_skipped_and_every_good_item_is_fetched(outlet_server, workspace):
+def test_bad_items_are_logged_and_skipped_and_every_good_item_is_fetched(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     base = server.base
     items = [("Script", "javascript:alert(1)"), ("Words", "not a url at all"), ("Alpha", f"{base}/alpha"),
@@ -76,7 +76,7 @@ def test_bad_items_are_logged_and_skipped_and_every_good_item_is_fetched(outlet_
     assert mixed["status"] == "ok" and mixed["failing_sources"] == []
 
 
-def test_unreadable_feeds_keep_failing_over_polls_and_the_outlet_says_so(outlet_server, workspace):
+def test_unreadable_feeds_keep_failing_over_polls_and_the_outlet_says_so(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     base = server.base
     server.serve("/garbage.xml", bytes((n * 151 + 7) % 256 for n in range(4096)),
@@ -112,7 +112,7 @@ def test_unreadable_feeds_keep_failing_over_polls_and_the_outlet_says_so(outlet_
     assert sorted(n["outlet"] for n in notices) == sorted(f"{base}/{n}" for n in bad)
 
 
-def test_a_page_robots_txt_disallows_is_skipped_not_an_error(outlet_server, workspace):
+def test_a_page_robots_txt_disallows_is_skipped_not_an_error(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     base = server.base
     server.serve("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
@@ -128,7 +128,7 @@ def test_a_page_robots_txt_disallows_is_skipped_not_an_error(outlet_server, work
 
 
 
-def test_pages_held_back_by_a_back_off_are_deferred_not_lost(outlet_server, workspace):
+def test_pages_held_back_by_a_back_off_are_deferred_not_lost(outlet_server, workspace, no_entities):
     ws, server = workspace, outlet_server
     base = server.base
     server.serve("/first.xml", rss([("Closed", f"{base}/forbidden")]), content_type="application/rss+xml")

@@ -175,6 +175,7 @@ def test_two_deliverers_and_a_slow_webhook_never_send_a_delivery_twice(tmp_path,
     import time
 
     import crawler.alerts
+    from tests_support import wait_until
 
     server = outlet_server
     server.serve("/hook", "", delay=0.5)
@@ -195,9 +196,10 @@ def test_two_deliverers_and_a_slow_webhook_never_send_a_delivery_twice(tmp_path,
 
     worker = threading.Thread(target=deliver_all)
     worker.start()
-    while not server.posts:  # the first deliverer is sending
-        time.sleep(0.05)
+    wait_until(lambda: server.posts, "the first deliverer's first post")  # it is sending
+    deadline = time.monotonic() + 120
     while worker.is_alive():  # the other deliverer keeps coming back, as the daemon's timer does
+        assert time.monotonic() < deadline, "the first deliverer has not finished ten deliveries in 120 s"
         sent["second"] += second.deliver_pending()
         time.sleep(0.2)
     worker.join()
