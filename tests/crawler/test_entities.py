@@ -143,7 +143,7 @@ def test_models_and_names_files_are_validated(tmp_path):
     extra.write_text('[aliases.person]\n"Kim Yong Chol" = ["Kim Yong-chol"]\n')
     assert load_names(extra).canonical("person", "kim yong-chol") == "Kim Yong Chol"
     extra.write_text("[aliases.city]\nx = []\n")
-    with pytest.raises(ValueError, match="types are"):
+    with pytest.raises(ValueError, match="unknown key"):
         load_names(extra)
 
 
