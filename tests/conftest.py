@@ -95,7 +95,7 @@ def workspace(tmp_path) -> Workspace:
 @pytest.fixture
 def no_entities(workspace):
     """For tests that assert nothing about entities: the workspace's CLI runs and daemons load no
-    spaCy model (seconds each). Named before a fixture that starts a daemon, it applies to it too."""
+    spaCy model (seconds each). A fixture that starts a daemon asks for it first when the test names it."""
     workspace.env["NEWSWATCH_NER_MODELS"] = ""
 
 

@@ -42,8 +42,10 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.3):
 
 
 @pytest.fixture
-def daemon(sample_outlets):
+def daemon(sample_outlets, request):
     ws = sample_outlets
+    if "no_entities" in request.fixturenames:  # set before the daemon starts, whatever pytest's order
+        request.getfixturevalue("no_entities")
     port = free_port()
     log = open(ws.root / "daemon.log", "w")
     process = subprocess.Popen([NEWSWATCH, "run"], env={**ws.env, "NEWSWATCH_API_PORT": str(port)},
