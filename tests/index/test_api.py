@@ -108,6 +108,7 @@ def test_autocomplete_finds_names_by_their_korean_spelling_and_their_english_pre
         text="김정은 국무위원장과 김철수 대좌가 혜산시를 찾았습니다. " * 3, published_at="2025-11-06T02:00:00Z",
         language="ko", entities={"person": ["Kim Jong Un", "김철수"], "org": [], "place": ["혜산시"]}))
     client.backend.commit()
+    client.backend.flush_backlog()  # Elasticsearch delivers on its courier thread: now, before asking
 
     def names(**params):
         return [(e["type"], e["name"], e["count"]) for e in client.get("/entities", params=params).json()["entities"]]

@@ -169,6 +169,7 @@ def test_exports_page_through_everything_by_position(backend):
                                        text="Kursk bulk report.", published_at=f"2024-0{n % 9 + 1}-01T00:{n % 60:02d}:00Z",
                                        language="en"))
         backend.commit()
+        backend.flush_backlog()
     seen = [hit["id"] for page in pages(backend, SearchQuery(q="kursk")) for hit in page]
     assert len(seen) == len(set(seen)) == search(backend, ("q", "kursk"), ("size", "0"))["total"]
 
@@ -242,12 +243,14 @@ def test_tantivy_later_pages_keep_their_facets_until_the_index_changes(tmp_path)
         backend.upsert(new_article(id=f"p{n}", url=f"https://a.example/{n}", outlet="alpha", title=f"Page {n}",
                                    text="Words.", language="en", published_at=f"2025-11-0{n + 1}T00:00:00Z"))
     backend.commit()
+    backend.flush_backlog()
     first = search(backend, ("sort", "newest"), ("size", "2"))
     second = search(backend, ("sort", "newest"), ("size", "2"), ("cursor", first["next_cursor"]))
     assert second["facets"] == first["facets"] and first["facets"]["outlet"] == [{"value": "alpha", "count": 5}]
     backend.upsert(new_article(id="late", url="https://b.example/late", outlet="beta", title="Late", text="Words.",
                                language="en", published_at="2025-10-01T00:00:00Z"))
     backend.commit()
+    backend.flush_backlog()
     third = search(backend, ("sort", "newest"), ("size", "2"), ("cursor", second["next_cursor"]))
     assert {b["value"] for b in third["facets"]["outlet"]} == {"alpha", "beta"}
     backend.close()
