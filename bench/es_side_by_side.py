@@ -36,7 +36,7 @@ from index.outbox import Outbox  # noqa: E402
 from index.query import EntitiesQuery, parse_search_params  # noqa: E402
 from index.search import run_search  # noqa: E402
 from index.tantivy_backend import TantivyBackend  # noqa: E402
-from scale import percentiles, synthetic_articles  # noqa: E402
+from scale import percentiles, synthetic_articles, timed  # noqa: E402
 
 CURSORS = Cursors(b"side by side")
 
@@ -81,13 +81,7 @@ def query_kinds(backend, rng: random.Random) -> dict:
 def measure(backend, queries: int) -> dict:
     results = {}
     for label, run in query_kinds(backend, random.Random(7)).items():
-        run()  # warm
-        times = []
-        for _ in range(queries):
-            started = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - started)
-        results[label] = percentiles(times)
+        results[label] = percentiles(timed(run, queries))
     times, params = [], [("sort", "newest"), ("q", "said")]
     result = run_search(backend, parse_search_params(params, cursors=CURSORS), CURSORS)
     for _ in range(20):

@@ -103,6 +103,17 @@ def build(path: Path, count: int, commit_every: int) -> tuple[TantivyBackend, fl
     return backend, seconds
 
 
+def timed(run, queries: int) -> list[float]:
+    """Seconds per call of `run`, `queries` times, after one call to warm up."""
+    run()
+    times = []
+    for _ in range(queries):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def percentiles(values: list[float]) -> str:
     values = sorted(values)
     pick = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000  # noqa: E731
@@ -149,13 +160,7 @@ def measure(backend, queries: int, baseline: bool = False) -> dict:
             backend.completion_job.result()
             print(f"autocomplete tables: {sum(map(len, backend._completion[1].values())):,} keys built in "
                   f"{time.perf_counter() - started:.2f} s")
-        run()  # warm
-        times = []
-        for _ in range(queries):
-            started = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - started)
-        results[label] = percentiles(times)
+        results[label] = percentiles(timed(run, queries))
     # Deep paging: a cursor walk of 20 pages, newest first, each page timed.
     times, params = [], [("sort", "newest"), ("q", "said")]
     result = search(params)
