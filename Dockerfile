@@ -9,6 +9,7 @@ COPY core ./core
 COPY crawler ./crawler
 COPY scheduler ./scheduler
 COPY index ./index
+COPY web ./web
 RUN pip install --no-cache-dir --no-deps .
 ENV NEWSWATCH_DATA_DIR=/data
 # glibc gives each new thread a malloc arena; a daemon that replaces threads (worker-pool rotation,

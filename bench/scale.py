@@ -187,7 +187,7 @@ def api_overhead(backend, queries: int) -> dict:
 
     from core.statedb import StateDB
     from crawler.state import CrawlState
-    from index.api import ApiContext, create_app
+    from web.api import ApiContext, create_app
 
     folder = tempfile.mkdtemp()
     outlets = {f"outlet{n}": None for n in range(20)}

@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS es_outbox (id TEXT PRIMARY KEY, doc TEXT NOT NULL, qu
 
 # Version 2: bounded storage. Dedupe keeps a 16-bit MinHash signature and its LSH band keys per
 # article (integer ids, no shingles: under 1 KB); the signatures of version 1 are dropped and
-# rebuilt from the index's texts (crawler.dedupe, flagged by the missing scheme in `meta`).
+# rebuilt from the index's texts (crawler.stories.copies, flagged by the missing scheme in `meta`).
 # Times on what pruning removes; deletions through the outbox.
 V2 = """
 DROP TABLE dedupe_signatures;

@@ -14,7 +14,7 @@ import feedparser
 import lxml.etree
 
 from core.dates import iso, parse_date
-from crawler.extract import html_fragment_text, language_code
+from crawler.extraction.extract import html_fragment_text, language_code
 from crawler.state import marker_json
 
 

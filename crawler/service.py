@@ -24,17 +24,17 @@ from core.dates import iso, utcnow
 from core.statedb import StateDB
 from crawler.alerts import Alerts
 from crawler.archive import PageArchive
-from crawler.dedupe import DuplicateIndex
-from crawler.entities import warm_worker
+from crawler.stories.copies import DuplicateIndex
+from crawler.entities.tagger import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
-from crawler.names import cached_names, names_path
+from crawler.entities.names import cached_names, names_path
 from crawler.retention import prune
 from core.sources import Sources, failure_kind
 from core.volume import Notices, Volume
 from crawler.pipelines.store import IndexWriter
 from crawler.spiders import OutletSpider
 from crawler.state import CrawlState
-from crawler.stories import StoryLinker
+from crawler.stories.related import StoryLinker
 from crawler.workers import WorkerPool
 
 logger = logging.getLogger(__name__)

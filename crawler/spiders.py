@@ -10,7 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from core.dates import iso, parse_date, utcnow
-from crawler.extract import carries_full_text
+from crawler.extraction.extract import carries_full_text
 from index.matching import matching
 from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem

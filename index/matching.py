@@ -84,7 +84,7 @@ def queries_matching(queries: dict[str, str], item: dict) -> set[str]:
 
 
 def topics_matching(article: dict, topics: dict) -> list[str]:
-    """The topics (crawler.topic_config.Topic by key) a new article matches, as `/search` would:
+    """The topics (crawler.config.topics.Topic by key) a new article matches, as `/search` would:
     the topic's query, all its entities, any of its outlets."""
     names = {(kind, name.lower()) for kind, values in (article.get("entities") or {}).items() for name in values}
     candidates = {key: topic.query for key, topic in topics.items()

@@ -29,7 +29,7 @@ class SearchBackend(Protocol):
       `index.query.QueryError` naming parameter `q`.
     - `entities` answers an `EntitiesQuery` with `[{"type", "name", "count"}]` (articles per
       canonical name, copies left out), most frequent first.
-    - `match_topics` says which topics (crawler.topic_config.Topic by key) a new article
+    - `match_topics` says which topics (crawler.config.topics.Topic by key) a new article
       matches, as `/search` would with the topic's query, entities and outlets.
     - `delete` removes articles by id (visible after `commit`); `articles()` yields
       (position, whole article) for every article held.

@@ -173,7 +173,7 @@ class SearchParameters(BaseModel):
     """The parameters of `/search` (and its exports, feed and histogram), of the search page and
     of `newswatch search`: one model, so the three accept and refuse the same things. Field order
     is the order in which problems are reported. The validation context may carry `names` (the
-    alias table: crawler.names.NameTable), `outlets` and `topics` (the known keys) and
+    alias table: crawler.entities.names.NameTable), `outlets` and `topics` (the known keys) and
     `kept_outlets` (a callable: outlets no longer configured whose articles are kept)."""
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -310,7 +310,7 @@ def _canonical(entity: tuple[str, str], names) -> tuple[str, str]:
 def parse_search_params(params: Iterable[tuple[str, str]], names=None, cursors=None, outlets=None,
                         topics=None, kept_outlets=None) -> SearchQuery:
     """Parameters as (name, value) pairs into a SearchQuery, through SearchParameters. `names`
-    (crawler.names.NameTable) maps entity values through the alias table, so that
+    (crawler.entities.names.NameTable) maps entity values through the alias table, so that
     `person:Zelenskyy` asks for Volodymyr Zelensky; `cursors` (index.cursors.Cursors) checks a
     `cursor`; `outlets` and `topics`, when given, are the known keys (see SearchParameters)."""
     parameters = SearchParameters.from_pairs(params, names=names, outlets=outlets, topics=topics,
@@ -327,7 +327,7 @@ class EntitiesQuery:
     until: datetime | None = None
     size: int = DEFAULT_SIZE
     # (type, canonical name) of the names another form of which starts with the prefix (the name
-    # tables' Korean spellings and variants: crawler.names.NameTable.spelled): found as well.
+    # tables' Korean spellings and variants: crawler.entities.names.NameTable.spelled): found as well.
     spelled: tuple[tuple[str, str], ...] = ()
 
     def matches(self, name: str, kind: str) -> bool:
@@ -352,7 +352,7 @@ def single_values(params: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def parse_entities_params(params: Iterable[tuple[str, str]], names=None) -> EntitiesQuery:
-    """`names` (crawler.names.NameTable): a prefix also finds the names by their other forms."""
+    """`names` (crawler.entities.names.NameTable): a prefix also finds the names by their other forms."""
     values = single_values(params)
     for name in values:
         if name not in ("type", "prefix", "since", "until", "size"):

@@ -162,7 +162,7 @@ def _configure_logging(level: str) -> None:
 
 
 def configured_names(config):
-    from crawler.names import cached_names, names_path
+    from crawler.entities.names import cached_names, names_path
 
     return cached_names(names_path(config))
 
@@ -191,9 +191,9 @@ def _extract_jobs(args) -> list[tuple[str, str | None]]:
 
 
 def cmd_extract(args, config) -> int:
-    from crawler.entities import tag_entities
-    from crawler.extract import extract_page
-    from crawler.names import names_path
+    from crawler.entities.tagger import tag_entities
+    from crawler.extraction.extract import extract_page
+    from crawler.entities.names import names_path
 
     jobs = _extract_jobs(args)
     names = names_path(config)
@@ -233,7 +233,7 @@ def _require_data(config) -> None:
 
 
 def cmd_search(args, config) -> int:
-    from crawler.outlet_config import load_outlets
+    from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
     from index.backends import open_backend
     from index.cursors import Cursors, load_key
@@ -294,8 +294,8 @@ def _state_db(config):
 
 def cmd_outlets(args, config) -> int:
     from core.dates import duration_text
-    from core.health import outlets_report
-    from crawler.outlet_config import load_outlets
+    from web.health import outlets_report
+    from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
     from index.backends import open_backend
 
@@ -335,7 +335,7 @@ def cmd_outlets(args, config) -> int:
 
 
 def load_topics_for(config, outlets: dict):
-    from crawler.topic_config import check_topics, load_topics
+    from crawler.config.topics import check_topics, load_topics
 
     topics = load_topics(config["NEWSWATCH_TOPICS"], configured_names(config))
     check_topics(topics, outlets, bool(config["NEWSWATCH_SMTP_URL"] and config["NEWSWATCH_MAIL_FROM"]))
@@ -343,7 +343,7 @@ def load_topics_for(config, outlets: dict):
 
 
 def cmd_crawl(args, config) -> int:
-    from crawler.outlet_config import load_outlets
+    from crawler.config.outlets import load_outlets
     from scheduler.lock import DataDirLock
     from scheduler.loop import run
 
@@ -402,7 +402,7 @@ def cmd_crawl(args, config) -> int:
 
 
 def cmd_run(args, config) -> int:
-    from crawler.outlet_config import load_outlets
+    from crawler.config.outlets import load_outlets
     from scheduler.lock import DataDirLock
     from scheduler.loop import run
 
@@ -485,7 +485,7 @@ def cmd_reprocess(args, config) -> int:
 
     from crawler import reprocess
     from crawler.archive import PageArchive
-    from crawler.outlet_config import load_outlets
+    from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
     from index.backends import open_backend
     from index.query import QueryError, parse_date_param
@@ -556,7 +556,7 @@ def cmd_prune(args, config) -> int:
     """Applies the retention settings now (the daemon does it daily) and prints what went and
     what the data directory holds."""
     from crawler.archive import PageArchive
-    from crawler.dedupe import DuplicateIndex
+    from crawler.stories.copies import DuplicateIndex
     from crawler.retention import prune, storage_report
     from index.backends import open_backend
     from scheduler.lock import DataDirLock, IndexLocked
@@ -616,8 +616,8 @@ COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search"
 def main(argv: list[str] | None = None) -> int:
     import settings
     from core.statedb import StateError
-    from crawler.outlet_config import OutletsError
-    from crawler.topic_config import TopicsError
+    from crawler.config.outlets import OutletsError
+    from crawler.config.topics import TopicsError
     from index.protocol import BackendUnavailable
     from scheduler.lock import IndexLocked
 

@@ -13,12 +13,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import reprocess
-from crawler.outlet_config import OutletsError, load_outlets
+from crawler.config.outlets import OutletsError, load_outlets
 from crawler.retention import storage_report
 from crawler.service import CrawlService
-from crawler.topic_config import TopicsError
-from index.access import AccessControl
-from index.api import ApiContext, create_app
+from crawler.config.topics import TopicsError
+from web.access import AccessControl
+from web.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
 from scheduler.cli import configured_names, load_topics_for
 

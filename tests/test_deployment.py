@@ -103,7 +103,8 @@ def test_the_image_installs_the_lock_and_every_package():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)
     assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in dockerfile
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [pattern.rstrip("*") for pattern in found]
     copied = {word for line in dockerfile.splitlines() if line.startswith("COPY ") for word in line.split()[1:-1]}
     for top in {p.split(".")[0] for p in packages} | {"settings.py", "outlets.toml", "requirements.lock"}:
         assert top in copied, top

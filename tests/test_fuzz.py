@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.article import new_article
-from crawler.extract import NotAnArticle, extract_page
+from crawler.extraction.extract import NotAnArticle, extract_page
 from crawler.feeds import FeedError, parse_feed, parse_sitemap
-from crawler.outlet_config import OutletsError, parse_outlets
-from crawler.topic_config import TopicsError, parse_topics
+from crawler.config.outlets import OutletsError, parse_outlets
+from crawler.config.topics import TopicsError, parse_topics
 from index.cursors import Cursors
 from index.query import QueryError, parse_entities_params, parse_search_params
 from index.search import run_search

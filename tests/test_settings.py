@@ -116,7 +116,9 @@ def test_the_shipped_names_files_point_only_at_files_in_the_repository():
     import re
 
     root = Path(settings.__file__).parent
-    for path in (root / "crawler" / "entity_data").glob("*.toml"):
+    shipped = sorted((root / "crawler").glob("*/data/*.toml"))
+    assert len(shipped) == 3, shipped  # names, names_ko, sources
+    for path in shipped:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("#"):
                 assert "../shared" not in line and "ENTITY-GUIDE" not in line, (path.name, line)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.dedupe import fingerprint
+from crawler.stories.copies import fingerprint
 from crawler.pipelines import Stage
 
 
@@ -14,7 +14,7 @@ class DedupePipeline(Stage):
 
     async def process_item(self, item):
         # Shingles and MinHash are the CPU part: the worker process computes them, off the loop;
-        # the decision is taken on the serial thread, in arrival order (crawler.stories).
+        # the decision is taken on the serial thread, in arrival order (crawler.stories.related).
         fp = await self.pool.run(fingerprint, item.article["text"])
         await self.crawl.serial(self.stories.deduplicate, item.article, fp)
         return item

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from crawler.extract import NotAnArticle, extract_feed_item, extract_page
+from crawler.extraction.extract import NotAnArticle, extract_feed_item, extract_page
 from crawler.pipelines import Stage
 from crawler.urls import article_id
 
 
 class ExtractPipeline(Stage):
-    """Runs crawler.extract in a worker process; a page that is not an article is recorded as
+    """Runs crawler.extraction.extract in a worker process; a page that is not an article is recorded as
     seen (so it is not fetched again until its entry changes) and dropped with the reason."""
 
     def __init__(self, crawl):

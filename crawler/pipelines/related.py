@@ -7,7 +7,7 @@ from index.query import QueryError
 
 class RelatedPipeline(Stage):
     """Links an original to other outlets' reports of the same event (shared names and words within
-    the window): they join the earlier story (crawler.stories, on the serial thread)."""
+    the window): they join the earlier story (crawler.stories.related, on the serial thread)."""
 
     def __init__(self, crawl):
         super().__init__(crawl)

@@ -6,7 +6,7 @@ import pytest
 from core.sources import (FAILURE_WEIGHTS, PAUSE_SCORE, SLOW_SECONDS, Sources, bounds, failure_kind, next_interval,
                           settled_share)
 from core.statedb import StateDB
-from crawler.outlet_config import Outlet
+from crawler.config.outlets import Outlet
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ import pytest
 from tests_support import article_paragraphs
 
 from core.statedb import SCHEMA_VERSION, StateDB, StateError
-from crawler.dedupe import DuplicateIndex, fingerprint
+from crawler.stories.copies import DuplicateIndex, fingerprint
 from crawler.state import CrawlState
 from index.outbox import Outbox
 

@@ -2,8 +2,8 @@ import numpy as np
 from tests_support import article_paragraphs
 
 from core.statedb import StateDB
-from crawler.dedupe import SIGNATURE_VERSION, DuplicateIndex, estimate, fingerprint, shingles
-from crawler.stories import cosine, related_score, term_counts
+from crawler.stories.copies import SIGNATURE_VERSION, DuplicateIndex, estimate, fingerprint, shingles
+from crawler.stories.related import cosine, related_score, term_counts
 
 TEXT = " ".join(article_paragraphs("Kharkiv", 8).replace("<p>", " ").replace("</p>", " ").split())
 OTHER = " ".join(article_paragraphs("Odesa", 8).replace("<p>", " ").replace("</p>", " ").split())

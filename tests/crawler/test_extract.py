@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import NotAnArticle, carries_full_text, extract_page
+from crawler.extraction.extract import NotAnArticle, carries_full_text, extract_page
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BASE = "https://www.newsweek.com"
@@ -73,7 +73,7 @@ def test_feed_text_is_full_only_when_long_or_in_paragraphs():
 
 
 def test_the_stored_text_leaves_out_the_headline_byline_and_credits():
-    from crawler.extract import extract_page
+    from crawler.extraction.extract import extract_page
 
     body = ("<p>Newswire staff</p><p>KYIV (Newswire) — Ukraine says North Korean troops are fighting in Kursk, "
             "where the front has moved twice this month and the shelling has not stopped for days.</p>"

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.extract import extract_page
-from crawler.outlet_config import OutletsError, parse_outlets
+from crawler.extraction.extract import extract_page
+from crawler.config.outlets import OutletsError, parse_outlets
 
 URL = "https://www.example-news.test/politics/story-123"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -242,7 +242,7 @@ def test_the_headline_repeated_by_a_player_before_the_story_is_not_the_body():
 
 
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
-    from crawler.page_dates import choose_published
+    from crawler.extraction.page_dates import choose_published
 
     chosen = choose_published([("ld:article:datePublished", "2024-01-02T10:00:00Z"),
                                ("parser", "2024-01-01T08:00:00Z")], now=NOW)

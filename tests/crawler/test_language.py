@@ -1,8 +1,8 @@
 """The language of an article, and lengths counted per script."""
 import pytest
 
-from crawler.extract import NotAnArticle, extract_feed_item, extract_page
-from crawler.language import article_language, detect, weighted_length
+from crawler.extraction.extract import NotAnArticle, extract_feed_item, extract_page
+from crawler.extraction.language import article_language, detect, weighted_length
 from index.analysis import korean_morphemes, rewrite_query
 
 KOREAN = ("북한이 러시아 파병 전사자 가족들에게 이른바 참전 증서를 발급하기 시작했다고 소식통이 전했습니다. "

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.outlet_config import OutletsError, load_outlets, parse_outlets
+from crawler.config.outlets import OutletsError, load_outlets, parse_outlets
 
 ROOT = Path(__file__).parents[2]
 
@@ -68,7 +68,7 @@ def test_unreadable_or_invalid_files_say_so(tmp_path):
 
 
 def test_a_topic_is_checked_against_the_outlets_and_the_mail_settings():
-    from crawler.topic_config import TopicsError, check_topics, parse_topics
+    from crawler.config.topics import TopicsError, check_topics, parse_topics
 
     outlets = parse_outlets(GOOD)
     fine = parse_topics('[nk]\nname = "NK"\nquery = "kursk"\noutlets = ["newsweek"]\nnotify = ["email:a@example.org"]\n')

@@ -2,8 +2,8 @@
 import pytest
 from tests_support import fixture_bytes
 
-from crawler.parsers import PARSERS
-from crawler.parsers.base import Page
+from crawler.extraction.parsers import PARSERS
+from crawler.extraction.parsers.base import Page
 
 STORED_PAGES = {
     "RFAArcParser": ("rfa_article.html", {

@@ -10,10 +10,10 @@ from core.dates import iso, utcnow
 from core.statedb import StateDB
 from crawler.alerts import Alerts
 from crawler.archive import PageArchive
-from crawler.dedupe import DuplicateIndex, fingerprint
+from crawler.stories.copies import DuplicateIndex, fingerprint
 from crawler.retention import prune
 from crawler.state import CrawlState
-from crawler.topic_config import Topic
+from crawler.config.topics import Topic
 from index.tantivy_backend import TantivyBackend
 
 

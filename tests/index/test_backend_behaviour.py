@@ -108,7 +108,7 @@ def test_tantivy_nothing_is_visible_before_commit(tmp_path):
 
 
 def test_topics_match_new_articles_as_search_would(backend):
-    from crawler.topic_config import parse_topics
+    from crawler.config.topics import parse_topics
 
     topics = parse_topics('[nk]\nname = "NK"\nquery = \'"war certificates"\'\nentities = ["place:Kursk"]\n'
                           '[nw]\nname = "Newsweek only"\nquery = "certificates"\noutlets = ["newsweek"]\n'
@@ -151,7 +151,7 @@ def test_histograms_count_stories_per_period_in_a_time_zone(backend):
 
 
 def test_a_story_is_its_members_copies_included(backend):
-    from index.story import story_view
+    from web.story import story_view
 
     story = story_view(backend, "nw1")
     assert story["first_report"]["id"] == "nw1" and story["copies"] == 1
@@ -160,7 +160,7 @@ def test_a_story_is_its_members_copies_included(backend):
 
 
 def test_exports_page_through_everything_by_position(backend):
-    from index.exports import pages
+    from web.exports import pages
     from index.query import SearchQuery
 
     if isinstance(backend, TantivyBackend):  # more than a page (100) and more than one offset window's worth

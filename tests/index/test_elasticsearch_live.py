@@ -19,7 +19,7 @@ import settings
 from core.article import new_article
 from core.statedb import StateDB
 from crawler.state import CrawlState
-from index.api import ApiContext, create_app
+from web.api import ApiContext, create_app
 from index.cursors import Cursors
 from index.es_backend import TWIN_FIELDS, ElasticsearchBackend, index_body, make_client
 from index.outbox import Outbox

@@ -174,7 +174,7 @@ def test_search_responses_become_the_contract_shape_and_pages_use_a_point_in_tim
 
 
 def test_stories_histograms_and_exports_are_built_as_documented(standin, tmp_path):
-    from index.exports import pages
+    from web.exports import pages
     from index.query import SearchQuery, parse_search_params
     from index.search import run_search
 
@@ -206,7 +206,7 @@ def test_stories_histograms_and_exports_are_built_as_documented(standin, tmp_pat
 
 
 def test_topics_become_percolator_queries_translated_like_searches(standin, tmp_path):
-    from crawler.topic_config import parse_topics
+    from crawler.config.topics import parse_topics
 
     backend = backend_for(standin.url, tmp_path)
     backend.ensure_index()
@@ -283,7 +283,7 @@ def test_autocomplete_asks_for_the_articles_naming_such_a_name_and_counts_only_t
 
 
 def test_a_cluster_without_the_optional_modules_gets_analysers_it_has_and_says_so(standin, tmp_path):
-    from crawler.topic_config import parse_topics
+    from crawler.config.topics import parse_topics
 
     standin.modules = []  # as the integration-test distribution: no analysis-common, percolator, painless, reindex
     backend = backend_for(standin.url, tmp_path)

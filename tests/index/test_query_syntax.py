@@ -4,7 +4,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from core.statedb import StateDB
-from crawler.names import load_names
+from crawler.entities.names import load_names
 from index.cursors import Cursors
 from index.es_backend import ElasticsearchBackend
 from index.outbox import Outbox

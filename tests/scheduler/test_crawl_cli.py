@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from tests_support import article_paragraphs
 
 from core.statedb import StateDB
-from crawler.names import load_names
-from crawler.outlet_config import load_outlets
+from crawler.entities.names import load_names
+from crawler.config.outlets import load_outlets
 from crawler.state import CrawlState
-from index.api import ApiContext, create_app
+from web.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
 from index.tantivy_backend import TantivyBackend
 

@@ -96,10 +96,10 @@ def test_a_volume_drop_raises_one_notice_and_shows_in_health_and_on_the_page(out
     from fastapi.testclient import TestClient
 
     from core.statedb import StateDB
-    from crawler.names import load_names
-    from crawler.outlet_config import load_outlets
+    from crawler.entities.names import load_names
+    from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
-    from index.api import ApiContext, create_app
+    from web.api import ApiContext, create_app
     from index.cursors import Cursors, load_key
     from index.tantivy_backend import TantivyBackend
 

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from core.statedb import StateDB
 from crawler.alerts import Alerts
 from core.dates import utcnow
-from crawler.topic_config import TopicsError, parse_topics
+from crawler.config.topics import TopicsError, parse_topics
 
 
 class Mailbox:
@@ -147,10 +147,10 @@ def test_topics_api(sample_outlets):
     ws.newswatch("crawl", "rfa-english", "newsweek", **env)
     from fastapi.testclient import TestClient
 
-    from crawler.outlet_config import load_outlets
+    from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
-    from crawler.topic_config import load_topics
-    from index.api import ApiContext, create_app
+    from crawler.config.topics import load_topics
+    from web.api import ApiContext, create_app
     from index.tantivy_backend import TantivyBackend
 
     backend = TantivyBackend(ws.data_dir / "index", writable=False)

