@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.extraction.boilerplate import BYLINE, CREDIT_LINE, dateline
-from crawler.entities.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
+from crawler.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
 from crawler.entities.names import PARTICLES
 
 SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")

