@@ -34,7 +34,7 @@ from core.article import new_article  # noqa: E402
 from index.cursors import Cursors  # noqa: E402
 from index.query import EntitiesQuery, parse_search_params  # noqa: E402
 from index.search import run_search  # noqa: E402
-from index.tantivy_backend import FACET_FIELDS, TantivyBackend  # noqa: E402
+from index.tantivy.backend import FACET_FIELDS, TantivyBackend  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "fixtures" / "aeb-dev"
 NAMES_PER_TYPE = 60_000

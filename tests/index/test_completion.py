@@ -4,9 +4,9 @@ import random
 import tantivy
 
 from core.article import new_article
-from index.completion import CompletionTable
+from index.tantivy.completion import CompletionTable
 from index.query import EntitiesQuery
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 
 def roll(backend, n, names, **fields):

@@ -10,7 +10,7 @@ from es_standin import ElasticsearchStandIn
 from core.statedb import StateDB
 from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.cursors import Cursors
-from index.es_backend import MAPPING_FILE, ElasticsearchBackend
+from index.es.backend import MAPPING_FILE, ElasticsearchBackend
 from index.outbox import Outbox
 from index.query import parse_search_params
 
@@ -118,7 +118,7 @@ def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
 
     from tests_support import NEWSWATCH
 
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     embedded = TantivyBackend(tmp_path / "data" / "index")
     for n in range(1203):

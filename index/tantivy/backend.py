@@ -26,7 +26,7 @@ import tantivy
 
 from core.dates import parse_date
 from core.article import ENTITY_TYPES, completed, without_text
-from index.completion import CompletionTable
+from index.tantivy.completion import CompletionTable
 from index.analysis import ANALYSERS, all_analysed_fields, analysed_field_values, query_terms, rewrite_query, snippet
 from index.matching import topics_matching
 from index.protocol import BackendUnavailable
@@ -72,7 +72,7 @@ COPY_MARGIN = 8  # hits asked for beyond a relevance page, for the copies droppe
 RANKED_TAKES = 4  # doublings of that take before copies are excluded by the query instead
 FACET_SIZE = 20
 FACET_CANDIDATES = 40  # counted per facet, so that values tied at the 20th place are cut by name
-REMEMBERED_VALUES = 100_000  # facet values known by their number (index.tantivy_backend.value_id)
+REMEMBERED_VALUES = 100_000  # facet values known by their number (index.tantivy.backend.value_id)
 REMEMBERED_WALKS = 64  # searches being paged whose facets are kept for their later pages
 # An autocomplete table is built again at most once per this many times its last build took
 # (the crawl commits often; the walk answers meanwhile): a tenth of a core at most.

@@ -1,7 +1,7 @@
 """The Elasticsearch backend (Elasticsearch 9, the official client and its bundled DSL).
 
 Layout: one versioned index `<prefix>articles-v<N>` behind the alias `<prefix>articles`, created
-from the index template `<prefix>articles` (mapping: es_mapping.json, `dynamic: strict`). No
+from the index template `<prefix>articles` (mapping: mapping.json, `dynamic: strict`). No
 rollover and no data stream: articles are updated in place. A schema change bumps
 SCHEMA_VERSION; `newswatch migrate` reindexes into the new version and swaps the alias.
 
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # 1: newswatch 0.1. 2: `<field>_<language>` twins analysed for their language (Korean: nori).
 SCHEMA_VERSION = 2
-MAPPING_FILE = Path(__file__).parent / "es_mapping.json"
+MAPPING_FILE = Path(__file__).parent / "mapping.json"
 # The analysed languages (index.analysis's table, Elasticsearch side): each a plugin analyser and
 # the built-in one used when the cluster lacks the plugin (checked when the index is created).
 # An article in one of these languages is indexed with `<field>_<language>` copies of its title,
