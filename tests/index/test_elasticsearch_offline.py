@@ -10,7 +10,8 @@ from es_standin import ElasticsearchStandIn
 from core.statedb import StateDB
 from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.cursors import Cursors
-from index.es.backend import MAPPING_FILE, ElasticsearchBackend
+from index.es.backend import ElasticsearchBackend
+from index.es.layout import MAPPING_FILE
 from index.outbox import Outbox
 from index.query import parse_search_params
 
