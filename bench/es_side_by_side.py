@@ -31,11 +31,11 @@ import settings  # noqa: E402
 from core import dates  # noqa: E402
 from core.statedb import StateDB  # noqa: E402
 from index.cursors import Cursors  # noqa: E402
-from index.es_backend import ElasticsearchBackend, make_client  # noqa: E402
+from index.es.backend import ElasticsearchBackend, make_client  # noqa: E402
 from index.outbox import Outbox  # noqa: E402
 from index.query import EntitiesQuery, parse_search_params  # noqa: E402
 from index.search import run_search  # noqa: E402
-from index.tantivy_backend import TantivyBackend  # noqa: E402
+from index.tantivy.backend import TantivyBackend  # noqa: E402
 from scale import percentiles, synthetic_articles, timed  # noqa: E402
 
 CURSORS = Cursors(b"side by side")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from core.article import new_article  # noqa: E402
 from web.exports import csv_header, csv_rows, ndjson_rows, pages  # noqa: E402
 from index.query import SearchQuery  # noqa: E402
-from index.tantivy_backend import TantivyBackend  # noqa: E402
+from index.tantivy.backend import TantivyBackend  # noqa: E402
 
 WORDS = "kursk storm corps pyongyang drone strike troops border sanctions missile talks shelling".split()
 

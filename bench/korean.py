@@ -155,7 +155,7 @@ def kiwi_terms_factory():
 def search_benchmark(analysers: dict, articles_key: str = "article", queries_key: str = "query") -> None:
     from core.article import new_article
     from index.query import parse_search_params
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     corpus = korean_corpus()
     corpus = {"article": corpus[articles_key], "query": corpus[queries_key]}
@@ -228,7 +228,7 @@ def throughput_benchmark() -> None:
     from core.article import new_article
     from crawler.entities.tagger import EntityTagger, parse_models
     from crawler.entities.names import load_names
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     corpus = korean_corpus()
     texts = [a["text"] for a in corpus["article"]]

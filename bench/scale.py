@@ -34,7 +34,9 @@ from core.article import new_article  # noqa: E402
 from index.cursors import Cursors  # noqa: E402
 from index.query import EntitiesQuery, parse_search_params  # noqa: E402
 from index.search import run_search  # noqa: E402
-from index.tantivy_backend import FACET_FIELDS, TantivyBackend  # noqa: E402
+from index.tantivy.backend import TantivyBackend  # noqa: E402
+from index.tantivy.schema import FACET_FIELDS  # noqa: E402
+from index.tantivy.translate import scope  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "fixtures" / "aeb-dev"
 NAMES_PER_TYPE = 60_000
@@ -133,7 +135,7 @@ def measure(backend, queries: int, baseline: bool = False) -> dict:
         answer = run_search(backend, replace(query, facets=()), CURSORS)
         if answer["total"]:
             text = query.q and backend.parse_text_query(query.q)
-            backend.index.searcher().aggregate(backend._scope(query, text or None), {
+            backend.index.searcher().aggregate(scope(backend.schema, query, text or None), {
                 name: {"terms": {"field": FACET_FIELDS[name], "size": 20}} for name in query.facets})
         return answer
 
@@ -152,13 +154,13 @@ def measure(backend, queries: int, baseline: bool = False) -> dict:
     results = {}
     for label, run in kinds.items():
         if label == WALK:
-            backend._completion_next = float("inf")  # what answers until a generation's tables are built
+            backend.completion.pause_builds(True)  # what answers until a generation's tables are built
         elif label == COMPLETE and not baseline:
-            backend._completion_next = 0.0
+            backend.completion.pause_builds(False)
             started = time.perf_counter()
             run()
             backend.completion_job.result()
-            print(f"autocomplete tables: {sum(map(len, backend._completion[1].values())):,} keys built in "
+            print(f"autocomplete tables: {sum(map(len, backend.completion.built.values())):,} keys built in "
                   f"{time.perf_counter() - started:.2f} s")
         results[label] = percentiles(timed(run, queries))
     # Deep paging: a cursor walk of 20 pages, newest first, each page timed.

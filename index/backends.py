@@ -6,10 +6,10 @@ def open_backend(config, writable: bool = True, db=None):
     when it first can (start-up, or once the cluster is back); its outbox lives in the state
     database `db` (core.statedb.StateDB; opened here when not given)."""
     if config["NEWSWATCH_INDEX"] == "embedded":
-        from index.tantivy_backend import TantivyBackend
+        from index.tantivy.backend import TantivyBackend
 
         return TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=writable)
-    from index.es_backend import ElasticsearchBackend
+    from index.es.backend import ElasticsearchBackend
 
     backend = ElasticsearchBackend.from_config(config, db)
     if writable:

@@ -434,7 +434,7 @@ def cmd_run(args, config) -> int:
 
 
 def _elasticsearch(config, db=None):
-    from index.es_backend import ElasticsearchBackend
+    from index.es.backend import ElasticsearchBackend
 
     if not config["ELASTICSEARCH_URL"]:
         raise UsageError("setting ELASTICSEARCH_URL: required for this command")
@@ -448,7 +448,7 @@ def cmd_reindex(args, config) -> int:
     from tqdm import tqdm
 
     from crawler.state import CrawlState
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     source = TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)
     db = _state_db(config)

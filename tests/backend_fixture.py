@@ -7,7 +7,7 @@ import pytest
 
 from core.statedb import StateDB
 from core.article import new_article
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 ARTICLES = [
     dict(id="rfa1", url="https://www.rfa.org/english/korea/2025/11/04/war-certificates/", outlet="rfa-english",
@@ -37,7 +37,7 @@ def elasticsearch_backend(tmp_path):
     """A live cluster at ELASTICSEARCH_URL (e.g. the compose stack; see README), with an index
     prefix of its own that is removed afterwards."""
     import settings
-    from index.es_backend import ElasticsearchBackend, make_client
+    from index.es.backend import ElasticsearchBackend, make_client
     from index.outbox import Outbox
 
     config = settings.load(env_file="/nonexistent")

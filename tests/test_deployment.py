@@ -10,7 +10,7 @@ import yaml
 ROOT = Path(__file__).parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-MAPPING = json.loads((ROOT / "index" / "es_mapping.json").read_text())["mappings"]
+MAPPING = json.loads((ROOT / "index" / "es" / "mapping.json").read_text())["mappings"]
 OBJECTS = [json.loads(line) for line in (ROOT / "kibana" / "newswatch.ndjson").read_text().splitlines() if line]
 
 

@@ -15,7 +15,7 @@ from crawler.config.topics import TopicsError, parse_topics
 from index.cursors import Cursors
 from index.query import QueryError, parse_entities_params, parse_search_params
 from index.search import run_search
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 

@@ -56,7 +56,7 @@ def test_one_version_everywhere(tmp_path):
     from core.statedb import StateDB
     from crawler.state import CrawlState
     from web.api import ApiContext, create_app
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     installed = version("newswatch")
     assert installed == PROJECT["version"]

@@ -14,7 +14,7 @@ from crawler.stories.copies import DuplicateIndex, fingerprint
 from crawler.retention import prune
 from crawler.state import CrawlState
 from crawler.config.topics import Topic
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 
 def world(tmp_path, **settings_values):

@@ -3,7 +3,7 @@ from core.article import ARTICLE_FIELDS, new_article
 from index.cursors import Cursors
 from index.query import parse_search_params
 from index.search import run_search
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 CURSORS = Cursors(b"test key")
 

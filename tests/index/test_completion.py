@@ -4,9 +4,10 @@ import random
 import tantivy
 
 from core.article import new_article
-from index.completion import CompletionTable
+from index.tantivy.completion import CompletionTable
 from index.query import EntitiesQuery
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
+from index.tantivy.schema import generation
 
 
 def roll(backend, n, names, **fields):
@@ -51,7 +52,7 @@ def test_autocomplete_uses_the_table_of_its_generation_and_walks_until_the_next_
 
     walked = complete("kim")  # starts the build
     backend.completion_job.result()
-    assert backend._completion is not None
+    assert backend.completion.built is not None
     assert complete("kim") == walked == [("Kim Jong Un", 30), ("Kim Rare0", 1), ("Kim Rare1", 1)]
     roll(backend, 30, ["Kim Aardvark"])
     roll(backend, 31, ["Kim Aardvark"])
@@ -82,7 +83,7 @@ def test_the_list_of_most_frequent_names_from_the_tables_is_the_aggregations(tmp
     backend.completion_job.result()
     searcher = backend.index.searcher()
     for query, expected in zip(queries, aggregated):
-        assert backend._listed(searcher, query, backend._generation()) == expected, query
+        assert backend.completion.listed(searcher, query, generation(backend.path)) == expected, query
     assert backend.entities(queries[-1]) == aggregated[-1]
     backend.close()
 

@@ -21,11 +21,12 @@ from core.statedb import StateDB
 from crawler.state import CrawlState
 from web.api import ApiContext, create_app
 from index.cursors import Cursors
-from index.es_backend import TWIN_FIELDS, ElasticsearchBackend, index_body, make_client
+from index.es.backend import ElasticsearchBackend, make_client
+from index.es.layout import TWIN_FIELDS, index_body
 from index.outbox import Outbox
 from index.query import EntitiesQuery, parse_search_params
 from index.search import run_search
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 pytestmark = [pytest.mark.elasticsearch,
               pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL is not set")]
@@ -149,7 +150,7 @@ def test_a_document_the_cluster_refuses_is_parked_with_its_id_and_not_retried(es
                        published_at="2025-01-01T00:00:00Z", language="en")
     es.upsert(good)
     es.outbox.put({**good, "id": "bad", "revision": "not a number"})  # the mapping says integer
-    with caplog.at_level(logging.ERROR, logger="index.es_backend"):
+    with caplog.at_level(logging.ERROR, logger="index.es.courier"):
         assert es.flush_backlog() == 1
     assert "bad" in caplog.text and "rejected" in caplog.text
     backlog = es.outbox.backlog()

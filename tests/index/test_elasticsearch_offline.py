@@ -10,7 +10,8 @@ from es_standin import ElasticsearchStandIn
 from core.statedb import StateDB
 from core.article import ARTICLE_FIELDS, ENTITY_TYPES, new_article
 from index.cursors import Cursors
-from index.es_backend import MAPPING_FILE, ElasticsearchBackend
+from index.es.backend import ElasticsearchBackend
+from index.es.layout import MAPPING_FILE
 from index.outbox import Outbox
 from index.query import parse_search_params
 
@@ -118,7 +119,7 @@ def test_reindex_copies_the_embedded_index_and_resumes(standin, tmp_path):
 
     from tests_support import NEWSWATCH
 
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     embedded = TantivyBackend(tmp_path / "data" / "index")
     for n in range(1203):
@@ -306,3 +307,31 @@ def test_a_cluster_without_the_optional_modules_gets_analysers_it_has_and_says_s
     topics = parse_topics('[nk]\nname = "NK"\nquery = "missile"\n[other]\nname = "Other"\nquery = "baseball"\n')
     assert backend.match_topics(article(2) | {"text": "A missile test."}, topics) == ["nk"]
     assert "nw-topics-v2" not in standin.indices and not standin.searches
+
+
+def test_query_translation_is_pure_request_bodies_without_a_client():
+    from index.es.translate import search_request, topic_query
+    from index.query import SearchQuery
+
+    query = parse_search_params([("q", "kursk"), ("outlet", "newsweek"), ("since", "2025-11-01"), ("sort", "newest"),
+                                 ("size", "5")])
+    search = search_request(query, "nw-articles")
+    body = search.to_dict()
+    assert search._index == ["nw-articles"] and search._using == "default"  # no client chosen
+    assert body["query"]["bool"]["filter"][:2] == [
+        {"terms": {"outlet": ["newsweek"]}}, {"range": {"published_at": {"gte": "2025-11-01T00:00:00+00:00"}}}]
+    assert {"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}} in body["query"]["bool"]["filter"]
+    assert body["sort"] == [{"published_at": "desc"}, {"id": "asc"}] and body["size"] == 5
+    # A later page of a walk reads its point in time, not the alias.
+    later = search_request(SearchQuery(q="kursk", after={"a": ["2025-11-02T00:00:00Z", "a1"], "p": "pit-1"}), "nw-articles")
+    assert later._index is None and later.to_dict()["pit"] == {"id": "pit-1", "keep_alive": "5m"}
+    # Twins analysed here: the words of q are analysed here too, and not highlighted in the twin.
+    korean = search_request(parse_search_params([("q", "북한은")]), "nw-articles", frozenset({"ko"})).to_dict()
+    assert korean["query"]["bool"]["must"][0]["query_string"]["query"] == "북한"
+    assert set(korean["highlight"]["fields"]) == {"text"}
+
+    class Topic:
+        query, entities, outlets = "baseball", (("place", "Kursk"),), ("newsweek",)
+    stored = topic_query(Topic, "nw-articles")["bool"]
+    assert stored["must"][0]["query_string"]["query"] == "baseball"
+    assert {"term": {"entities.place.key": "kursk"}} in stored["filter"]

@@ -6,7 +6,7 @@ from elasticsearch import Elasticsearch
 from core.statedb import StateDB
 from crawler.entities.names import load_names
 from index.cursors import Cursors
-from index.es_backend import ElasticsearchBackend
+from index.es.backend import ElasticsearchBackend
 from index.outbox import Outbox
 from index.query import QueryError, parse_search_params
 from index.search import run_search

@@ -16,7 +16,9 @@ from core.article import new_article  # noqa: E402
 from index.cursors import Cursors  # noqa: E402
 from index.query import EntitiesQuery, parse_search_params  # noqa: E402
 from index.search import run_search  # noqa: E402
-from index.tantivy_backend import TantivyBackend  # noqa: E402
+from index.tantivy.backend import TantivyBackend  # noqa: E402
+from index.tantivy.schema import article_of  # noqa: E402
+from index.tantivy.translate import scope  # noqa: E402
 
 BEFORE = HERE / "data" / "search_before.json"
 CURSORS = Cursors(b"unchanged")
@@ -197,13 +199,13 @@ def test_copies_crowding_the_best_hits_leave_a_full_page_of_originals(tmp_path, 
     # The same pages as ranking the query that excludes copies.
     searcher = backend.index.searcher()
     drone = parse_search_params([("q", "drone")], cursors=CURSORS)
-    excluding = backend._scope(drone, backend.parse_text_query("drone"))
-    best = [backend._article(searcher.doc(address))["id"] for _, address in searcher.search(excluding, 40).hits]
+    excluding = scope(backend.schema, drone, backend.parse_text_query("drone"))
+    best = [article_of(searcher.doc(address))["id"] for _, address in searcher.search(excluding, 40).hits]
     assert [h["id"] for h in first["hits"] + second["hits"]] == best
     # Past its doublings the take gives way to the query that excludes copies: the same page.
-    import index.tantivy_backend
+    import index.tantivy.searching
 
-    monkeypatch.setattr(index.tantivy_backend, "RANKED_TAKES", 1)
+    monkeypatch.setattr(index.tantivy.searching, "RANKED_TAKES", 1)
     assert search([("q", "drone")])["hits"] == first["hits"]
     with_copies = search([("q", "drone"), ("duplicates", "include")])
     assert with_copies["total"] == 420 and all(h["id"].startswith("c") for h in with_copies["hits"])

@@ -6,11 +6,12 @@ import tantivy
 
 from core.article import new_article
 from index.protocol import BackendUnavailable
-from index.tantivy_backend import SCHEMA_VERSION, VERSION_FILE, TantivyBackend, stored_version
+from index.tantivy.backend import TantivyBackend
+from index.tantivy.schema import SCHEMA_VERSION, VERSION_FILE, stored_version
 
 
 def schema_v1() -> tantivy.Schema:
-    """index/tantivy_backend.build_schema as newswatch 0.1 had it."""
+    """index/tantivy/schema.build_schema as newswatch 0.1 had it."""
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_bytes_field("source", stored=True, indexed=False)

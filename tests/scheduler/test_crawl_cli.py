@@ -12,7 +12,7 @@ from crawler.config.outlets import load_outlets
 from crawler.state import CrawlState
 from web.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 PAGES = {
     "rfa": "/english/korea/2025/11/03/zelensky-north-korean-soldiers-captured/",
@@ -340,7 +340,7 @@ def test_reprocess_brings_a_new_alias_table_to_articles_already_crawled(sample_o
     # --outdated: only what an older entity stage tagged (its entities_model says which).
     assert json.loads(ws.newswatch("reprocess", "--outdated").stdout) == {"updated": 0, "skipped": 0, "failed": 0,
                                                                           "current": 3}
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
     index = TantivyBackend(ws.data_dir / "index")
     old = index.get(same["id"])
     # The stage before issue 27: the small model with the rules fitted to it.

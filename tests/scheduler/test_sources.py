@@ -101,7 +101,7 @@ def test_a_volume_drop_raises_one_notice_and_shows_in_health_and_on_the_page(out
     from crawler.state import CrawlState
     from web.api import ApiContext, create_app
     from index.cursors import Cursors, load_key
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     ws, server = workspace, outlet_server
     server.serve("/hook", b"")

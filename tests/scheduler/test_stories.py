@@ -15,7 +15,7 @@ from crawler.config.outlets import load_outlets
 from crawler.state import CrawlState
 from web.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 
 REPORT = page("North Korea issues war certificates to families of soldiers killed in Russia", "2025-11-02T08:00:00Z", [

@@ -151,7 +151,7 @@ def test_topics_api(sample_outlets):
     from crawler.state import CrawlState
     from crawler.config.topics import load_topics
     from web.api import ApiContext, create_app
-    from index.tantivy_backend import TantivyBackend
+    from index.tantivy.backend import TantivyBackend
 
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
     alerts = Alerts(StateDB(ws.data_dir / "state.sqlite3"), load_topics(ws.root / "topics.toml"), backend.get, None, None)

@@ -13,7 +13,7 @@ from crawler.config.outlets import load_outlets
 from crawler.state import CrawlState
 from web.api import ApiContext, create_app
 from index.cursors import Cursors, load_key
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 from scheduler.cli import main
 
 OUTLETS = """

@@ -19,7 +19,7 @@ from crawler.state import CrawlState
 from crawler.config.topics import parse_topics
 from web.access import AccessControl
 from web.api import ApiContext, create_app
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 
 KEY = "fuzz-admin-key-0123456789"
 EXAMPLES = int(os.environ.get("NEWSWATCH_FUZZ_EXAMPLES", "40"))

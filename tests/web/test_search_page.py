@@ -11,7 +11,7 @@ from core.statedb import StateDB
 from crawler.state import CrawlState
 from web.api import ApiContext, create_app
 from core.article import new_article
-from index.tantivy_backend import TantivyBackend
+from index.tantivy.backend import TantivyBackend
 from tests_support import wait_until
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
