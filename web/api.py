@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from web.health import health_reasons, outlets_report
 from core.version import VERSION
 from web import schemas
-from web.admin import admin_router
+from web.routes.admin import admin_router
 from index.cursors import Cursors
 from web.exports import atom_feed, csv_header, csv_rows, ndjson_rows, pages
 from web.page import page_router
