@@ -39,12 +39,13 @@ def create_app(context: ApiContext) -> FastAPI:
         return await call_next(request)
 
     answer_errors_as_json(app)
-    # The bearer dependency only documents the key (web.access checks it, before routing).
+    # The bearer dependency only documents the key (web.access checks it, before routing). The
+    # routers go in the order of the document's sections (its tags), as before the split.
     keyed = [Security(BEARER)]
     for router in (search_router(context), articles_router(context), topics_router(context),
                    outlets_router(context)):
         app.include_router(router, dependencies=keyed)
-    app.include_router(health_router(context))  # open: no key asked, none documented
+    app.include_router(health_router(context))  # open: no key, and `security: []` in the document
     for router in (metrics_router(context), admin_router(context)):
         app.include_router(router, dependencies=keyed)
     app.include_router(page_router(context))
