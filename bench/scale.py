@@ -189,7 +189,8 @@ def api_overhead(backend, queries: int) -> dict:
 
     from core.statedb import StateDB
     from crawler.state import CrawlState
-    from web.api import ApiContext, create_app
+    from web.api import create_app
+    from web.context import ApiContext
 
     folder = tempfile.mkdtemp()
     outlets = {f"outlet{n}": None for n in range(20)}

@@ -18,7 +18,8 @@ from crawler.retention import storage_report
 from crawler.service import CrawlService
 from crawler.config.topics import TopicsError
 from web.access import AccessControl
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 from index.cursors import Cursors, load_key
 from scheduler.cli import configured_names, load_topics_for
 

@@ -55,7 +55,8 @@ def test_one_version_everywhere(tmp_path):
     import settings
     from core.statedb import StateDB
     from crawler.state import CrawlState
-    from web.api import ApiContext, create_app
+    from web.api import create_app
+    from web.context import ApiContext
     from index.tantivy.backend import TantivyBackend
 
     installed = version("newswatch")

@@ -11,6 +11,9 @@ from collections import defaultdict, deque
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
+
+from web.templating import key_form
 
 OPEN_PATHS = {"/health", "/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 OPEN_PREFIXES = ("/static-offline-docs/",)  # the documentation's own scripts and styles
@@ -22,6 +25,10 @@ PAGE_PREFIXES = ("/page/",)
 KEY_PARAMETER_PREFIXES = ("/search.",)
 ADMIN_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 RATE_WINDOW = 60.0
+# The key, as the OpenAPI document declares it: every operation but /health asks for it (checked
+# by AccessControl below, not by this dependency, which never refuses).
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
+                    description="NEWSWATCH_API_KEYS / NEWSWATCH_ADMIN_KEYS, when set; /health is always open")
 SWEEP_AT = 10_000  # clients remembered before idle ones are forgotten
 
 
@@ -57,8 +64,7 @@ class AccessControl:
             is_admin = self._known(key, self.admin_keys)
             if not (is_admin or self._known(key, self.read_keys)):
                 if request.url.path == "/" or request.url.path.startswith(PAGE_PREFIXES):
-                    from web.page import key_form  # the page asks for the key once, then keeps it
-
+                    # The page asks for the key once, then keeps it (a cookie).
                     return key_form(request, str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
                 return JSONResponse({"error": "a valid API key is needed (Authorization: Bearer KEY)"},
                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})

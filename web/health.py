@@ -1,4 +1,4 @@
-"""Outlet health as `/outlets` and `newswatch outlets` report it."""
+"""Outlet health as `/outlets` and `newswatch outlets` report it, and the reasons `/health` gives."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from core.dates import stored_date, utcnow
 from core.sources import Sources
 from core.volume import Notices, Volume
+from crawler.config.outlets import Outlet
+from web.protocols import CrawlStateReader
 
 STALE_FLOOR = timedelta(days=1)
 
@@ -13,7 +15,7 @@ STALE_FLOOR = timedelta(days=1)
 FAILING_SOURCE = ("failing", "paused")
 
 
-def outlet_status(outlet, row: dict, now: datetime, sources: list[dict] = ()) -> str:
+def outlet_status(outlet: Outlet, row: dict, now: datetime, sources: list[dict] = ()) -> str:
     """`never` before the first poll; `error` when the last poll failed (no feed or sitemap could
     be read); `degraded` when it read some of them but others are failing or paused; `stale` when
     polls succeed but nothing new has come for much longer than usual; else `ok`."""
@@ -31,7 +33,8 @@ def outlet_status(outlet, row: dict, now: datetime, sources: list[dict] = ()) ->
     return "ok"
 
 
-def outlets_report(outlets: dict, state, backlog: dict | None = None, now: datetime | None = None) -> list[dict]:
+def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog: dict | None = None,
+                   now: datetime | None = None) -> list[dict]:
     """`backlog`: the index's (SearchBackend.backlog); each outlet shows how many of its articles
     wait in it."""
     now = now or utcnow()
@@ -71,7 +74,8 @@ FAILING_INTERVALS = 3  # an outlet failing for longer than this many intervals d
 BACKLOG_AGE = timedelta(minutes=15)  # writes waiting longer than this for Elasticsearch degrade it
 
 
-def health_reasons(outlets: dict, state, backlog: dict | None = None, now: datetime | None = None) -> list[str]:
+def health_reasons(outlets: dict[str, Outlet], state: CrawlStateReader, backlog: dict | None = None,
+                   now: datetime | None = None) -> list[str]:
     """Why the service is degraded (empty: it is not): outlets whose polls have failed for longer
     than FAILING_INTERVALS of their interval, an Elasticsearch outbox not draining."""
     now = now or utcnow()

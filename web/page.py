@@ -2,21 +2,20 @@
 No JavaScript, no assets from the internet; the query string is /search's."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from core.dates import duration_text
-from web.chart import bar_chart, sparkline
-from web.exports import export_links
 from index.query import QueryError
 from index.search import run_search
-from web.story import story_view
+from web.chart import bar_chart, sparkline
+from web.context import ApiContext
+from web.exports import export_links
+from web.story import related_articles, story_view
+from web.templating import TEMPLATES, key_form
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 FILTER_PARAMETERS = ("entity", "outlet", "topic", "language", "since", "until")
 
 
@@ -24,9 +23,9 @@ def _link(pairs: list[tuple[str, str]]) -> str:
     return "/?" + urlencode(pairs) if pairs else "/"
 
 
-def page_router(context, threaded) -> APIRouter:
-    """`threaded` runs a blocking handler off the loop (web.api.off_loop)."""
+def page_router(context: ApiContext) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    threaded = context.threaded
 
     def outlet_names() -> dict:
         return {key: outlet.name for key, outlet in context.outlets().items()}
@@ -70,15 +69,13 @@ def page_router(context, threaded) -> APIRouter:
     @router.get("/page/articles/{article_id}", response_class=HTMLResponse)
     @threaded
     def article_page(request: Request, article_id: str):
-        from web.api import related_articles
-
         article = context.backend.get(article_id)
         if article is None:
             return HTMLResponse("<!DOCTYPE html><title>Not found</title><p>No such article. <a href='/'>Search</a></p>",
                                 status_code=404)
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "params": {}, "article": article, "paragraphs": [p for p in (article.get("text") or "").split("\n") if p],
-            "related": related_articles(context, article), "outlet_names": outlet_names()})
+            "related": related_articles(context.backend, context.state, article), "outlet_names": outlet_names()})
 
     @router.get("/page/stories/{story_id}", response_class=HTMLResponse)
     @threaded
@@ -119,8 +116,3 @@ def page_router(context, threaded) -> APIRouter:
         return response
 
     return router
-
-
-def key_form(request: Request, next_path: str, wrong: bool = False) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, "key.html", {"params": {}, "next": next_path, "wrong": wrong},
-                                      status_code=401)

@@ -1,13 +1,16 @@
 """One story as an analyst reads it: who reported first, who followed and when, who copied whom
 and who cited whom, and the names it is about. Built from the index (the members share a
-`story_id`), so it reads the same on both backends."""
+`story_id`), so it reads the same on both backends. And one article's place in it: its copies and
+the other outlets' reports (the API's `/articles/{id}/related` and the article page)."""
 from __future__ import annotations
 
 from collections import Counter
 
 from core.article import ENTITY_TYPES
-from web.exports import pages
+from index.protocol import SearchBackend
 from index.query import SearchQuery
+from web.exports import pages
+from web.protocols import CrawlStateReader
 
 MAX_MEMBERS = 2000  # reports and copies read for one story; a larger one says it was cut
 TOP_NAMES = 15
@@ -17,7 +20,7 @@ def _order(article: dict):
     return article.get("published_at") or "", article.get("crawled_at") or "", article["id"]
 
 
-def story_view(backend, story_id: str) -> dict | None:
+def story_view(backend: SearchBackend, story_id: str) -> dict | None:
     members: list[dict] = []
     for page in pages(backend, SearchQuery(story=story_id, include_duplicates=True)):
         members += page
@@ -62,3 +65,25 @@ def story_view(backend, story_id: str) -> dict | None:
         "last_seen": max(dates) if dates else None,
         "truncated": truncated,
     }
+
+
+def related_articles(backend: SearchBackend, state: CrawlStateReader, article: dict) -> dict:
+    original = article["duplicate_of"] or article["id"]
+    duplicates = [] if original == article["id"] else [(original, state.copy_score(article["id"], original))]
+    duplicates += [(c, score) for c, score in state.copies_of(original) if c != article["id"]]
+    related = state.related(original)
+
+    def hits(pairs):
+        found = []
+        for other_id, score in sorted(pairs, key=lambda p: -p[1]):
+            other = backend.get(other_id)
+            if other is not None:
+                other.pop("text", None)
+                found.append({**other, "score": min(1.0, max(0.0, score))})
+        return found
+
+    answer = {"duplicates": hits(duplicates), "related": hits(related)}
+    if original != article["id"]:
+        # A copy says whose copy it is (the page: "copy of ..."); the original also leads `duplicates`.
+        answer["original"] = next((hit for hit in answer["duplicates"] if hit["id"] == original), None)
+    return answer

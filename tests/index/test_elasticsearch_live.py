@@ -19,7 +19,8 @@ import settings
 from core.article import new_article
 from core.statedb import StateDB
 from crawler.state import CrawlState
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 from index.cursors import Cursors
 from index.es.backend import ElasticsearchBackend, make_client
 from index.es.layout import TWIN_FIELDS, index_body

@@ -10,7 +10,8 @@ from core.statedb import StateDB
 from crawler.entities.names import load_names
 from crawler.config.outlets import load_outlets
 from crawler.state import CrawlState
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 from index.cursors import Cursors, load_key
 from index.tantivy.backend import TantivyBackend
 

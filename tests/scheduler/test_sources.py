@@ -99,7 +99,8 @@ def test_a_volume_drop_raises_one_notice_and_shows_in_health_and_on_the_page(out
     from crawler.entities.names import load_names
     from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
-    from web.api import ApiContext, create_app
+    from web.api import create_app
+    from web.context import ApiContext
     from index.cursors import Cursors, load_key
     from index.tantivy.backend import TantivyBackend
 

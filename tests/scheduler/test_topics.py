@@ -150,7 +150,8 @@ def test_topics_api(sample_outlets):
     from crawler.config.outlets import load_outlets
     from crawler.state import CrawlState
     from crawler.config.topics import load_topics
-    from web.api import ApiContext, create_app
+    from web.api import create_app
+    from web.context import ApiContext
     from index.tantivy.backend import TantivyBackend
 
     backend = TantivyBackend(ws.data_dir / "index", writable=False)

@@ -5,7 +5,8 @@ import settings
 from core.statedb import StateDB
 from crawler.state import CrawlState
 from web.access import AccessControl
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 
 READ, ADMIN = "read-key-0123456789abcdef", "admin-key-0123456789abcdef"
 

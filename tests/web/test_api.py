@@ -5,7 +5,8 @@ from core.statedb import StateDB
 from crawler.entities.names import load_names
 from crawler.config.outlets import parse_outlets
 from crawler.state import CrawlState
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 
 OUTLETS = parse_outlets("""
 [rfa-english]

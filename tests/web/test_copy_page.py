@@ -5,7 +5,8 @@ from fastapi.testclient import TestClient
 
 from core.statedb import StateDB
 from crawler.state import CrawlState
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 
 
 def test_a_copy_says_whose_copy_it_is(backend, tmp_path):

@@ -18,7 +18,8 @@ from crawler.config.outlets import parse_outlets
 from crawler.state import CrawlState
 from crawler.config.topics import parse_topics
 from web.access import AccessControl
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 from index.tantivy.backend import TantivyBackend
 
 KEY = "fuzz-admin-key-0123456789"

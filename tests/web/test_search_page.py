@@ -9,7 +9,8 @@ import uvicorn
 
 from core.statedb import StateDB
 from crawler.state import CrawlState
-from web.api import ApiContext, create_app
+from web.api import create_app
+from web.context import ApiContext
 from core.article import new_article
 from index.tantivy.backend import TantivyBackend
 from tests_support import wait_until

@@ -1,16 +1,17 @@
-"""Maintenance through the running daemon (admin): `newswatch prune` and `newswatch reprocess`
-ask these while the daemon holds the index, since only the daemon may write it."""
+"""The daemon, through the API (admin): re-read the configuration; and maintenance that
+`newswatch prune` and `newswatch reprocess` ask while the daemon holds the index, since only the
+daemon may write it. Admin handlers are coroutines so they run on the daemon's loop, beside the
+scheduler they change; the read-only handlers run on the API's threads, off the loop."""
 from __future__ import annotations
-
-from datetime import datetime
-from typing import Awaitable, Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from index.query import QueryError, parse_date_param
-from web.schemas import Error, errors
+from web.context import ApiContext
+from web.errors import error
+from web.schemas import Error, Reloaded, errors
 
 
 class Pruned(BaseModel):
@@ -35,23 +36,32 @@ class ReprocessRequest(BaseModel):
     outdated: bool = Field(default=False, description="only articles an older entity stage tagged")
 
 
-def admin_router(prune: Callable[[], Awaitable[dict]] | None,
-                 reprocess: Callable[[datetime | None, str | None, bool], dict] | None,
-                 outlets: Callable[[], dict]) -> APIRouter:
-    """`prune` runs the retention now and returns its counts; `reprocess` starts a reprocess
-    in the background and returns its status (or raises LookupError when one already runs).
-    Both None when no daemon runs in the process: 503."""
+def admin_router(context: ApiContext) -> APIRouter:
+    """`context.reload` re-reads the configuration and says whether it could; `context.prune` runs
+    the retention now and returns its counts; `context.reprocess` starts a reprocess in the
+    background and returns its status (or raises LookupError when one already runs). Each None
+    when no daemon runs in the process: 503."""
     router = APIRouter(tags=["service"])
 
     def unavailable() -> JSONResponse:
-        return JSONResponse({"error": "no daemon runs in this process"}, status_code=503)
+        return error(503, "no daemon runs in this process")
+
+    @router.post("/reload", response_model=Reloaded, responses=errors(400, 401, 403, 503),
+                 summary="Re-read outlets.toml and topics.toml (admin)")
+    async def reload():
+        if context.reload is None:
+            return unavailable()
+        ok, message = context.reload()
+        if not ok:
+            return error(400, message)
+        return JSONResponse({"status": "reloaded", "outlets": sorted(context.outlets())})
 
     @router.post("/prune", response_model=Pruned, responses=errors(401, 403, 503),
                  summary="Apply the retention settings now (admin); `newswatch prune` asks this while the daemon runs")
     async def prune_now():
-        if prune is None:
+        if context.prune is None:
             return unavailable()
-        return JSONResponse(await prune())
+        return JSONResponse(await context.prune())
 
     @router.post("/reprocess", status_code=202, response_model=ReprocessStarted,
                  responses={**errors(400, 401, 403, 404, 503),
@@ -60,16 +70,16 @@ def admin_router(prune: Callable[[], Awaitable[dict]] | None,
                          "its counts are logged")
     async def reprocess_now(request: ReprocessRequest | None = None):
         request = request or ReprocessRequest()
-        if reprocess is None:
+        if context.reprocess is None:
             return unavailable()
         try:
             since = parse_date_param("since", request.since) if request.since is not None else None
         except QueryError as exc:
             return JSONResponse(exc.as_json(), status_code=400)
-        if request.outlet and request.outlet not in outlets():
+        if request.outlet and request.outlet not in context.outlets():
             return JSONResponse({"error": f"no outlet {request.outlet!r}", "parameter": "outlet"}, status_code=404)
         try:
-            status = reprocess(since, request.outlet, request.outdated)
+            status = context.reprocess(since, request.outlet, request.outdated)
         except LookupError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(status, status_code=202)
