@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from crawler.alerts.topic_alerts import Alerts
 from core.dates import utcnow
 from crawler.config.topics import TopicsError, parse_topics
 
@@ -174,12 +174,12 @@ def test_two_deliverers_and_a_slow_webhook_never_send_a_delivery_twice(tmp_path,
     import threading
     import time
 
-    import crawler.alerts
+    import crawler.alerts.delivery
     from tests_support import wait_until
 
     server = outlet_server
     server.serve("/hook", "", delay=0.5)
-    monkeypatch.setattr(crawler.alerts, "CLAIM_LEASE", timedelta(seconds=3))  # 5 minutes in production
+    monkeypatch.setattr(crawler.alerts.delivery, "CLAIM_LEASE", timedelta(seconds=3))  # 5 minutes in production
     topics = parse_topics(topics_file(server).replace(', "email:analyst@example.org"', ""))
     articles = {f"a{n}": {"id": f"a{n}", "outlet": "rfa-english", "title": f"Kursk {n}", "text": "t",
                           "url": f"https://www.rfa.org/a{n}", "published_at": "2025-11-05T00:00:00Z"}
