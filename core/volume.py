@@ -87,9 +87,9 @@ class Notices:
     imports nothing above it. Not needed when there are no channels."""
 
     def __init__(self, db, channels: tuple[tuple[str, str], ...], queue_delivery: Callable | None = None):
+        self.queue_delivery = queue_delivery
         self.db = db
         self.channels = channels
-        self.queue_delivery = queue_delivery
 
     def open(self, kind: str | None = None) -> list[dict]:
         query = "SELECT id, kind, outlet, message, raised_at FROM admin_notices WHERE cleared_at IS NULL"

@@ -42,9 +42,9 @@ def prune(config, db, backend, archive, dedupe, now=None) -> dict:
         counts["seen"] = db.execute(
             "DELETE FROM seen WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM articles WHERE id = seen.article_id)",
             (iso(now - timedelta(days=keep_pages)),)).rowcount
-    counts["matches"] = MatchStore(db).prune(iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])), db)
+    counts["matches"] = MatchStore(db).prune(iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])))
     deliveries_cutoff = iso(now - timedelta(days=config["NEWSWATCH_KEEP_DELIVERIES_DAYS"]))
-    counts["deliveries"] = DeliveryStore(db).prune(deliveries_cutoff, db)
+    counts["deliveries"] = DeliveryStore(db).prune(deliveries_cutoff)
     counts["outbox_rejected"] = db.execute("DELETE FROM es_outbox WHERE rejected = 1 AND queued_at < ?",
                                            (deliveries_cutoff,)).rowcount
     counts["validators"] = db.execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?",

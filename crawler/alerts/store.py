@@ -2,8 +2,8 @@
 and the delivery group that alerted it) and `deliveries` (the durable outbox of webhook and mail
 sends, topic alerts and admin notices alike).
 
-`tx` arguments take a transaction of core/statedb.py or the `StateDB` itself (a statement that
-is a unit on its own): both have `execute`."""
+A `tx` argument is a transaction of core/statedb.py to run in; `prune`'s may be left out (the
+statement is a unit on its own)."""
 from __future__ import annotations
 
 import json
@@ -74,9 +74,9 @@ class MatchStore:
         return sum(tx.execute(f"DELETE FROM topic_matches WHERE article_id IN ({_marks(chunk)})", chunk).rowcount
                    for chunk in in_chunks(list(article_ids)))
 
-    def prune(self, cutoff: str, tx) -> int:
+    def prune(self, cutoff: str, tx=None) -> int:
         """Matches older than `cutoff` that a delivery covers; uncovered ones stay whatever their age."""
-        return tx.execute("DELETE FROM topic_matches WHERE matched_at < ? AND delivery_group IS NOT NULL",
+        return (tx or self.db).execute("DELETE FROM topic_matches WHERE matched_at < ? AND delivery_group IS NOT NULL",
                           (cutoff,)).rowcount
 
 
@@ -145,6 +145,6 @@ class DeliveryStore:
             (topic, topic))
         return count, error
 
-    def prune(self, cutoff: str, tx) -> int:
+    def prune(self, cutoff: str, tx=None) -> int:
         """Deliveries sent (or closed) before `cutoff`; unsent ones stay."""
-        return tx.execute("DELETE FROM deliveries WHERE delivered_at < ?", (cutoff,)).rowcount
+        return (tx or self.db).execute("DELETE FROM deliveries WHERE delivered_at < ?", (cutoff,)).rowcount

@@ -8,6 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.statedb import StateDB
+from core.volume import Notices
 from crawler.alerts.topic_alerts import Alerts
 from core.dates import utcnow
 from crawler.config.topics import TopicsError, parse_topics
@@ -112,6 +113,19 @@ def test_a_failing_receiver_gets_the_alert_on_the_fourth_try_and_only_then(tmp_p
     ids = {headers["X-Newswatch-Delivery"] for _, headers, _ in server.posts}
     assert len(server.posts) == 4 and len(ids) == 1  # one delivery id across retries
     assert alerts.status()[0]["pending_deliveries"] == 0
+
+
+def test_an_admin_notice_goes_out_by_mail_through_the_alert_outbox(tmp_path, smtp_server):
+    db = StateDB(tmp_path / "s.sqlite3")
+    alerts = Alerts(db, {}, {}.get, smtp_server.url, "newswatch@example.org")
+    notices = Notices(db, (("email", "ops@example.org"),), alerts.deliveries.add)
+    assert notices.raise_once("volume_drop", "rfa-english", "RFA English: 0 new articles in the last 24 hours")
+    assert not notices.raise_once("volume_drop", "rfa-english", "again")
+    assert alerts.deliver_pending() == 1 and alerts.deliver_pending() == 0
+    [mail] = smtp_server.messages
+    assert mail["Subject"] == "newswatch notice: volume drop (rfa-english)" and mail["To"] == "ops@example.org"
+    body = mail.get_payload(decode=True).decode()
+    assert body.startswith("RFA English: 0 new articles in the last 24 hours\n\nRaised at ") and body.endswith(".\n")
 
 
 def test_daily_digest_topics_wait_for_the_digest(tmp_path, outlet_server):
