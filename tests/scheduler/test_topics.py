@@ -124,7 +124,7 @@ def test_an_admin_notice_goes_out_by_mail_through_the_alert_outbox(tmp_path, smt
     assert alerts.deliver_pending() == 1 and alerts.deliver_pending() == 0
     [mail] = smtp_server.messages
     assert mail["Subject"] == "newswatch notice: volume drop (rfa-english)" and mail["To"] == "ops@example.org"
-    body = mail.get_payload(decode=True).decode()
+    body = mail.get_payload(decode=True).decode().replace("\r\n", "\n")  # line ends as sent over SMTP
     assert body.startswith("RFA English: 0 new articles in the last 24 hours\n\nRaised at ") and body.endswith(".\n")
 
 
