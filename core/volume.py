@@ -10,10 +10,9 @@ notice per drop, however long it lasts.
 Counts are kept per outlet and hour (bounded to HOURS_KEPT)."""
 from __future__ import annotations
 
-import json
 import statistics
-import uuid
 from datetime import datetime, timedelta
+from typing import Callable
 
 from core.dates import iso, stored_date, utcnow
 
@@ -81,9 +80,14 @@ class Volume:
 
 class Notices:
     """Notices for the operator (volume drops, paused sources): raised once, open until cleared,
-    each sent to NEWSWATCH_ADMIN_NOTIFY's channels through the alert deliveries."""
+    each sent to NEWSWATCH_ADMIN_NOTIFY's channels through the alert deliveries.
 
-    def __init__(self, db, channels: tuple[tuple[str, str], ...]):
+    `queue_delivery(tx, topic, channels, now, payload=...)` queues those sends in the notice's own
+    transaction: the alert outbox's `add` (crawler/alerts/store.py), handed down because core
+    imports nothing above it. Not needed when there are no channels."""
+
+    def __init__(self, db, channels: tuple[tuple[str, str], ...], queue_delivery: Callable | None = None):
+        self.queue_delivery = queue_delivery
         self.db = db
         self.channels = channels
 
@@ -101,12 +105,9 @@ class Notices:
                 return False
             tx.execute("INSERT INTO admin_notices(kind, outlet, message, raised_at) VALUES (?, ?, ?, ?)",
                        (kind, outlet, message, iso(now)))
-            payload = json.dumps({"notice": kind, "outlet": outlet, "message": message, "raised_at": iso(now)})
-            group = uuid.uuid4().hex
-            for n, (channel, target) in enumerate(self.channels):
-                tx.execute("INSERT INTO deliveries(id, topic, channel, target, articles, created_at, next_attempt_at, "
-                           "payload) VALUES (?, 'admin', ?, ?, '[]', ?, ?, ?)",
-                           (f"{group}-{n}", channel, target, iso(now), iso(now), payload))
+            if self.channels:
+                self.queue_delivery(tx, "admin", self.channels, now, payload={
+                    "notice": kind, "outlet": outlet, "message": message, "raised_at": iso(now)})
         return True
 
     def clear(self, kind: str, outlet: str, now: datetime | None = None) -> bool:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from core.dates import iso, utcnow
 from core.volume import Volume
 from core.statedb import in_chunks
+from crawler.alerts.store import DeliveryStore, MatchStore
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +42,9 @@ def prune(config, db, backend, archive, dedupe, now=None) -> dict:
         counts["seen"] = db.execute(
             "DELETE FROM seen WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM articles WHERE id = seen.article_id)",
             (iso(now - timedelta(days=keep_pages)),)).rowcount
-    counts["matches"] = db.execute("DELETE FROM topic_matches WHERE matched_at < ? AND delivery_group IS NOT NULL",
-                                   (iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])),)).rowcount
+    counts["matches"] = MatchStore(db).prune(iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])))
     deliveries_cutoff = iso(now - timedelta(days=config["NEWSWATCH_KEEP_DELIVERIES_DAYS"]))
-    counts["deliveries"] = db.execute("DELETE FROM deliveries WHERE delivered_at < ?", (deliveries_cutoff,)).rowcount
+    counts["deliveries"] = DeliveryStore(db).prune(deliveries_cutoff)
     counts["outbox_rejected"] = db.execute("DELETE FROM es_outbox WHERE rejected = 1 AND queued_at < ?",
                                            (deliveries_cutoff,)).rowcount
     counts["validators"] = db.execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?",
@@ -75,7 +75,7 @@ def _prune_articles(db, backend, archive, dedupe, cutoff: str) -> int:
                 marks = ",".join("?" * len(chunk))
                 tx.execute(f"DELETE FROM seen WHERE article_id IN ({marks})", chunk)
                 tx.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
-                tx.execute(f"DELETE FROM topic_matches WHERE article_id IN ({marks})", chunk)
+                MatchStore(db).forget(chunk, tx)
                 dedupe.remove(chunk, tx)
                 tx.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
         for article_id in ids:

@@ -22,7 +22,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 import settings as settings_module
 from core.dates import iso, utcnow
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.stories.copies import DuplicateIndex
 from crawler.entities.tagger import warm_worker
@@ -152,7 +152,7 @@ class CrawlService:
         self.sources = Sources(self.db, config["NEWSWATCH_MIN_INTERVAL"], config["NEWSWATCH_MAX_INTERVAL"],
                                timedelta(seconds=config["NEWSWATCH_PAUSE_RETRY"]))
         self.volume = Volume(self.db)
-        self.notices = Notices(self.db, config["NEWSWATCH_ADMIN_NOTIFY"])
+        self.notices = Notices(self.db, config["NEWSWATCH_ADMIN_NOTIFY"], self.alerts.deliveries.add)
         self._serial = ThreadPoolExecutor(1, thread_name_prefix="newswatch-serial")
         scrapy_values = settings_module.scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]

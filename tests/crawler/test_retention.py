@@ -8,7 +8,7 @@ import settings
 from core.article import new_article
 from core.dates import iso, utcnow
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.stories.copies import DuplicateIndex, fingerprint
 from crawler.retention import prune

@@ -8,7 +8,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from core.volume import Notices
+from crawler.alerts.topic_alerts import Alerts
 from core.dates import utcnow
 from crawler.config.topics import TopicsError, parse_topics
 
@@ -114,6 +115,19 @@ def test_a_failing_receiver_gets_the_alert_on_the_fourth_try_and_only_then(tmp_p
     assert alerts.status()[0]["pending_deliveries"] == 0
 
 
+def test_an_admin_notice_goes_out_by_mail_through_the_alert_outbox(tmp_path, smtp_server):
+    db = StateDB(tmp_path / "s.sqlite3")
+    alerts = Alerts(db, {}, {}.get, smtp_server.url, "newswatch@example.org")
+    notices = Notices(db, (("email", "ops@example.org"),), alerts.deliveries.add)
+    assert notices.raise_once("volume_drop", "rfa-english", "RFA English: 0 new articles in the last 24 hours")
+    assert not notices.raise_once("volume_drop", "rfa-english", "again")
+    assert alerts.deliver_pending() == 1 and alerts.deliver_pending() == 0
+    [mail] = smtp_server.messages
+    assert mail["Subject"] == "newswatch notice: volume drop (rfa-english)" and mail["To"] == "ops@example.org"
+    body = mail.get_payload(decode=True).decode().replace("\r\n", "\n")  # line ends as sent over SMTP
+    assert body.startswith("RFA English: 0 new articles in the last 24 hours\n\nRaised at ") and body.endswith(".\n")
+
+
 def test_daily_digest_topics_wait_for_the_digest(tmp_path, outlet_server):
     server = outlet_server
     server.serve("/hook", "")
@@ -175,12 +189,12 @@ def test_two_deliverers_and_a_slow_webhook_never_send_a_delivery_twice(tmp_path,
     import threading
     import time
 
-    import crawler.alerts
+    import crawler.alerts.delivery
     from tests_support import wait_until
 
     server = outlet_server
     server.serve("/hook", "", delay=0.5)
-    monkeypatch.setattr(crawler.alerts, "CLAIM_LEASE", timedelta(seconds=3))  # 5 minutes in production
+    monkeypatch.setattr(crawler.alerts.delivery, "CLAIM_LEASE", timedelta(seconds=3))  # 5 minutes in production
     topics = parse_topics(topics_file(server).replace(', "email:analyst@example.org"', ""))
     articles = {f"a{n}": {"id": f"a{n}", "outlet": "rfa-english", "title": f"Kursk {n}", "text": "t",
                           "url": f"https://www.rfa.org/a{n}", "published_at": "2025-11-05T00:00:00Z"}

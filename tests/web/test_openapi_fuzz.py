@@ -13,7 +13,7 @@ from schemathesis import GenerationMode
 
 from core.article import new_article
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from crawler.alerts.topic_alerts import Alerts
 from crawler.config.outlets import parse_outlets
 from crawler.state import CrawlState
 from crawler.config.topics import parse_topics
