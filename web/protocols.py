@@ -1,6 +1,6 @@
 """What the web application uses of the crawler's objects, as protocols: the crawl state, the
 alias table and the topic alerts (crawler.state.CrawlState, crawler.entities.names.NameTable and
-crawler.alerts.Alerts satisfy them). Web reads nothing else of them."""
+crawler.alerts.topic_alerts.Alerts satisfy them). Web reads nothing else of them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,7 +39,7 @@ class NameLookup(Protocol):
 
 @runtime_checkable
 class TopicAlerts(Protocol):
-    """The topics and their matches (crawler.alerts.Alerts)."""
+    """The topics and their matches (crawler.alerts.topic_alerts.Alerts)."""
     topics: dict[str, Topic]
 
     def status(self) -> list[dict]: ...

@@ -1,7 +1,7 @@
 """The crawler's objects the daemon hands the web application have what web's protocols say it
 uses (web.protocols): a method moved or renamed in the crawler fails here, not in a request."""
 from core.statedb import StateDB
-from crawler.alerts import Alerts
+from crawler.alerts.topic_alerts import Alerts
 from crawler.config.topics import parse_topics
 from crawler.entities.names import load_names
 from crawler.state import CrawlState
