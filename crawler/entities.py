@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
-                                  type_of, verb_inside)
+                                  type_of, not_an_organisation)
 from crawler.entity_spans import joined_spans, unseen_nations, unseen_regions
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
@@ -225,7 +225,7 @@ class EntityTagger:
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
         if model_kind == "person":
             text = trim_person(text)
-        elif model_kind == "org" and verb_inside(text):
+        elif model_kind == "org" and not_an_organisation(text, written[end:end + 40]):
             text = ""
         if not text:
             return None

@@ -127,6 +127,30 @@ def verb_inside(text: str) -> bool:
     return any(w[:1].islower() and w not in NAME_PARTICLES for w in text.split()[1:])
 
 
+# Offices held by a person: "Inspector-General of Police", "Minister for Foreign Affairs" name a
+# role, not an organisation (the guide's unnamed roles).
+ROLE_TITLES = {"inspector-general", "director-general", "secretary-general", "attorney-general", "auditor-general",
+               "surgeon-general", "solicitor-general", "secretary", "minister", "director", "commissioner",
+               "governor", "president", "vice-president", "chairman", "chairwoman", "chair", "speaker", "mayor",
+               "ambassador", "prosecutor", "commander", "chief", "head", "spokesman", "spokeswoman"}
+# What a market report names after an issuer or an index: the instrument, not the organisation
+# ("U.S. Treasury yields", "Brent futures").
+INSTRUMENTS = {"yields", "futures", "bonds"}
+
+
+def not_an_organisation(text: str, following: str) -> bool:
+    """Whether a span the model called an organisation, followed in the text by `following`, is
+    no organisation: a verb runs through it ("Garrett hit Rudolph"), it names an office ("the
+    Inspector-General of Police"), it is the first part of a thing's name that is not an entity
+    ("SunShot" before "Initiative") or the issuer of an instrument ("Treasury yields")."""
+    words = [w.lower() for w in text.split()]
+    words = words[1:] if words[:1] == ["the"] else words
+    after = following.split()[:1]
+    after = re.sub(r"[^\w-]", "", after[0]) if after else ""
+    return verb_inside(text) or (len(words) > 2 and words[0] in ROLE_TITLES and words[1] in ("of", "for", "to")) \
+        or (after[:1].isupper() and after.lower() in NOT_ENTITY_HEADS) or after in INSTRUMENTS
+
+
 # A regnal or generational number, II to XXXIX ("King Charles III", "Pope Leo XIV").
 REGNAL_NUMBER = re.compile(r"^(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})$")
 
@@ -151,7 +175,8 @@ REGION_SUFFIX = re.compile(r"\s(?:oblast|province|krai|prefecture|region|county|
 PLACE_HEADS = {"street", "avenue", "road", "square", "bridge", "airport", "stadium", "field", "park", "river", "sea",
                "ocean", "mountain", "mountains", "island", "islands", "peninsula", "valley", "lake", "bay", "strait",
                "canal", "desert", "hospital", "prison", "jail", "hotel", "palace", "station", "arena", "center",
-               "centre", "observatory", "base", "coast", "gulf", "highway", "boulevard", "plaza", "forest"}
+               "centre", "observatory", "base", "coast", "gulf", "highway", "boulevard", "plaza", "forest",
+               "headquarters"}
 PLACE_NOUNS = {"hospital", "airport", "county", "counties", "province", "region", "oblast", "river", "sea",
                "island", "islands", "city", "town", "village", "stadium", "arena", "park", "square", "street",
                "avenue", "base", "prison", "jail", "hotel", "bridge", "harbor", "harbour", "port", "valley",

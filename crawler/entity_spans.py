@@ -14,7 +14,8 @@ def joined_spans(doc) -> list:
     country's longer name ("Bosnia" + "and Herzegovina"); a nationality or place before an
     organisation's head ("Russian" + "Foreign Ministry", "Hong Kong" + "Polytechnic University");
     an organisation's head and what it is "of" or "on" ("House Select Committee" + "on" +
-    "Intelligence"). Each part must touch the next: no name spans punctuation."""
+    "Intelligence"); an organisation's name the model cut at its "and" ("Customs" + "and Border
+    Protection"). Each part must touch the next: no name spans punctuation."""
     from spacy.tokens import Span
 
     known, ents, out = nations(), list(doc.ents), []
@@ -40,6 +41,9 @@ def joined_spans(doc) -> list:
                 doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
                 nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        if ent.label_ == "ORG":
+            limit = ents[i + 1].start if i + 1 < len(ents) else len(doc)
+            ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit), label="ORG")
         if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
                 2 <= len(ent[-1]) <= 4 and ent[-2].is_title:
             # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
@@ -57,6 +61,19 @@ DIRECTIONS = {"central", "north", "south", "east", "west", "northeast", "northwe
 BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
            **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",
                             "college", "academy", "bank", "court"), ("of", "for"))}
+
+
+def conjoined_end(doc, end: int, limit: int) -> int:
+    """Where an organisation's name ending at token `end` ends when "and" and two or more
+    capitalised words the model left untagged follow it ("Customs and Border Protection", "Food
+    and Drug Administration"); `end` itself otherwise: one capitalised word after "and" is more
+    often another name ("Apple and Google")."""
+    if end >= limit or doc[end].lower_ != "and":
+        return end
+    stop = end + 1
+    while stop < limit and stop - end <= 4 and doc[stop].is_title and doc[stop].is_alpha and not doc[stop].is_stop:
+        stop += 1
+    return stop if stop - end - 1 >= 2 else end
 
 
 def org_head(span) -> bool:
