@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
-                                  type_of, not_an_organisation)
+                                  type_of, not_an_organisation, owned_ministries)
 from crawler.entity_spans import joined_spans, unseen_nations, unseen_regions
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
@@ -177,7 +177,7 @@ class EntityTagger:
         prose = "\n".join(u.text for u in units if not u.heading)
         defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(prose)}
         mentions: list[Mention] = [Mention(self.names.canonical("place", name), "place", None, known=True)
-                                   for u in units for name in u.places]
+                                   for u in units for name in u.places] + owned_ministries(prose, self.names)
         # One pass of the model over the units joined by blank lines (a pass per paragraph costs a
         # third more); a name the model runs across a break is cut there: no name spans two units.
         joined, starts = "", []

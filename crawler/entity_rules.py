@@ -281,3 +281,38 @@ def listed_places(text: str) -> list[str]:
 
 def initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in ("of", "and", "the", "for"))
+
+
+# Countries' adjectives, for a body named by its owner's possessive or in lower case: "Russia's
+# foreign ministry" and "the French foreign ministry" are the "Russian Foreign Ministry" and the
+# "French Foreign Ministry" (the guide's canonical form; the alias tables then apply).
+DEMONYMS = {
+    "Russia": "Russian", "Ukraine": "Ukrainian", "North Korea": "North Korean", "South Korea": "South Korean",
+    "China": "Chinese", "Japan": "Japanese", "Taiwan": "Taiwanese", "Mongolia": "Mongolian", "India": "Indian",
+    "Pakistan": "Pakistani", "Afghanistan": "Afghan", "Iran": "Iranian", "Iraq": "Iraqi", "Syria": "Syrian",
+    "Israel": "Israeli", "Lebanon": "Lebanese", "Jordan": "Jordanian", "Egypt": "Egyptian", "Turkey": "Turkish",
+    "Saudi Arabia": "Saudi", "Qatar": "Qatari", "Yemen": "Yemeni", "Belarus": "Belarusian", "Poland": "Polish",
+    "Germany": "German", "France": "French", "Britain": "British", "Italy": "Italian", "Spain": "Spanish",
+    "Hungary": "Hungarian", "Romania": "Romanian", "Moldova": "Moldovan", "Georgia": "Georgian",
+    "Lithuania": "Lithuanian", "Latvia": "Latvian", "Estonia": "Estonian", "Finland": "Finnish",
+    "Sweden": "Swedish", "Norway": "Norwegian", "Vietnam": "Vietnamese", "Thailand": "Thai",
+    "Philippines": "Philippine", "Indonesia": "Indonesian", "Malaysia": "Malaysian", "Australia": "Australian",
+    "Canada": "Canadian", "Mexico": "Mexican", "Brazil": "Brazilian", "Nigeria": "Nigerian", "Kenya": "Kenyan",
+}
+_owners = "|".join(sorted((re.escape(k) for k in DEMONYMS), key=len, reverse=True))
+_adjectives = "|".join(sorted((re.escape(v) for v in set(DEMONYMS.values())), key=len, reverse=True))
+OWNED_MINISTRY = re.compile(
+    rf"\b(?:(?P<owner>{_owners})['’]s|(?P<adjective>{_adjectives}))\s+(?i:(?P<area>foreign|defen[cs]e|interior|"
+    r"finance|justice|health|trade|economy|education|agriculture|energy|environment|transport|culture|"
+    r"unification|emergencies|foreign affairs|home affairs)\s+ministry)\b")
+
+
+def owned_ministries(prose: str, names) -> list[Mention]:
+    """The ministries a text names by their country's possessive or adjective, whatever the case of
+    the rest ("Russia's defence ministry", "the Chinese foreign ministry")."""
+    found = []
+    for match in OWNED_MINISTRY.finditer(prose):
+        adjective = DEMONYMS[match["owner"]] if match["owner"] else match["adjective"]
+        name = f"{adjective} {' '.join(w.title() for w in match['area'].split())} Ministry"
+        found.append(Mention(names.canonical("org", name), "org", None, known=True))
+    return found
