@@ -113,8 +113,10 @@ def trim_span(text: str) -> str:
         return ""
     text = LEGAL_SUFFIX.sub("", " ".join(words))
     text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()
-    if len(text) <= 6:
-        return US_STATE_ABBREVIATIONS.get(text, US_STATE_ABBREVIATIONS.get(text + ".", text))
+    if len(text) <= 6 and text.endswith("."):
+        # Only as AP writes it, with its stop ("Calif.", kept in the token): "Kan" alone is the
+        # Israeli broadcaster, "Miss" or "Mo" a word or a name.
+        return US_STATE_ABBREVIATIONS.get(text, text)
     return text
 
 
