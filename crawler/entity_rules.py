@@ -109,7 +109,7 @@ def trim_span(text: str) -> str:
         words.pop(0)
     while words and not re.search(r"[A-Za-z]", words[-1]):
         words.pop()
-    if len(words) > 1 and (len(words[-1]) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
+    if len(words) > 1 and (len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
     text = LEGAL_SUFFIX.sub("", " ".join(words))
     text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()

@@ -11,11 +11,12 @@ NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and H
 
 def joined_spans(doc) -> list:
     """The model's spans, with the pieces of one name it cut apart put together again: a
-    country's longer name ("Bosnia" + "and Herzegovina"); a nationality or place before an
-    organisation's head ("Russian" + "Foreign Ministry", "Hong Kong" + "Polytechnic University");
-    an organisation's head and what it is "of" or "on" ("House Select Committee" + "on" +
-    "Intelligence"); an organisation's name the model cut at its "and" ("Customs" + "and Border
-    Protection"). Each part must touch the next: no name spans punctuation."""
+    country's longer name ("Bosnia" + "and Herzegovina"); a nationality, place or organisation
+    before an organisation's head, tagged or not ("Russian" + "Foreign Ministry", "Hong Kong" +
+    "Polytechnic University", "The Hollywood" + "Reporter"); an organisation's head and what it is
+    "of" or "on" ("House Select Committee" + "on" + "Intelligence"); an organisation's name the
+    model cut at its "and" ("Customs" + "and Border Protection"). Each part must touch the next:
+    no name spans punctuation."""
     from spacy.tokens import Span
 
     known, ents, out = nations(), list(doc.ents), []
@@ -33,6 +34,9 @@ def joined_spans(doc) -> list:
                     ent = Span(doc, ent.start, ent.start + longer, label="GPE")
                     i += 1
         nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if ent.label_ in ("NORP", "GPE", "ORG") and doc[ent.end - 1].is_alpha:
+            headed = untagged_head_end(doc, ent.end, nxt.start if nxt is not None else len(doc))
+            ent = Span(doc, ent.start, headed, label="ORG") if headed > ent.end else ent
         if nxt is not None and nxt.label_ == "ORG" and nxt.start == ent.end and ent.label_ in ("NORP", "GPE") \
                 and org_head(nxt) and doc[ent.end - 1].is_alpha:
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
@@ -74,6 +78,20 @@ def conjoined_end(doc, end: int, limit: int) -> int:
     while stop < limit and stop - end <= 4 and doc[stop].is_title and doc[stop].is_alpha and not doc[stop].is_stop:
         stop += 1
     return stop if stop - end - 1 >= 2 else end
+
+
+def untagged_head_end(doc, end: int, limit: int) -> int:
+    """Where a name ends when capitalised words the model left untagged, the last an
+    organisation's head, follow a place, nationality or organisation ending at token `end`
+    ("Hollywood" + "Reporter", "Russian" + "Army"); `end` itself otherwise."""
+    stop = end
+    while stop < limit and stop - end < 3 and doc[stop].is_title and doc[stop].is_alpha and not doc[stop].is_stop:
+        stop += 1
+    while stop > end and doc[stop - 1].lower_ not in ORG_HEADS:
+        stop -= 1
+    if stop < len(doc) and doc[stop].is_title and doc[stop].is_alpha:
+        return end  # the head begins another name or a role ("White House" + "Press Secretary")
+    return stop
 
 
 def org_head(span) -> bool:

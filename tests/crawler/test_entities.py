@@ -266,3 +266,35 @@ def test_a_state_abbreviation_is_a_state_only_with_its_stop(tagger):
     assert "Kansas" not in entities["place"]
     entities, _ = tagger.tag("Police in Wichita, Kan., said on Monday that the road was closed.", language="en")
     assert {"Wichita", "Kansas"} <= set(entities["place"])
+
+
+def test_a_place_before_an_untagged_organisation_head_is_the_organisation(tagger):
+    text = "The actor had run into contractual issues in 2018, according to The Hollywood Reporter."
+    entities, _ = tagger.tag(text, language="en")
+    assert "Hollywood Reporter" in entities["org"] and "Hollywood" not in entities["place"]
+
+
+def test_a_label_s_letter_at_a_sentence_end_is_no_name():
+    from crawler.entity_rules import trim_span
+
+    # The model's span keeps the sentence's stop: "Switzerland beat Gibraltar to win Group D."
+    assert trim_span("Group D.") == "" and trim_span("Group D") == ""
+    assert trim_span("Washington, D.C.") == "Washington, D.C."
+
+
+def test_an_untagged_head_joins_the_name_before_it_unless_another_name_or_role_begins_there():
+    import spacy
+    from spacy.tokens import Span
+
+    from crawler.entity_spans import joined_spans
+
+    nlp = spacy.blank("en")
+
+    def joined(text, start, end, label):
+        doc = nlp(text)
+        doc.ents = [Span(doc, start, end, label=label)]
+        return [(span.text, span.label_) for span in joined_spans(doc)]
+
+    assert joined("according to The Hollywood Reporter .", 2, 4, "ORG") == [("The Hollywood Reporter", "ORG")]
+    assert joined("the Russian Army said", 1, 2, "NORP") == [("Russian Army", "ORG")]
+    assert joined("White House Press Secretary Ann Lee said", 0, 2, "ORG") == [("White House", "ORG")]
