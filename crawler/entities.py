@@ -14,7 +14,7 @@ from typing import NamedTuple
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entity_rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
                                   type_of, not_an_organisation, owned_ministries)
-from crawler.entity_spans import joined_spans, unseen_nations, unseen_regions
+from crawler.entity_spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
@@ -202,7 +202,8 @@ class EntityTagger:
                     if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
                             is_region(mention.name):
                         mentions.append(mention)
-        mentions += unseen_nations(doc, named, self.names) + unseen_regions(doc, named, self.names)
+        mentions += [m for find in (unseen_nations, unseen_regions, unseen_streets)
+                     for m in find(doc, named, self.names)]
         return self._resolve(mentions, prose), label
 
     def _mentions(self, span, written: str, defined: dict) -> list[Mention]:

@@ -137,3 +137,27 @@ def unseen_regions(doc, named: set[int], names) -> list[Mention]:
         if name:
             found.append(Mention(names.canonical("place", name), "place", None, known=True))
     return found
+
+
+# Heads of named streets and structures the model often leaves untagged ("On Wall Street, ...").
+STREET_HEADS = {"street", "avenue", "square", "boulevard", "bridge"}
+
+
+def unseen_streets(doc, named: set[int], names) -> list[Mention]:
+    """A capitalised name with a street's or a bridge's head where the model saw no name at all:
+    a place. Not when a capitalised word follows (a longer name: "Wall Street Journal")."""
+    found = []
+    for token in doc:
+        if token.lower_ not in STREET_HEADS or not token.is_title or token.ent_type_ or token.i in named:
+            continue
+        start = token.i
+        while start > 0 and token.i - start < 3 and doc[start - 1].is_title and doc[start - 1].is_alpha and \
+                not doc[start - 1].is_stop and not doc[start - 1].ent_type_ and start - 1 not in named:
+            start -= 1
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if start == token.i or (after is not None and after.is_title):
+            continue
+        name = clean("place", doc[start:token.i + 1].text, names)
+        if name:
+            found.append(Mention(names.canonical("place", name), "place", None, known=True))
+    return found

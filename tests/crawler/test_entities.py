@@ -298,3 +298,11 @@ def test_an_untagged_head_joins_the_name_before_it_unless_another_name_or_role_b
     assert joined("according to The Hollywood Reporter .", 2, 4, "ORG") == [("The Hollywood Reporter", "ORG")]
     assert joined("the Russian Army said", 1, 2, "NORP") == [("Russian Army", "ORG")]
     assert joined("White House Press Secretary Ann Lee said", 0, 2, "ORG") == [("White House", "ORG")]
+
+
+def test_a_street_the_model_leaves_untagged_is_a_place_but_not_inside_a_longer_name(tagger):
+    entities, _ = tagger.tag("Its lowered forecast is no problem for the market, according to Wall Street. "
+                             "Analysts on Wall Street predicted $2.52 a share.", language="en")
+    assert "Wall Street" in entities["place"]
+    entities, _ = tagger.tag("Shares fell 5% on Monday, the Wall Street Journal reported.", language="en")
+    assert "Wall Street" not in entities["place"]
