@@ -109,12 +109,14 @@ def trim_span(text: str) -> str:
         words.pop(0)
     while words and not re.search(r"[A-Za-z]", words[-1]):
         words.pop()
-    if len(words) > 1 and (len(words[-1]) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
+    if len(words) > 1 and (len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
     text = LEGAL_SUFFIX.sub("", " ".join(words))
     text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()
-    if len(text) <= 6:
-        return US_STATE_ABBREVIATIONS.get(text, US_STATE_ABBREVIATIONS.get(text + ".", text))
+    if len(text) <= 6 and text.endswith("."):
+        # Only as AP writes it, with its stop ("Calif.", kept in the token): "Kan" alone is the
+        # Israeli broadcaster, "Miss" or "Mo" a word or a name.
+        return US_STATE_ABBREVIATIONS.get(text, text)
     return text
 
 
@@ -125,6 +127,30 @@ NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at",
 
 def verb_inside(text: str) -> bool:
     return any(w[:1].islower() and w not in NAME_PARTICLES for w in text.split()[1:])
+
+
+# Offices held by a person: "Inspector-General of Police", "Minister for Foreign Affairs" name a
+# role, not an organisation (the guide's unnamed roles).
+ROLE_TITLES = {"inspector-general", "director-general", "secretary-general", "attorney-general", "auditor-general",
+               "surgeon-general", "solicitor-general", "secretary", "minister", "director", "commissioner",
+               "governor", "president", "vice-president", "chairman", "chairwoman", "chair", "speaker", "mayor",
+               "ambassador", "prosecutor", "commander", "chief", "head", "spokesman", "spokeswoman"}
+# What a market report names after an issuer or an index: the instrument, not the organisation
+# ("U.S. Treasury yields", "Brent futures").
+INSTRUMENTS = {"yields", "futures", "bonds"}
+
+
+def not_an_organisation(text: str, following: str) -> bool:
+    """Whether a span the model called an organisation, followed in the text by `following`, is
+    no organisation: a verb runs through it ("Garrett hit Rudolph"), it names an office ("the
+    Inspector-General of Police"), it is the first part of a thing's name that is not an entity
+    ("SunShot" before "Initiative") or the issuer of an instrument ("Treasury yields")."""
+    words = [w.lower() for w in text.split()]
+    words = words[1:] if words[:1] == ["the"] else words
+    after = following.split()[:1]
+    after = re.sub(r"[^\w-]", "", after[0]) if after else ""
+    return verb_inside(text) or (len(words) > 2 and words[0] in ROLE_TITLES and words[1] in ("of", "for", "to")) \
+        or (after[:1].isupper() and after.lower() in NOT_ENTITY_HEADS) or after in INSTRUMENTS
 
 
 # A regnal or generational number, II to XXXIX ("King Charles III", "Pope Leo XIV").
@@ -151,7 +177,8 @@ REGION_SUFFIX = re.compile(r"\s(?:oblast|province|krai|prefecture|region|county|
 PLACE_HEADS = {"street", "avenue", "road", "square", "bridge", "airport", "stadium", "field", "park", "river", "sea",
                "ocean", "mountain", "mountains", "island", "islands", "peninsula", "valley", "lake", "bay", "strait",
                "canal", "desert", "hospital", "prison", "jail", "hotel", "palace", "station", "arena", "center",
-               "centre", "observatory", "base", "coast", "gulf", "highway", "boulevard", "plaza", "forest"}
+               "centre", "observatory", "base", "coast", "gulf", "highway", "boulevard", "plaza", "forest",
+               "headquarters"}
 PLACE_NOUNS = {"hospital", "airport", "county", "counties", "province", "region", "oblast", "river", "sea",
                "island", "islands", "city", "town", "village", "stadium", "arena", "park", "square", "street",
                "avenue", "base", "prison", "jail", "hotel", "bridge", "harbor", "harbour", "port", "valley",
@@ -256,3 +283,38 @@ def listed_places(text: str) -> list[str]:
 
 def initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in ("of", "and", "the", "for"))
+
+
+# Countries' adjectives, for a body named by its owner's possessive or in lower case: "Russia's
+# foreign ministry" and "the French foreign ministry" are the "Russian Foreign Ministry" and the
+# "French Foreign Ministry" (the guide's canonical form; the alias tables then apply).
+DEMONYMS = {
+    "Russia": "Russian", "Ukraine": "Ukrainian", "North Korea": "North Korean", "South Korea": "South Korean",
+    "China": "Chinese", "Japan": "Japanese", "Taiwan": "Taiwanese", "Mongolia": "Mongolian", "India": "Indian",
+    "Pakistan": "Pakistani", "Afghanistan": "Afghan", "Iran": "Iranian", "Iraq": "Iraqi", "Syria": "Syrian",
+    "Israel": "Israeli", "Lebanon": "Lebanese", "Jordan": "Jordanian", "Egypt": "Egyptian", "Turkey": "Turkish",
+    "Saudi Arabia": "Saudi", "Qatar": "Qatari", "Yemen": "Yemeni", "Belarus": "Belarusian", "Poland": "Polish",
+    "Germany": "German", "France": "French", "Britain": "British", "Italy": "Italian", "Spain": "Spanish",
+    "Hungary": "Hungarian", "Romania": "Romanian", "Moldova": "Moldovan", "Georgia": "Georgian",
+    "Lithuania": "Lithuanian", "Latvia": "Latvian", "Estonia": "Estonian", "Finland": "Finnish",
+    "Sweden": "Swedish", "Norway": "Norwegian", "Vietnam": "Vietnamese", "Thailand": "Thai",
+    "Philippines": "Philippine", "Indonesia": "Indonesian", "Malaysia": "Malaysian", "Australia": "Australian",
+    "Canada": "Canadian", "Mexico": "Mexican", "Brazil": "Brazilian", "Nigeria": "Nigerian", "Kenya": "Kenyan",
+}
+_owners = "|".join(sorted((re.escape(k) for k in DEMONYMS), key=len, reverse=True))
+_adjectives = "|".join(sorted((re.escape(v) for v in set(DEMONYMS.values())), key=len, reverse=True))
+OWNED_MINISTRY = re.compile(
+    rf"\b(?:(?P<owner>{_owners})['’]s|(?P<adjective>{_adjectives}))\s+(?i:(?P<area>foreign|defen[cs]e|interior|"
+    r"finance|justice|health|trade|economy|education|agriculture|energy|environment|transport|culture|"
+    r"unification|emergencies|foreign affairs|home affairs)\s+ministry)\b")
+
+
+def owned_ministries(prose: str, names) -> list[Mention]:
+    """The ministries a text names by their country's possessive or adjective, whatever the case of
+    the rest ("Russia's defence ministry", "the Chinese foreign ministry")."""
+    found = []
+    for match in OWNED_MINISTRY.finditer(prose):
+        adjective = DEMONYMS[match["owner"]] if match["owner"] else match["adjective"]
+        name = f"{adjective} {' '.join(w.title() for w in match['area'].split())} Ministry"
+        found.append(Mention(names.canonical("org", name), "org", None, known=True))
+    return found

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
-                                  type_of, verb_inside)
-from crawler.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
+                                  type_of, not_an_organisation, owned_ministries)
+from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
+from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
 
@@ -25,7 +26,6 @@ MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 # trained from spaCy's default config), whose entities would otherwise be silently lost.
 UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
 SHARED_EMBEDDING = "tok2vec"
-NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 # "National Security Council (NSC)": an abbreviation the article defines for itself.
@@ -111,7 +111,7 @@ class Piece(NamedTuple):
     end_char: int
 
 
-STAGE_VERSION = "rules-4"  # recorded in entities_model with the model's: bump when the rules change
+STAGE_VERSION = "rules-5"  # recorded in entities_model with the model's: bump when the rules change
 
 
 class EntityTagger:
@@ -177,7 +177,7 @@ class EntityTagger:
         prose = "\n".join(u.text for u in units if not u.heading)
         defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(prose)}
         mentions: list[Mention] = [Mention(self.names.canonical("place", name), "place", None, known=True)
-                                   for u in units for name in u.places]
+                                   for u in units for name in u.places] + owned_ministries(prose, self.names)
         # One pass of the model over the units joined by blank lines (a pass per paragraph costs a
         # third more); a name the model runs across a break is cut there: no name spans two units.
         joined, starts = "", []
@@ -202,49 +202,9 @@ class EntityTagger:
                     if not unit.heading or self.names.kind_of(mention.name) or mention.name in prose or \
                             is_region(mention.name):
                         mentions.append(mention)
-        mentions += self._unseen_nations(doc, named)
-        mentions += self._unseen_regions(doc, named)
+        mentions += [m for find in (unseen_nations, unseen_regions, unseen_streets)
+                     for m in find(doc, named, self.names)]
         return self._resolve(mentions, prose), label
-
-    def _unseen_nations(self, doc, named: set[int]) -> list[Mention]:
-        """Countries, UK nations and US states written where the model saw no name, or a span
-        that gave none ("Wales beat Hungary", "Gibraltar 6-0" as a product, "England (Group A)"),
-        unless a capitalised word beside them makes them part of a longer name ("Georgia Tech",
-        "Chad Johnson")."""
-        found, known, first_words, i = [], nations(), nation_first_words(), 0
-        while i < len(doc):
-            length = 0
-            if doc[i].text in first_words:
-                length = next((n for n in range(min(NATION_WORDS, len(doc) - i), 0, -1)
-                               if doc[i:i + n].text in known and not named.intersection(range(i, i + n))), 0)
-            if length and not any(0 <= j < len(doc) and doc[j].is_title and doc[j].is_alpha and not doc[j].is_stop
-                                  for j in (i - 1, i + length)):
-                name = clean("place", doc[i:i + length].text, self.names)
-                if name:
-                    found.append(Mention(name, "place", None, known=True))
-            i += max(length, 1)
-        return found
-
-    def _unseen_regions(self, doc, named: set[int]) -> list[Mention]:
-        """A capitalised name before a region noun where the model saw no name ("southern Zabul
-        province", which it may call a date): a place. Not a direction, a nationality or a
-        function word ("Southern region", "Russian region", "This province")."""
-        found = []
-        for token in doc:
-            if token.lower_ not in REGION_NOUNS or not token.is_lower or token.i == 0:
-                continue
-            start = token.i
-            while start > 0 and token.i - start < 3 and doc[start - 1].is_title and doc[start - 1].is_alpha and \
-                    not doc[start - 1].is_stop and start - 1 not in named:
-                start -= 1
-            words = doc[start:token.i]
-            if not len(words) or any(w.ent_type_ == "NORP" or w.lower_.endswith("ern") or w.lower_ in DIRECTIONS
-                                     for w in words):
-                continue
-            name = clean("place", words.text, self.names)
-            if name:
-                found.append(Mention(self.names.canonical("place", name), "place", None, known=True))
-        return found
 
     def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
         # "U.S.-Mexico": two places joined by a hyphen.
@@ -266,7 +226,7 @@ class EntityTagger:
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
         if model_kind == "person":
             text = trim_person(text)
-        elif model_kind == "org" and verb_inside(text):
+        elif model_kind == "org" and not_an_organisation(text, written[end:end + 40]):
             text = ""
         if not text:
             return None
@@ -388,60 +348,6 @@ class EntityTagger:
 def common_word(name: str, prose: str) -> bool:
     """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
     return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None
-
-
-def joined_spans(doc) -> list:
-    """The model's spans, with the pieces of one name it cut apart put together again: a
-    country's longer name ("Bosnia" + "and Herzegovina"); a nationality or place before an
-    organisation's head ("Russian" + "Foreign Ministry", "Hong Kong" + "Polytechnic University");
-    an organisation's head and what it is "of" or "on" ("House Select Committee" + "on" +
-    "Intelligence"). Each part must touch the next: no name spans punctuation."""
-    from spacy.tokens import Span
-
-    known, ents, out = nations(), list(doc.ents), []
-    i = 0
-    while i < len(ents):
-        ent = ents[i]
-        if ent.label_ in ("GPE", "LOC"):
-            longer = next((n for n in range(NATION_WORDS, len(ent), -1) if ent.start + n <= len(doc)
-                           and doc[ent.start:ent.start + n].text in known), 0)
-            if longer and (i + 1 == len(ents) or ents[i + 1].start >= ent.start + longer):
-                ent = Span(doc, ent.start, ent.start + longer, label="GPE")
-            elif longer:
-                following = ents[i + 1]
-                if following.end <= ent.start + longer:
-                    ent = Span(doc, ent.start, ent.start + longer, label="GPE")
-                    i += 1
-        nxt = ents[i + 1] if i + 1 < len(ents) else None
-        if nxt is not None and nxt.label_ == "ORG" and nxt.start == ent.end and ent.label_ in ("NORP", "GPE") \
-                and org_head(nxt) and doc[ent.end - 1].is_alpha:
-            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
-            nxt = ents[i + 1] if i + 1 < len(ents) else None
-        if nxt is not None and ent.label_ == "ORG" and nxt.start == ent.end + 1 and \
-                doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
-                nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
-            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
-        if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
-                2 <= len(ent[-1]) <= 4 and ent[-2].is_title:
-            # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
-            out += [Span(doc, ent.start, ent.end - 1, label="ORG"), Span(doc, ent.end - 1, ent.end, label="ORG")]
-        else:
-            out.append(ent)
-        i += 1
-    return out
-
-
-REGION_NOUNS = {"province", "oblast", "region", "county", "prefecture", "governorate", "district", "krai"}
-DIRECTIONS = {"central", "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
-              "upper", "lower", "greater", "inner", "outer", "mid"}
-# Heads of bodies named after what they are of, on or for ("Committee on Intelligence").
-BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"), ("on", "of", "for")),
-           **dict.fromkeys(("ministry", "department", "office", "bureau", "institute", "agency", "university",
-                            "college", "academy", "bank", "court"), ("of", "for"))}
-
-
-def org_head(span) -> bool:
-    return len(span) >= 1 and span[-1].lower_ in ORG_HEADS and span[-1].is_title
 
 
 _TAGGERS: dict[tuple, EntityTagger] = {}
