@@ -238,14 +238,15 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
                 byline_names.append(clean_text(_text(element)))
     if byline_names:
         evidence.authors.append(("byline", byline_names))
-    # a name alone in bold as the body's first or last paragraph ("<p><strong>Ann Lee</strong></p>")
+    # a name alone in bold near the body's start or as its last paragraph ("<p><strong>Ann Lee</strong></p>")
     signed = []
     for paragraph in tree.xpath("//body//p[strong or b]"):
         text = _text(paragraph)
         if not (text and SIGNATURE.match(text)) or text != " ".join(_text(b) for b in paragraph.xpath("./strong | ./b")):
             continue
         siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
-        if len(siblings) >= 3 and paragraph in (siblings[0], siblings[-1]):
+        # first or last, or after a standfirst of one or two lines ("<p><em>…</em></p>" twice)
+        if len(siblings) >= 4 and (paragraph in siblings[:3] or paragraph is siblings[-1]):
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
