@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 # 1: newswatch 0.1. 2: `sort_key`, for paging by sort position. 3: `<field>_<language>` fields
 # of the analysed languages (index.analysis: Korean morphemes). 4: `sample` (facets of huge result
 # sets from a fixed share of the articles) and `<type>_complete` (autocomplete from the term
-# dictionary). 5: `<facet field>_id`, the facet values as numbers.
-SCHEMA_VERSION = 5
+# dictionary). 5: `<facet field>_id`, the facet values as numbers. 6: `published_at_zone`.
+SCHEMA_VERSION = 6
 VERSION_FILE = "newswatch-schema-version"
 I64_MIN = -(2 ** 63)
 
@@ -91,7 +91,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="whitespace")
     sb.add_text_field("authors", tokenizer_name="default")
     for name in ("outlet", "language", "tags", "topics", "story_id", "duplicate_of", "content_hash",
-                 "url", "canonical_url", "entities_model"):
+                 "url", "canonical_url", "entities_model", "published_at_zone"):
         sb.add_text_field(name, tokenizer_name="raw", fast=name in ("outlet", "language", "tags", "topics"))
     for kind in ENTITY_TYPES:
         # Canonical names for facets, and a lower-cased copy for case-insensitive filters.
@@ -268,7 +268,7 @@ class TantivyBackend:
             "sample": zlib.crc32(article["id"].encode("utf-8")) % SAMPLE_SPACE,
         }
         for name in ("title", "description", "text", "outlet", "language", "story_id", "duplicate_of",
-                     "content_hash", "url", "canonical_url"):
+                     "content_hash", "url", "canonical_url", "published_at_zone"):
             if article.get(name):
                 fields[name] = article[name]
         for name in ("authors", "tags", "topics"):
