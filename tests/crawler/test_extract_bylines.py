@@ -51,3 +51,4 @@ def test_a_bold_name_in_the_middle_of_the_story_is_not_a_signature():
     head = SITE + '<meta name="author" content="Example News">'
     middle = PARAGRAPHS[:4] + ["<strong>Harbour Plan</strong>"] + PARAGRAPHS[4:]
     assert authors(page(head, middle)) == ["Example News"]
+
