@@ -52,3 +52,13 @@ def test_a_bold_name_in_the_middle_of_the_story_is_not_a_signature():
     middle = PARAGRAPHS[:4] + ["<strong>Harbour Plan</strong>"] + PARAGRAPHS[4:]
     assert authors(page(head, middle)) == ["Example News"]
 
+
+
+def test_bylines_of_other_stories_teaser_cards_are_not_the_authors():
+    cards = "".join(f'<div class="card"><h3><a href="/other/{n}">Another story {n}</a></h3>'
+                    f'<span class="byline"><a rel="author" href="/by/cy-dee">By Cy Dee</a></span></div>'
+                    for n in range(3))
+    html = ("<html lang='en'><head></head><body><article><header><h1>Harbour plan approved</h1>"
+            '<span class="byline"><a rel="author" href="/by/ann-lee">By Ann Lee</a></span></header>'
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + f"</article><aside>{cards}</aside></body></html>")
+    assert authors(html) == ["Ann Lee"]
