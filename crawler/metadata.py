@@ -258,7 +258,8 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             continue
         siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
         # first or last, or after a standfirst of one or two lines ("<p><em>…</em></p>" twice)
-        if len(siblings) >= 4 and (paragraph in siblings[:3] or paragraph is siblings[-1]):
+        if len(siblings) >= 3 and (paragraph in (siblings[0], siblings[-1])
+                                   or len(siblings) >= 4 and paragraph in siblings[:3]):
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
