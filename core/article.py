@@ -14,6 +14,10 @@ ARTICLE_FIELDS: dict[str, str] = {
     "text": "text",
     "authors": "keyword[]",
     "published_at": "date",
+    # How published_at's zone was known: "stated" (the source gave its offset or zone), "outlet"
+    # (a naive time read in outlets.toml's timezone), "page" (in the zone the page's other dates
+    # state), "utc" (no zone known: assumed UTC), "date" (a day, no time), "crawled" (no date).
+    "published_at_zone": "keyword",
     "modified_at": "date",
     "crawled_at": "date",
     "language": "keyword",

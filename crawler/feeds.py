@@ -1,8 +1,8 @@
 """Feed and sitemap entries, as the dicts the spiders and the extraction stage share.
 
 An entry: `url`, `title`, `description`, `text` (from `content:encoded`/Atom content), `authors`,
-`published_at`, `modified_at`, `tags`, `image_url`, `language`, and `marker` (what must change for
-a known article to be fetched again)."""
+`published_at` (UTC), `published_text` (a feed's date as written), `modified_at`, `tags`,
+`image_url`, `language`, and `marker` (what must change for a known article to be fetched again)."""
 from __future__ import annotations
 
 import hashlib
@@ -155,6 +155,8 @@ def _feed_entry(item, url: str, language: str | None) -> dict:
         "text": text,
         "authors": authors,
         "published_at": iso(published),
+        # as the feed wrote it: a date without a zone is read in the outlet's (crawler.extract)
+        "published_text": dict.get(item, "published") or dict.get(item, "updated"),
         "modified_at": iso(updated) if updated and updated != published else None,
         "tags": [str(t.get("term")) for t in item.get("tags") or [] if t.get("term")],
         "image_url": _optional_link(url, image),

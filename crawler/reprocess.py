@@ -39,13 +39,15 @@ def reprocess_one(record: dict, existing: dict, outlets: dict, config) -> dict:
                               outlet_name=outlet.name if outlet else None,
                               outlet_zone=outlet.timezone if outlet else None)
     else:
-        fields = extract_feed_item(record["feed"], language)
+        fields = extract_feed_item(record["feed"], language, outlet_zone=outlet.timezone if outlet else None)
     entities, model = tag_entities(fields["text"], fields["title"], fields["language"],
                                    config["NEWSWATCH_NER_MODELS"], names_path(config), outlet_names(outlet, outlets))
     article = {**existing, **{k: v for k, v in fields.items() if k != "url"}}
     article.update({k: existing[k] for k in KEPT if k in existing})
     article.update(entities=entities, entities_model=model, content_hash=content_hash(fields["text"]),
-                   published_at=fields.get("published_at") or existing.get("published_at"))
+                   published_at=fields.get("published_at") or existing.get("published_at"),
+                   published_at_zone=fields.get("published_at_zone") if fields.get("published_at")
+                   else existing.get("published_at_zone"))
     return article
 
 

@@ -25,6 +25,8 @@ class ArticleBase(Strict):
     description: str | None
     authors: list[str]
     published_at: str = Field(description="ISO 8601, UTC: the page's date, else the feed's, else crawled_at")
+    published_at_zone: str | None = Field(description="how published_at's zone was known: stated, outlet, page, "
+                                                   "utc (assumed), date (no time), crawled (no date)")
     modified_at: str | None
     crawled_at: str
     language: str | None = Field(description="ISO 639-1")

@@ -11,7 +11,8 @@
   script hydrates (`window.__STATE__ = {...}`, Next.js data). When extraction finds nothing, the
   longest prose-like HTML or text string in the page's scripts is the body.
 - Other stories' teasers (a paragraph inside a link) and a closing list of links ("Related:")
-  leave the extraction."""
+  leave the extraction, and so do the next stories a page appends below its own (several
+  top-level <article> elements, each with its headline: the page's story is the first)."""
 from __future__ import annotations
 
 import json
@@ -177,8 +178,23 @@ def without_trailing_links(text: str, tree: lxml.html.HtmlElement) -> str:
     return "\n".join(lines[:end])
 
 
+def without_next_stories(text: str, tree: lxml.html.HtmlElement) -> str:
+    """The extraction without the lines of the stories an endless page appends below its own: when
+    several top-level <article> elements each carry a headline, a line found in a later one and
+    not in the first is another story's."""
+    stories = [a for a in tree.xpath("//article[not(ancestor::article)]") if a.xpath(".//h1")]
+    if len(stories) < 2:
+        return text
+    own = _words(" ".join(_blocks(stories[0])))
+    others = _words(" ".join(line for story in stories[1:] for line in _blocks(story)))
+    kept = [line for line in text.split("\n") if not (_words(line) and _words(line) in others
+                                                       and _words(line) not in own)]
+    return "\n".join(kept) if kept else text
+
+
 def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_body: str | None) -> str:
     text = without_trailing_links(without_teasers(trafilatura_text(html, url), tree), tree)
+    text = without_next_stories(text, tree)
     if article_body and len(article_body) >= MIN_ARTICLE_BODY:
         if len(article_body) > ARTICLE_BODY_RATIO * max(len(text), 1):
             fuller = from_article_body(tree, article_body)

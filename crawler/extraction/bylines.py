@@ -65,6 +65,15 @@ def looks_like_name(text: str) -> bool:
         2 <= len(words) <= 4 and text.isupper() and all(len(w) > 1 for w in words))
 
 
+def is_outlet_account(name: str, site_keys: set[str]) -> bool:
+    """The site's name, or a CMS account named after it: "Ilanga D" on Ilanga News, a single-letter
+    initial is not what tells a person from a site."""
+    if is_site_name(name, site_keys):
+        return True
+    words = [w for w in name.split() if len(w.strip(".")) > 1]
+    return 0 < len(words) < len(name.split()) and is_site_name(" ".join(words), site_keys)
+
+
 def _uninvert(name: str, known: set[str]) -> str:
     if "," not in name:
         return name
@@ -75,9 +84,10 @@ def _uninvert(name: str, known: set[str]) -> str:
 
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
-    The outlet's own name never stands beside a person; when the page's author fields credit
-    nobody but the outlet, that credit is what the page says and is kept. An agency or desk
-    named in a declared author field stays, as publishers' own parsers keep it."""
+    The outlet's own name (or an account named after it) never stands beside a person; when
+    the page's author fields credit nobody but the outlet, that credit is what the page says and
+    is kept (publishers' own parsers keep it: 13 of 16 such dev pages). An agency or desk named
+    in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too."""
     organisation_keys = {_key(o) for o in organisations if o}
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
     people_lists, outlet_credits = [], []
@@ -85,7 +95,7 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
         people = []
         for raw in names:
             for name in _split(raw):
-                if is_site_name(name, site_keys):
+                if is_outlet_account(name, site_keys):
                     if source not in ("byline", "signature"):
                         outlet_credits.append(name)
                 elif source not in DECLARED and (_key(name) in organisation_keys or not looks_like_name(name)):
@@ -93,11 +103,11 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
                 else:
                     people.append(name)
         if people:
-            people_lists.append(people)
+            people_lists.append((source, people))
     if not people_lists:
         return outlet_credits[:1]
-    known = {_key(n) for people in people_lists for n in people if "," not in n}
-    return _unique(_uninvert(n, known) for n in people_lists[0])
+    known = {_key(n) for _, people in people_lists for n in people if "," not in n}
+    return _unique(_uninvert(n, known) for n in people_lists[0][1])
 
 
 def _unique(names) -> list[str]:

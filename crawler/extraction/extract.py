@@ -9,7 +9,7 @@ worker processes run exactly this code."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 import lxml.etree
@@ -24,7 +24,7 @@ from crawler.extraction.bylines import choose_authors
 from crawler.extraction.headline import choose_title, site_keys
 from crawler.extraction.language import article_language, weighted_length
 from crawler.extraction.metadata import clean_text, page_metadata
-from crawler.extraction.page_dates import choose_published
+from crawler.extraction.page_dates import Published, choose_published
 from crawler.extraction.parsers import PARSERS
 from crawler.extraction.parsers.base import OutletParser, Page
 from crawler.urls import canonical_url as clean_url
@@ -34,6 +34,7 @@ from crawler.urls import canonical_url as clean_url
 MIN_TEXT_CHARS = 200  # shorter than this, a page is not an article (an index, a video, a stub)
 FEED_FULL_TEXT_CHARS = 600  # a feed item with this much text, or MIN_FEED_PARAGRAPHS paragraphs,
 MIN_FEED_PARAGRAPHS = 3     # carries the full text (a teaser is one or two)
+MAX_ZONE_OFFSET = timedelta(hours=14)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
 
 
@@ -152,7 +153,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     if not (canonical and canonical.startswith(("http://", "https://"))):
         canonical = url or feed.get("url")
     if published.at is None and feed.get("published_at"):
-        published = choose_published([("feed", feed.get("published_at"))], outlet_zone, now)
+        published = feed_published(feed, outlet_zone, now)
     title = title or _clean(feed.get("title") or extracted.get("title"))
     # the feed's and htmldate's guesses pass the same test as the page's own credits
     authors = authors or choose_authors([("feed", feed.get("authors") or []),
@@ -168,6 +169,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         "text": text,
         "authors": authors,
         "published_at": iso(published.at),
+        "published_at_zone": published.zone,
         "modified_at": iso(first_date(outlet_parser.modified_at(page), *(v for _, v in evidence.modified),
                                       feed.get("modified_at"), now=now)),
         "language": article_language([language_code(outlet_parser.language(page)), language_code(meta["language"]),
@@ -178,13 +180,26 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     }
 
 
-def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datetime | None = None) -> dict:
+def feed_published(feed: dict, outlet_zone: str | None, now: datetime) -> Published:
+    """The feed's date as the feed wrote it (`published_text`), so that one without a zone is read
+    in the outlet's; else the date feedparser normalised (a naive one already taken as UTC)."""
+    normalised = choose_published([("feed", feed.get("published_at"))], None, now)
+    as_written = choose_published([("feed", feed.get("published_text"))], outlet_zone, now)
+    # the two readings differ by a zone's offset at most; more means they read the text differently
+    if as_written.at is None or (normalised.at and abs(as_written.at - normalised.at) > MAX_ZONE_OFFSET):
+        return normalised
+    return as_written
+
+
+def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datetime | None = None,
+                      outlet_zone: str | None = None) -> dict:
     """An article from a feed item whose `content:encoded` carries the full text (RFA's Arc feeds)."""
     now = now or utcnow()
     text = feed.get("text") or ""
     if weighted_length(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"feed item has no article body ({len(text)} characters of text)")
     text = clean_body(text, feed.get("title"), feed.get("authors")) or text
+    published = feed_published(feed, outlet_zone, now)
     return {
         "url": feed["url"],
         "canonical_url": clean_url(feed["url"]),
@@ -192,7 +207,8 @@ def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datet
         "description": _clean(feed.get("description")),
         "text": text,
         "authors": _strings(feed.get("authors")),
-        "published_at": iso(first_date(feed.get("published_at"), now=now)),
+        "published_at": iso(published.at),
+        "published_at_zone": published.zone,
         "modified_at": iso(first_date(feed.get("modified_at"), now=now)),
         "language": article_language([language_code(feed.get("language"))], text, feed.get("title"), outlet_language),
         "tags": _strings(feed.get("tags")),

@@ -147,6 +147,17 @@ def _text(element) -> str:
     return " ".join(element.text_content().split())
 
 
+def in_teaser(element, levels: int = 6) -> bool:
+    """Whether a byline belongs to another story's teaser card: going up, a container with a
+    linked sub-heading ("<h3><a href=…>") comes before one with the page's headline (<h1>)."""
+    for ancestor in list(element.iterancestors())[:levels]:
+        if ancestor.tag in ("body", "html") or ancestor.xpath(".//h1"):
+            return False
+        if ancestor.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href] or ancestor::a[@href]]"):
+            return True
+    return False
+
+
 def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     """The candidates, and the best article JSON-LD object (for the single-valued fields)."""
     evidence = Evidence()
@@ -224,7 +235,8 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     if person_meta:
         evidence.authors.append(("meta:author", [v for v in person_meta if v and not v.startswith("http")]))
     byline_names = []
-    for element in tree.xpath('//*[@rel="author"] | //*[@itemprop="author"][not(self::meta)]')[:6]:
+    authored = tree.xpath('//*[@rel="author"] | //*[@itemprop="author"][not(self::meta)]')
+    for element in [e for e in authored[:12] if not in_teaser(e)][:6]:
         names = element.xpath('.//*[@itemprop="name"]/@content | .//*[@itemprop="name"][not(self::meta)]')
         value = names[0] if names else element
         value = value if isinstance(value, str) else _text(value)
@@ -233,19 +245,21 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     if not byline_names:
         # a byline marked only by its class ("article__author", "byline"): the first two, since
         # later ones are usually other stories' teasers
-        for element in tree.xpath(BYLINE_CLASS)[:2]:
+        for element in [e for e in tree.xpath(BYLINE_CLASS)[:6] if not in_teaser(e)][:2]:
             if not element.xpath(BYLINE_CLASS.replace("//*", ".//*")) and 0 < len(_text(element)) < 80:
                 byline_names.append(clean_text(_text(element)))
     if byline_names:
         evidence.authors.append(("byline", byline_names))
-    # a name alone in bold as the body's first or last paragraph ("<p><strong>Ann Lee</strong></p>")
+    # a name alone in bold near the body's start or as its last paragraph ("<p><strong>Ann Lee</strong></p>")
     signed = []
     for paragraph in tree.xpath("//body//p[strong or b]"):
         text = _text(paragraph)
         if not (text and SIGNATURE.match(text)) or text != " ".join(_text(b) for b in paragraph.xpath("./strong | ./b")):
             continue
         siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
-        if len(siblings) >= 3 and paragraph in (siblings[0], siblings[-1]):
+        # first or last, or after a standfirst of one or two lines ("<p><em>…</em></p>" twice)
+        if len(siblings) >= 3 and (paragraph in (siblings[0], siblings[-1])
+                                   or len(siblings) >= 4 and paragraph in siblings[:3]):
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))

@@ -19,7 +19,8 @@ class ExtractPipeline(Stage):
         outlet = self.outlet
         try:
             if item.body is None:
-                item.fields = await self.pool.run(extract_feed_item, item.feed, outlet.language)
+                item.fields = await self.pool.run(extract_feed_item, item.feed, outlet.language, None,
+                                                  outlet.timezone)
             else:
                 item.fields = await self.pool.run(extract_page, item.body, item.url, item.feed,
                                                   outlet.parser, outlet.language, item.content_type, None,

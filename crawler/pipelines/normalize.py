@@ -58,5 +58,6 @@ class NormalizePipeline(Stage):
         item.article = new_article(
             id=identifier, outlet=item.outlet, crawled_at=item.fetched_at or now,
             content_hash=digest, revision=revision,
-            **{**fields, "published_at": fields.get("published_at") or item.fetched_at or now})
+            **{**fields, "published_at": fields.get("published_at") or item.fetched_at or now,
+               "published_at_zone": fields.get("published_at_zone") if fields.get("published_at") else "crawled"})
         return item

@@ -20,8 +20,8 @@ from index.analysis import ANALYSERS, all_analysed_fields
 # 1: newswatch 0.1. 2: `sort_key`, for paging by sort position. 3: `<field>_<language>` fields
 # of the analysed languages (index.analysis: Korean morphemes). 4: `sample` (facets of huge result
 # sets from a fixed share of the articles) and `<type>_complete` (autocomplete from the term
-# dictionary). 5: `<facet field>_id`, the facet values as numbers.
-SCHEMA_VERSION = 5
+# dictionary). 5: `<facet field>_id`, the facet values as numbers. 6: `published_at_zone`.
+SCHEMA_VERSION = 6
 VERSION_FILE = "newswatch-schema-version"
 
 # q searches these when it names no field; the title counts double.
@@ -45,7 +45,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="whitespace")
     sb.add_text_field("authors", tokenizer_name="default")
     for name in ("outlet", "language", "tags", "topics", "story_id", "duplicate_of", "content_hash",
-                 "url", "canonical_url", "entities_model"):
+                 "url", "canonical_url", "entities_model", "published_at_zone"):
         sb.add_text_field(name, tokenizer_name="raw", fast=name in ("outlet", "language", "tags", "topics"))
     for kind in ENTITY_TYPES:
         # Canonical names for facets, and a lower-cased copy for case-insensitive filters.

@@ -23,7 +23,7 @@ def document(article: dict) -> tantivy.Document:
         "sample": sample_of(article["id"]),
     }
     for name in ("title", "description", "text", "outlet", "language", "story_id", "duplicate_of",
-                 "content_hash", "url", "canonical_url"):
+                 "content_hash", "url", "canonical_url", "published_at_zone"):
         if article.get(name):
             fields[name] = article[name]
     for name in ("authors", "tags", "topics"):

@@ -247,3 +247,13 @@ def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
     chosen = choose_published([("ld:article:datePublished", "2024-01-02T10:00:00Z"),
                                ("parser", "2024-01-01T08:00:00Z")], now=NOW)
     assert chosen.at == datetime(2024, 1, 1, 8, tzinfo=timezone.utc) and chosen.zone == "stated"
+
+
+def test_the_next_story_an_endless_page_appends_is_not_the_body():
+    own = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    following = "".join(f"<p>NEXT STORY paragraph {n}: the football club named its interim manager on Monday "
+                        f"after a week of rumours about the former coach's return.</p>" for n in range(16))
+    html = (f"<html lang='en'><head></head><body><article><h1>Harbour plan approved</h1>{own}</article>"
+            f"<article><h1>Coach returns</h1>{following}</article></body></html>")  # the next one is longer
+    text = extract(html)["text"]
+    assert "Paragraph 8 of the report" in text and "NEXT STORY" not in text

@@ -153,6 +153,8 @@ feeds = ["{server.base}/rss.xml"]
     assert hits["frontline"]["authors"] == ["Olena Petrenko"]
     assert hits["bugle"]["title"] == "Sumy shelled again"
     assert hits["bugle"]["published_at"] == "2025-11-06T07:30:00Z"
+    # the stored record says how the time's zone was known (issue 26): both stated it
+    assert hits["frontline"]["published_at_zone"] == hits["bugle"]["published_at_zone"] == "stated"
     assert server.hits.get("/fw/1") is None
 
 

@@ -1,0 +1,64 @@
+"""Authors as people (issue 26): each page is a small one written for the class of mistake it
+guards against."""
+import json
+from datetime import datetime, timezone
+
+from crawler.extraction.extract import extract_page
+
+URL = "https://www.example-news.test/politics/story-123"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PARAGRAPHS = [
+    f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, which "
+    f"residents had opposed for months because of the noise and the traffic it would bring to town."
+    for n in range(1, 9)
+]
+SITE = '<meta property="og:site_name" content="Example News">'
+
+
+def page(head: str, paragraphs: list[str]) -> str:
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"<html lang='en'><head>{head}</head><body><article>{text}</article></body></html>"
+
+
+def ld(obj) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def authors(html: str) -> list[str]:
+    return extract_page(html, url=URL, now=NOW)["authors"]
+
+
+def test_a_cms_account_named_after_the_site_gives_way_to_the_signed_name():
+    # "Example D": the site's name and an initial, the account the CMS posted with
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Example D"}})
+    signed = PARAGRAPHS + ["<strong>ANN LEE</strong>"]
+    assert authors(page(head, signed)) == ["ANN LEE"]
+
+
+def test_a_person_with_an_initial_is_still_a_person():
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ann B. Lee"}})
+    assert authors(page(head, PARAGRAPHS)) == ["Ann B. Lee"]
+
+
+def test_a_signature_after_a_two_line_standfirst_names_the_writers():
+    head = SITE + '<meta name="author" content="Example News">'
+    standfirst = ["<em>…as villagers count the cost</em>", "<em>…and blame the quarry</em>"]
+    signed = standfirst + ["<strong>Ann Lee/Bo Kim</strong>"] + PARAGRAPHS
+    assert authors(page(head, signed)) == ["Ann Lee", "Bo Kim"]
+
+
+def test_a_bold_name_in_the_middle_of_the_story_is_not_a_signature():
+    head = SITE + '<meta name="author" content="Example News">'
+    middle = PARAGRAPHS[:4] + ["<strong>Harbour Plan</strong>"] + PARAGRAPHS[4:]
+    assert authors(page(head, middle)) == ["Example News"]
+
+
+
+def test_bylines_of_other_stories_teaser_cards_are_not_the_authors():
+    cards = "".join(f'<div class="card"><h3><a href="/other/{n}">Another story {n}</a></h3>'
+                    f'<span class="byline"><a rel="author" href="/by/cy-dee">By Cy Dee</a></span></div>'
+                    for n in range(3))
+    html = ("<html lang='en'><head></head><body><article><header><h1>Harbour plan approved</h1>"
+            '<span class="byline"><a rel="author" href="/by/ann-lee">By Ann Lee</a></span></header>'
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + f"</article><aside>{cards}</aside></body></html>")
+    assert authors(html) == ["Ann Lee"]
