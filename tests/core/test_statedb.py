@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def test_a_transaction_is_a_unit(tmp_path):
-    db = StateDB(tmp_path / "s.sqlite3")
+    db = CrawlState(StateDB(tmp_path / "s.sqlite3")).db  # the crawl state's tables (progress)
     with pytest.raises(RuntimeError):
         with db.transaction("test") as tx:
             tx.execute("INSERT INTO progress(task, position) VALUES ('a', 1)")
@@ -49,10 +49,10 @@ def test_a_file_written_by_newswatch_0_1_is_migrated_keeping_its_data(tmp_path):
     assert state.articles_by_outlet() == {"rfa-english": 2, "rfa-korean": 1, "newsweek": 1}
     assert len(db.all("SELECT * FROM seen")) == 4 and db.one("SELECT COUNT(*) FROM topic_matches")[0] == 3
     assert Outbox(db).pending(10)[0][:2] == ("abc", "index")
+    index = DuplicateIndex(db)  # each store upgrades its own tables when it is made
     tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "dedupe_bands" not in tables and "lsh_bands" in tables
     # Version 1 kept shingles; this version keeps compact signatures, rebuilt from the texts.
-    index = DuplicateIndex(db)
     assert index.needs_rebuild()
     text = article_paragraphs("Kursk")
     index.rebuild([("c04045dfcc01785de508", text)])
