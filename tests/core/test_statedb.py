@@ -86,3 +86,23 @@ def test_connections_of_finished_threads_are_closed(tmp_path):
         thread.join()
     db.one("SELECT 1")
     assert db.open_connections() <= 2
+
+
+def test_each_store_brings_its_own_tables_and_records_their_version(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    tables = lambda: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}  # noqa: E731
+    assert "lsh_docs" not in tables()
+    DuplicateIndex(db)
+    assert {"lsh_docs", "lsh_bands"} <= tables() and "dedupe_bands" not in tables()
+    assert db.meta("schema:duplicates") == "2"
+    db.close()
+    again = StateDB(tmp_path / "s.sqlite3")
+    DuplicateIndex(again)  # nothing left to apply: the steps ran once
+    assert again.meta("schema:duplicates") == "2"
+
+
+def test_a_store_written_by_a_newer_newswatch_is_refused(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    db.set_meta("schema:outbox", "99")
+    with pytest.raises(StateError, match="newer newswatch"):
+        Outbox(db)
