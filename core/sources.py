@@ -11,8 +11,9 @@ ln(SLOWER) / (ln(SLOWER) - ln(FASTER)) — i.e. at roughly half the source's usu
 items; a busy source runs at the floor, a quiet one drifts towards the ceiling and comes back
 within a few polls when it wakes up. A failure leaves the interval as it is.
 
-**Validators** (ETag/Last-Modified, for conditional GET) are kept only from an answer that was read as a feed or
-sitemap (the spider hands them over after parsing) and are dropped at any failure; a 304 counts
+**Validators** (ETag/Last-Modified, for conditional GET; kept here with their rule) are kept
+only from an answer that was read as a feed or sitemap (the spider hands them over after
+parsing) and are dropped at any failure; a 304 counts
 as a success only when it answers such validators on a source whose last poll succeeded, else it
 is a failure (`record_not_modified`): an unreadable feed never turns "ok" by being unchanged.
 
