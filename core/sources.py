@@ -11,8 +11,9 @@ ln(SLOWER) / (ln(SLOWER) - ln(FASTER)) — i.e. at roughly half the source's usu
 items; a busy source runs at the floor, a quiet one drifts towards the ceiling and comes back
 within a few polls when it wakes up. A failure leaves the interval as it is.
 
-**Validators** (ETag/Last-Modified) are kept only from an answer that was read as a feed or
-sitemap (the spider hands them over after parsing) and are dropped at any failure; a 304 counts
+**Validators** (ETag/Last-Modified, for conditional GET; kept here with their rule) are kept
+only from an answer that was read as a feed or sitemap (the spider hands them over after
+parsing) and are dropped at any failure; a 304 counts
 as a success only when it answers such validators on a source whose last poll succeeded, else it
 is a failure (`record_not_modified`): an unreadable feed never turns "ok" by being unchanged.
 
@@ -30,6 +31,7 @@ import math
 from datetime import datetime, timedelta
 
 from core.dates import iso, stored_date, utcnow
+from core.statedb import StoreSchema
 
 FASTER, SLOWER = 0.7, 1.25
 STRETCH = 4.0
@@ -40,7 +42,19 @@ PAUSE_RETRY = timedelta(hours=6)
 PAUSE_RETRY_MAX = timedelta(days=7)
 SLOW_SECONDS = 10.0
 POLLS_KEPT = 400  # per source: several days of history even at the floor
-HOURS_KEPT = timedelta(days=36)  # per-outlet article counts: four weeks of baseline and a week on top
+
+SCHEMA = StoreSchema("sources", (
+    "CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT)",
+    "ALTER TABLE validators ADD COLUMN used_at TEXT",  # for pruning
+    "",
+    """CREATE TABLE sources (url TEXT PRIMARY KEY, outlet TEXT NOT NULL, interval REAL NOT NULL, next_due_at TEXT,
+        failure_score REAL NOT NULL DEFAULT 0, paused_until TEXT, paused_reason TEXT,
+        pause_level INTEGER NOT NULL DEFAULT 0, last_success_at TEXT, last_error TEXT, last_error_at TEXT,
+        last_duration REAL, polls INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE source_polls (id INTEGER PRIMARY KEY, url TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL,
+        new_items INTEGER NOT NULL DEFAULT 0, status INTEGER, duration REAL);
+    CREATE INDEX source_polls_url ON source_polls(url, id)""",
+))
 
 
 def failure_kind(status: int | None, message: str = "") -> str:
@@ -85,6 +99,7 @@ class Sources:
         self.db = db
         self.floor, self.ceiling = floor, ceiling
         self.pause_retry = pause_retry
+        db.ensure(SCHEMA)
 
     def _row(self, tx, url: str, outlet) -> dict:
         tx.execute("INSERT OR IGNORE INTO sources(url, outlet, interval) VALUES (?, ?, ?)",
@@ -180,6 +195,24 @@ class Sources:
                    (url, iso(at), outcome, new_items, status, duration))
         tx.execute("DELETE FROM source_polls WHERE url = ? AND id <= (SELECT id FROM source_polls WHERE url = ? "
                    "ORDER BY id DESC LIMIT 1 OFFSET ?)", (url, url, POLLS_KEPT))
+
+    # --- conditional GET ---
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.db.one("SELECT etag, last_modified FROM validators WHERE url = ?", (url,))
+        return (row["etag"], row["last_modified"]) if row else (None, None)
+
+    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        now = iso(utcnow())
+        with self.db.transaction("save_validators") as tx:
+            tx.executemany(
+                "INSERT INTO validators(url, etag, last_modified, used_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, used_at = excluded.used_at",
+                [(url, etag, modified, now) for url, (etag, modified) in sorted(validators.items())
+                 if etag or modified])
+
+    def prune_validators(self, cutoff: str, tx=None) -> int:
+        """Validators unused since `cutoff` (a feed dropped from outlets.toml, a URL that moved)."""
+        return (tx or self.db).execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?", (cutoff,)).rowcount
 
     # --- reading ---
     def status(self, row: dict) -> str:

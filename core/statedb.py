@@ -1,13 +1,14 @@
-"""The crawl-state database: one SQLite file (WAL) under the data dir, and the one module that
-owns it. Crawl state, dedupe signatures, topic matches and deliveries, and the Elasticsearch
-outbox all live here; their classes reach it only through `StateDB`:
+"""The crawl-state database: one SQLite file (WAL) under the data dir (STATE_FILE), and the one
+module that owns its connections. Each store (crawl state, duplicates, outbox, sources, volume,
+notices, alerts) owns its tables: their schema, their statements and their pruning live in the
+store's module, and the store reaches the file only through `StateDB`:
 
 - a connection per thread, each with the same pragmas (set here and nowhere else);
 - `transaction(name)` is a unit: `BEGIN IMMEDIATE ... COMMIT`, rolled back on any error, so a
   crash leaves all of it or none (`sqlite3`'s autocommit mode would commit statement by
   statement: `with conn:` issues no BEGIN there);
-- the schema is a list of forward migrations keyed by `PRAGMA user_version`, each applied in the
-  transaction that records it.
+- a store's schema is a list of forward steps (`StoreSchema`); `ensure(schema)`, called when the
+  store is made, applies the steps it lacks, each run in the transaction that records it.
 
 Fault injection (tests only): `NEWSWATCH_FAULT_AFTER=NAME:N` kills the process with SIGKILL right
 after the N-th statement of every transaction called NAME, so a test can prove that a restart
@@ -19,8 +20,11 @@ import signal
 import sqlite3
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
+
+STATE_FILE = "state.sqlite3"  # under NEWSWATCH_DATA_DIR
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -32,86 +36,21 @@ PRAGMAS = (
 )
 BUSY_TIMEOUT_MS = 30_000
 
-# Version 1 is the schema newswatch 0.1 created without recording a version: `IF NOT EXISTS`
-# makes it a no-op on such a file and the whole schema on a new one.
-V1 = """
-CREATE TABLE IF NOT EXISTS seen (url_key TEXT PRIMARY KEY, article_id TEXT NOT NULL, marker TEXT);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, outlet TEXT NOT NULL, url TEXT NOT NULL, content_hash TEXT,
-    revision INTEGER NOT NULL, published_at TEXT, indexed_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
-CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
-    PRIMARY KEY (a, b, kind));
-CREATE INDEX IF NOT EXISTS links_b ON links(b, kind);
-CREATE TABLE IF NOT EXISTS term_df (word TEXT PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
-CREATE TABLE IF NOT EXISTS outlets (
-    key TEXT PRIMARY KEY, polls INTEGER NOT NULL DEFAULT 0, first_poll_at TEXT, last_poll_at TEXT,
-    last_poll_ok INTEGER, last_new_at TEXT, typical_gap REAL, errors INTEGER NOT NULL DEFAULT 0,
-    filtered INTEGER NOT NULL DEFAULT 0, last_error TEXT, backoff_until TEXT,
-    backoff_level INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS progress (task TEXT PRIMARY KEY, position INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS crawl_errors (id INTEGER PRIMARY KEY, at TEXT NOT NULL, outlet TEXT NOT NULL, url TEXT,
-    message TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dedupe_signatures (id TEXT PRIMARY KEY, published_at TEXT NOT NULL, size INTEGER NOT NULL,
-    shingles BLOB NOT NULL, version TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dedupe_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS topic_matches (topic TEXT NOT NULL, article_id TEXT NOT NULL, matched_at TEXT NOT NULL,
-    delivery_group TEXT, PRIMARY KEY (topic, article_id));
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY, topic TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL, articles TEXT NOT NULL,
-    created_at TEXT NOT NULL, delivered_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
-    last_error TEXT);
-CREATE TABLE IF NOT EXISTS es_outbox (id TEXT PRIMARY KEY, doc TEXT NOT NULL, queued_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, last_error TEXT);
-"""
+# The file's own version (PRAGMA user_version). Versions 1 to 4 described the whole schema in one
+# list; version 5 hands the tables to their stores, each of which records its own version in
+# `meta` (`schema:NAME`). A store's steps 1 to 4 are its part of those old versions, so a file
+# left at version N by an older newswatch has every store at N (`legacy_version`).
+SCHEMA_VERSION = 5
+META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
-# Version 2: bounded storage. Dedupe keeps a 16-bit MinHash signature and its LSH band keys per
-# article (integer ids, no shingles: under 1 KB); the signatures of version 1 are dropped and
-# rebuilt from the index's texts (crawler.stories.copies, flagged by the missing scheme in `meta`).
-# Times on what pruning removes; deletions through the outbox.
-V2 = """
-DROP TABLE dedupe_signatures;
-DROP TABLE dedupe_bands;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE lsh_docs (doc INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
-    signature BLOB NOT NULL);
-CREATE TABLE lsh_bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-ALTER TABLE seen ADD COLUMN seen_at TEXT;
-CREATE INDEX seen_article ON seen(article_id);
-ALTER TABLE validators ADD COLUMN used_at TEXT;
-CREATE INDEX articles_published ON articles(published_at);
-CREATE INDEX links_kind ON links(kind, a);
-ALTER TABLE es_outbox ADD COLUMN op TEXT NOT NULL DEFAULT 'index';
-CREATE INDEX deliveries_due ON deliveries(delivered_at, next_attempt_at);
-CREATE INDEX topic_matches_article ON topic_matches(article_id);
-"""
 
-# Version 3: when an outlet last succeeded and last failed, for health.
-V3 = """
-ALTER TABLE outlets ADD COLUMN last_ok_at TEXT;
-ALTER TABLE outlets ADD COLUMN last_error_at TEXT;
-"""
-
-# Version 4: sources that look after themselves (crawler/sources.py): each feed's and sitemap's
-# interval, failure score, pause and bounded poll history; articles per outlet per hour (volume
-# drops, sparklines); admin notices; a delivery may carry its own payload (a notice).
-V4 = """
-CREATE TABLE sources (url TEXT PRIMARY KEY, outlet TEXT NOT NULL, interval REAL NOT NULL, next_due_at TEXT,
-    failure_score REAL NOT NULL DEFAULT 0, paused_until TEXT, paused_reason TEXT, pause_level INTEGER NOT NULL DEFAULT 0,
-    last_success_at TEXT, last_error TEXT, last_error_at TEXT, last_duration REAL, polls INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE source_polls (id INTEGER PRIMARY KEY, url TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL,
-    new_items INTEGER NOT NULL DEFAULT 0, status INTEGER, duration REAL);
-CREATE INDEX source_polls_url ON source_polls(url, id);
-CREATE TABLE outlet_hours (outlet TEXT NOT NULL, hour TEXT NOT NULL, articles INTEGER NOT NULL,
-    PRIMARY KEY (outlet, hour));
-CREATE TABLE admin_notices (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, outlet TEXT NOT NULL, message TEXT NOT NULL,
-    raised_at TEXT NOT NULL, cleared_at TEXT);
-ALTER TABLE deliveries ADD COLUMN payload TEXT;
-"""
-
-MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, V3, V4)
-SCHEMA_VERSION = len(MIGRATIONS)
+@dataclass(frozen=True)
+class StoreSchema:
+    """A store's tables as forward steps: step n (from 1) brings them to version n. Steps 1 to 4
+    stay aligned with the file versions of the same numbers (an empty step where that version did
+    not touch the store's tables); a store adds its next change as a new step at the end."""
+    name: str
+    steps: tuple[str, ...]
 
 
 class StateError(RuntimeError):
@@ -161,6 +100,7 @@ class StateDB:
         self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._ensured: set[str] = set()
         self._migrate()
 
     # --- connections ---
@@ -241,14 +181,33 @@ class StateDB:
             if current > SCHEMA_VERSION:
                 raise StateError(f"{self.path}: written by a newer newswatch (schema {current}, this one knows "
                                  f"{SCHEMA_VERSION})")
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                step = MIGRATIONS[version - 1]
-                if callable(step):
-                    step(tx.conn)
-                else:
-                    for statement in filter(str.strip, step.split(";")):
-                        tx.execute(statement)
-                tx.execute(f"PRAGMA user_version = {version}")
+            if current < SCHEMA_VERSION:
+                tx.execute(META)
+                tx.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('legacy_version', ?)", (str(current),))
+                tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def ensure(self, schema: StoreSchema) -> None:
+        """Brings the store's tables to its newest step (once per store and `StateDB`)."""
+        if schema.name in self._ensured:
+            return
+        key = f"schema:{schema.name}"
+        with self.transaction("migrate") as tx:
+            row = tx.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                legacy = tx.execute("SELECT value FROM meta WHERE key = 'legacy_version'").fetchone()
+                current = min(int(legacy[0]) if legacy else 0, len(schema.steps))
+            else:
+                current = int(row[0])
+            if current > len(schema.steps):
+                raise StateError(f"{self.path}: written by a newer newswatch ({schema.name} schema {current}, this "
+                                 f"one knows {len(schema.steps)})")
+            for step in schema.steps[current:]:
+                for statement in filter(str.strip, step.split(";")):
+                    tx.execute(statement)
+            if row is None or current < len(schema.steps):
+                self.set_meta(key, str(len(schema.steps)), tx)
+        with self._lock:
+            self._ensured.add(schema.name)
 
     # --- small shared helpers ---
     def meta(self, key: str) -> str | None:
@@ -262,6 +221,10 @@ class StateDB:
     def size_bytes(self) -> int:
         """The database's bytes on disk, WAL included."""
         return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+
+def state_path(data_dir: Path) -> Path:
+    return Path(data_dir) / STATE_FILE
 
 
 def in_chunks(values: list, size: int = 500):

@@ -15,12 +15,19 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from core.dates import iso, stored_date, utcnow
+from core.statedb import StoreSchema
 
 MIN_USUAL = 5
 DROP_SHARE = 0.25
 RECOVERED_SHARE = 0.5
 WEEKS = 4
 HOURS_KEPT = timedelta(days=7 * WEEKS + 8)
+
+# Both stores came with version 4 of the state file: steps 1 to 3 are empty.
+VOLUME_SCHEMA = StoreSchema("volume", ("", "", "", """CREATE TABLE outlet_hours (outlet TEXT NOT NULL,
+    hour TEXT NOT NULL, articles INTEGER NOT NULL, PRIMARY KEY (outlet, hour))"""))
+NOTICES_SCHEMA = StoreSchema("notices", ("", "", "", """CREATE TABLE admin_notices (id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL, outlet TEXT NOT NULL, message TEXT NOT NULL, raised_at TEXT NOT NULL, cleared_at TEXT)"""))
 
 
 def hour_of(at: datetime) -> str:
@@ -30,6 +37,7 @@ def hour_of(at: datetime) -> str:
 class Volume:
     def __init__(self, db):
         self.db = db
+        db.ensure(VOLUME_SCHEMA)
 
     def count(self, outlet: str, articles: int, at: datetime | None = None, tx=None) -> None:
         if not articles:
@@ -73,9 +81,10 @@ class Volume:
                                              iso(today - timedelta(days=d - 1))))[0]
                 for d in range(days - 1, -1, -1)]
 
-    def prune(self, now: datetime | None = None) -> int:
+    def prune(self, now: datetime | None = None, tx=None) -> int:
+        """Hourly counts beyond the baseline's reach (HOURS_KEPT before `now`)."""
         now = now or utcnow()
-        return self.db.execute("DELETE FROM outlet_hours WHERE hour < ?", (iso(now - HOURS_KEPT),)).rowcount
+        return (tx or self.db).execute("DELETE FROM outlet_hours WHERE hour < ?", (iso(now - HOURS_KEPT),)).rowcount
 
 
 class Notices:
@@ -90,6 +99,7 @@ class Notices:
         self.queue_delivery = queue_delivery
         self.db = db
         self.channels = channels
+        db.ensure(NOTICES_SCHEMA)
 
     def open(self, kind: str | None = None) -> list[dict]:
         query = "SELECT id, kind, outlet, message, raised_at FROM admin_notices WHERE cleared_at IS NULL"
@@ -113,3 +123,7 @@ class Notices:
     def clear(self, kind: str, outlet: str, now: datetime | None = None) -> bool:
         return self.db.execute("UPDATE admin_notices SET cleared_at = ? WHERE kind = ? AND outlet = ? AND "
                                "cleared_at IS NULL", (iso(now or utcnow()), kind, outlet)).rowcount > 0
+
+    def prune(self, cutoff: str, tx=None) -> int:
+        """Notices cleared before `cutoff`."""
+        return (tx or self.db).execute("DELETE FROM admin_notices WHERE cleared_at < ?", (cutoff,)).rowcount

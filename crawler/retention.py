@@ -10,7 +10,9 @@ by `newswatch prune`. What goes, and when (settings NEWSWATCH_KEEP_*):
   KEEP_DELIVERIES_DAYS ago, and outbox writes Elasticsearch rejected that long ago;
 - URLs marked seen that never became an article (not-an-article pages) after KEEP_PAGES_DAYS,
   feed validators unused for VALIDATORS_DAYS, the rarest words of the related-report vocabulary
-  beyond TERMS_KEPT, and band rows of forgotten signatures."""
+  beyond TERMS_KEPT, and band rows of forgotten signatures.
+
+Each store prunes its own tables; this module says what goes when, and in which order."""
 from __future__ import annotations
 
 import logging
@@ -19,9 +21,11 @@ import time
 from datetime import timedelta
 
 from core.dates import iso, utcnow
-from core.volume import Volume
-from core.statedb import in_chunks
+from core.sources import Sources
+from core.volume import Notices, Volume
 from crawler.alerts.store import DeliveryStore, MatchStore
+from crawler.state import CrawlState
+from index.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -35,49 +39,41 @@ def prune(config, db, backend, archive, dedupe, now=None) -> dict:
     counts = {"pages": 0, "articles": 0, "matches": 0, "deliveries": 0, "seen": 0, "validators": 0, "terms": 0,
               "bands": 0, "outbox_rejected": 0, "hours": 0, "notices": 0}
     keep_pages, keep_articles = config["NEWSWATCH_KEEP_PAGES_DAYS"], config["NEWSWATCH_KEEP_ARTICLES_DAYS"]
+    state = CrawlState(db)
     if keep_articles:
-        counts["articles"] = _prune_articles(db, backend, archive, dedupe, iso(now - timedelta(days=keep_articles)))
+        counts["articles"] = _prune_articles(db, state, backend, archive, dedupe,
+                                             iso(now - timedelta(days=keep_articles)))
     if keep_pages:
         counts["pages"] = _prune_pages(archive, (now - timedelta(days=keep_pages)).timestamp())
-        counts["seen"] = db.execute(
-            "DELETE FROM seen WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM articles WHERE id = seen.article_id)",
-            (iso(now - timedelta(days=keep_pages)),)).rowcount
+        counts["seen"] = state.prune_seen(iso(now - timedelta(days=keep_pages)))
     counts["matches"] = MatchStore(db).prune(iso(now - timedelta(days=config["NEWSWATCH_KEEP_MATCHES_DAYS"])))
     deliveries_cutoff = iso(now - timedelta(days=config["NEWSWATCH_KEEP_DELIVERIES_DAYS"]))
     counts["deliveries"] = DeliveryStore(db).prune(deliveries_cutoff)
-    counts["outbox_rejected"] = db.execute("DELETE FROM es_outbox WHERE rejected = 1 AND queued_at < ?",
-                                           (deliveries_cutoff,)).rowcount
-    counts["validators"] = db.execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?",
-                                      (iso(now - timedelta(days=VALIDATORS_DAYS)),)).rowcount
-    words = db.one("SELECT COUNT(*) FROM term_df")[0]
-    if words > TERMS_KEPT:
-        counts["terms"] = db.execute("DELETE FROM term_df WHERE n = 1 AND word != ''").rowcount
+    counts["outbox_rejected"] = Outbox(db).prune(deliveries_cutoff)
+    counts["validators"] = Sources(db, 0, 0).prune_validators(iso(now - timedelta(days=VALIDATORS_DAYS)))
+    counts["terms"] = state.prune_terms(TERMS_KEPT)
     counts["bands"] = dedupe.sweep()
     # Hourly article counts beyond the volume baseline's reach; notices cleared long ago.
     counts["hours"] = Volume(db).prune(now)
-    counts["notices"] = db.execute("DELETE FROM admin_notices WHERE cleared_at < ?", (deliveries_cutoff,)).rowcount
+    counts["notices"] = Notices(db, ()).prune(deliveries_cutoff)
     logger.info("pruned: %s", counts)
     return counts
 
 
-def _prune_articles(db, backend, archive, dedupe, cutoff: str) -> int:
+def _prune_articles(db, state, backend, archive, dedupe, cutoff: str) -> int:
     """Index first (deleted and committed), then the state, batch by batch: a crash in between
     leaves state rows for articles the index no longer has, which the next run removes."""
     done = 0
     while True:
-        ids = [r[0] for r in db.all("SELECT id FROM articles WHERE published_at < ? LIMIT ?", (cutoff, BATCH))]
+        ids = state.published_before(cutoff, BATCH)
         if not ids:
             return done
         backend.delete(ids)
         backend.commit()
         with db.transaction("prune_articles") as tx:
-            for chunk in in_chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                tx.execute(f"DELETE FROM seen WHERE article_id IN ({marks})", chunk)
-                tx.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
-                MatchStore(db).forget(chunk, tx)
-                dedupe.remove(chunk, tx)
-                tx.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+            MatchStore(db).forget(ids, tx)
+            dedupe.remove(ids, tx)
+            state.forget(ids, tx)
         for article_id in ids:
             archive.delete(article_id)
         done += len(ids)

@@ -21,7 +21,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 import settings as settings_module
 from core.dates import iso, utcnow
-from core.statedb import StateDB
+from core.statedb import StateDB, state_path
 from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.stories.copies import DuplicateIndex
@@ -136,7 +136,7 @@ class CrawlService:
         self.outlets = outlets
         self.backend = backend
         data_dir = config["NEWSWATCH_DATA_DIR"]
-        self.db = db if db is not None else StateDB(data_dir / "state.sqlite3")
+        self.db = db if db is not None else StateDB(state_path(data_dir))
         self.state = CrawlState(self.db)
         self.archive = PageArchive(data_dir / "pages")
         self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"],
@@ -277,7 +277,7 @@ class CrawlService:
         # only when no page of this poll failed transiently or was deferred by a back-off (else a
         # 304 would hide it next time).
         if not (report.transient_failures or report.deferred):
-            self.state.save_validators(report.validators)
+            self.sources.save_validators(report.validators)
         if report.ok and not self.state.backoff_until(outlet.key):
             self.state.clear_backoff(outlet.key)
 

@@ -53,7 +53,7 @@ class OutletSpider(Spider):
 
     async def _source_request(self, url: str, callback, **meta) -> Request:
         headers = {}
-        etag, last_modified = await self.context.serial(self.context.state.validators, url)
+        etag, last_modified = await self.context.serial(self.context.service.sources.validators, url)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -1,5 +1,5 @@
-"""Crawl state (in the state database, core/statedb.py): what is known, story links, feed
-validators, outlet health.
+"""Crawl state (in the state database, core/statedb.py): what is known, story links, the
+related-report vocabulary, resumable jobs, outlet health. `CrawlState` owns these tables.
 
 An article is recorded here only after the index commit that holds it (`record_committed`), so
 a crash between the two re-crawls it (an upsert by id: nothing duplicated) and never loses it.
@@ -11,15 +11,44 @@ import math
 from datetime import datetime, timedelta
 
 from core.dates import iso, stored_date, utcnow
-from core.statedb import StateDB, in_chunks
+from core.statedb import StateDB, StoreSchema, in_chunks
 
 ERRORS_KEPT = 1000
 MAX_BACKOFF = timedelta(hours=12)
+
+SCHEMA = StoreSchema("crawl_state", (
+    """CREATE TABLE IF NOT EXISTS seen (url_key TEXT PRIMARY KEY, article_id TEXT NOT NULL, marker TEXT);
+    CREATE TABLE IF NOT EXISTS articles (
+        id TEXT PRIMARY KEY, outlet TEXT NOT NULL, url TEXT NOT NULL, content_hash TEXT,
+        revision INTEGER NOT NULL, published_at TEXT, indexed_at TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
+    CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
+        PRIMARY KEY (a, b, kind));
+    CREATE INDEX IF NOT EXISTS links_b ON links(b, kind);
+    CREATE TABLE IF NOT EXISTS term_df (word TEXT PRIMARY KEY, n INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS outlets (
+        key TEXT PRIMARY KEY, polls INTEGER NOT NULL DEFAULT 0, first_poll_at TEXT, last_poll_at TEXT,
+        last_poll_ok INTEGER, last_new_at TEXT, typical_gap REAL, errors INTEGER NOT NULL DEFAULT 0,
+        filtered INTEGER NOT NULL DEFAULT 0, last_error TEXT, backoff_until TEXT,
+        backoff_level INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE IF NOT EXISTS progress (task TEXT PRIMARY KEY, position INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS crawl_errors (id INTEGER PRIMARY KEY, at TEXT NOT NULL, outlet TEXT NOT NULL,
+        url TEXT, message TEXT NOT NULL)""",
+    # Times on what pruning removes.
+    """ALTER TABLE seen ADD COLUMN seen_at TEXT;
+    CREATE INDEX seen_article ON seen(article_id);
+    CREATE INDEX articles_published ON articles(published_at);
+    CREATE INDEX links_kind ON links(kind, a)""",
+    # When an outlet last succeeded and last failed, for health.
+    """ALTER TABLE outlets ADD COLUMN last_ok_at TEXT;
+    ALTER TABLE outlets ADD COLUMN last_error_at TEXT""",
+))
 
 
 class CrawlState:
     def __init__(self, db: StateDB):
         self.db = db
+        db.ensure(SCHEMA)
 
     # --- what is known ---
     def seen(self, url_key: str):
@@ -121,20 +150,6 @@ class CrawlState:
         self.db.execute("INSERT INTO progress(task, position) VALUES (?, ?) ON CONFLICT(task) "
                         "DO UPDATE SET position = excluded.position", (task, position))
 
-    # --- conditional GET ---
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.one("SELECT etag, last_modified FROM validators WHERE url = ?", (url,))
-        return (row["etag"], row["last_modified"]) if row else (None, None)
-
-    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
-        now = iso(utcnow())
-        with self.db.transaction("save_validators") as tx:
-            tx.executemany(
-                "INSERT INTO validators(url, etag, last_modified, used_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
-                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, used_at = excluded.used_at",
-                [(url, etag, modified, now) for url, (etag, modified) in sorted(validators.items())
-                 if etag or modified])
-
     # --- outlet health ---
     def outlet(self, key: str) -> dict:
         row = self.db.one("SELECT * FROM outlets WHERE key = ?", (key,))
@@ -188,6 +203,31 @@ class CrawlState:
 
     def clear_backoff(self, key: str) -> None:
         self.db.execute("UPDATE outlets SET backoff_level = 0, backoff_until = NULL WHERE key = ?", (key,))
+
+
+    # --- retention (crawler/retention.py) ---
+    def published_before(self, cutoff: str, limit: int) -> list[str]:
+        return [r[0] for r in self.db.all("SELECT id FROM articles WHERE published_at < ? LIMIT ?", (cutoff, limit))]
+
+    def forget(self, article_ids: list[str], tx) -> None:
+        """Pruned articles: their known URLs, story links and records."""
+        for chunk in in_chunks(list(article_ids)):
+            marks = ",".join("?" * len(chunk))
+            tx.execute(f"DELETE FROM seen WHERE article_id IN ({marks})", chunk)
+            tx.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", chunk + chunk)
+            tx.execute(f"DELETE FROM articles WHERE id IN ({marks})", chunk)
+
+    def prune_seen(self, cutoff: str, tx=None) -> int:
+        """URLs marked seen before `cutoff` that never became an article (not-an-article pages)."""
+        return (tx or self.db).execute(
+            "DELETE FROM seen WHERE seen_at < ? AND NOT EXISTS (SELECT 1 FROM articles WHERE id = seen.article_id)",
+            (cutoff,)).rowcount
+
+    def prune_terms(self, kept: int, tx=None) -> int:
+        """Beyond `kept` distinct words, the words seen once go (the empty word counts documents)."""
+        if self.db.one("SELECT COUNT(*) FROM term_df")[0] <= kept:
+            return 0
+        return (tx or self.db).execute("DELETE FROM term_df WHERE n = 1 AND word != ''").rowcount
 
 
 def marker_json(**parts) -> str | None:

@@ -7,7 +7,13 @@ from __future__ import annotations
 import json
 
 from core.dates import iso, utcnow
-from core.statedb import StateDB
+from core.statedb import StateDB, StoreSchema
+
+SCHEMA = StoreSchema("outbox", (
+    """CREATE TABLE IF NOT EXISTS es_outbox (id TEXT PRIMARY KEY, doc TEXT NOT NULL, queued_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0, last_error TEXT)""",
+    "ALTER TABLE es_outbox ADD COLUMN op TEXT NOT NULL DEFAULT 'index'",  # deletions go through the outbox too
+))
 
 
 class Outbox:
@@ -16,6 +22,7 @@ class Outbox:
 
     def __init__(self, db: StateDB):
         self.db = db
+        db.ensure(SCHEMA)
 
     def put(self, article: dict) -> None:
         # A newer version of an article still waiting replaces the older one.
@@ -61,3 +68,8 @@ class Outbox:
                                      "WHERE rejected = 0 AND op = 'index' GROUP BY 1"))
         return {"waiting": waiting, "rejected": rejected, "oldest_waiting_since": oldest,
                 "last_error": last[0] if last else None, "by_outlet": by_outlet}
+
+    def prune(self, cutoff: str, tx=None) -> int:
+        """Writes Elasticsearch rejected, queued before `cutoff`."""
+        return (tx or self.db).execute("DELETE FROM es_outbox WHERE rejected = 1 AND queued_at < ?",
+                                       (cutoff,)).rowcount

@@ -226,8 +226,10 @@ def cmd_extract(args, config) -> int:
 
 def _require_data(config) -> None:
     """Reading commands never create an empty index where a mistyped path points."""
+    from core.statedb import state_path
+
     data_dir = config["NEWSWATCH_DATA_DIR"]
-    if not (data_dir / "state.sqlite3").exists():
+    if not state_path(data_dir).exists():
         raise UsageError(f"setting NEWSWATCH_DATA_DIR={str(data_dir)!r}: no newswatch data there "
                          "(nothing crawled yet, or another directory was meant)")
 
@@ -287,9 +289,9 @@ def cmd_search(args, config) -> int:
 
 
 def _state_db(config):
-    from core.statedb import StateDB
+    from core.statedb import StateDB, state_path
 
-    return StateDB(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")
+    return StateDB(state_path(config["NEWSWATCH_DATA_DIR"]))
 
 
 def cmd_outlets(args, config) -> int:

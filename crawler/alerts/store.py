@@ -12,7 +12,22 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from core.dates import iso
-from core.statedb import StateDB, in_chunks
+from core.statedb import StateDB, StoreSchema, in_chunks
+
+# Steps 1 to 4 are the alert tables' part of the state file's versions 1 to 4 (core/statedb.py).
+SCHEMA = StoreSchema("alerts", (
+    """CREATE TABLE IF NOT EXISTS topic_matches (topic TEXT NOT NULL, article_id TEXT NOT NULL,
+        matched_at TEXT NOT NULL, delivery_group TEXT, PRIMARY KEY (topic, article_id));
+    CREATE TABLE IF NOT EXISTS deliveries (
+        id TEXT PRIMARY KEY, topic TEXT NOT NULL, channel TEXT NOT NULL, target TEXT NOT NULL, articles TEXT NOT NULL,
+        created_at TEXT NOT NULL, delivered_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL,
+        last_error TEXT)""",
+    """CREATE INDEX deliveries_due ON deliveries(delivered_at, next_attempt_at);
+    CREATE INDEX topic_matches_article ON topic_matches(article_id)""",
+    "",
+    # A delivery may carry its own payload (an admin notice).
+    "ALTER TABLE deliveries ADD COLUMN payload TEXT",
+))
 
 
 def _marks(values: list) -> str:
@@ -25,6 +40,7 @@ class MatchStore:
 
     def __init__(self, db: StateDB):
         self.db = db
+        db.ensure(SCHEMA)
 
     def record(self, topic: str, article_id: str, copies: list[str], now: datetime) -> bool:
         """A new match (True), or one already recorded. The earliest match among `copies` (the
@@ -97,6 +113,7 @@ class DeliveryStore:
 
     def __init__(self, db: StateDB):
         self.db = db
+        db.ensure(SCHEMA)
 
     def add(self, tx, topic: str, channels, now: datetime, *, group: str | None = None, articles=(),
             payload: dict | None = None) -> int:

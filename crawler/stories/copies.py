@@ -25,7 +25,7 @@ from typing import Iterable
 import numpy as np
 from datasketch import MinHash
 
-from core.statedb import StateDB, in_chunks
+from core.statedb import StateDB, StoreSchema, in_chunks
 
 SHINGLE_WORDS = 5
 NUM_PERM = 512
@@ -44,6 +44,21 @@ MIN_CONTAINMENT = 0.8
 MIN_SHINGLES = 20  # shorter texts are too small to call copies on shingles alone
 WORD = re.compile(r"\w+")
 CHANCE = 2.0 ** -BITS
+
+SCHEMA = StoreSchema("duplicates", (
+    # Version 1 kept every shingle, with bands by article id.
+    """CREATE TABLE IF NOT EXISTS dedupe_signatures (id TEXT PRIMARY KEY, published_at TEXT NOT NULL,
+        size INTEGER NOT NULL, shingles BLOB NOT NULL, version TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS dedupe_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, id TEXT NOT NULL)""",
+    # Version 2: bounded storage (integer ids, compact signatures: under 1 KB per article). The
+    # signatures of version 1 are dropped and rebuilt from the index's texts (`rebuild`, flagged
+    # by the missing scheme in `meta`).
+    """DROP TABLE dedupe_signatures;
+    DROP TABLE dedupe_bands;
+    CREATE TABLE lsh_docs (doc INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
+        signature BLOB NOT NULL);
+    CREATE TABLE lsh_bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID""",
+))
 
 
 def _shingle_hashes(words: list[str]) -> np.ndarray:
@@ -121,6 +136,7 @@ class Match:
 class DuplicateIndex:
     def __init__(self, db: StateDB):
         self.db = db
+        db.ensure(SCHEMA)
 
     def needs_rebuild(self) -> bool:
         """Signatures of another scheme (or none yet, after an upgrade) are in the table."""

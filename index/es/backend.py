@@ -13,7 +13,7 @@ import time
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import Search
 
-from core.statedb import StateDB
+from core.statedb import StateDB, state_path
 from index.es.courier import Courier
 from index.es.layout import from_source
 from index.es.lifecycle import READ_TIMEOUT_SECONDS, IndexLifecycle
@@ -58,7 +58,7 @@ class ElasticsearchBackend:
 
     @classmethod
     def from_config(cls, config, db: StateDB | None = None) -> "ElasticsearchBackend":
-        return cls(make_client(config), Outbox(db or StateDB(config["NEWSWATCH_DATA_DIR"] / "state.sqlite3")),
+        return cls(make_client(config), Outbox(db or StateDB(state_path(config["NEWSWATCH_DATA_DIR"]))),
                    prefix=config["ELASTICSEARCH_INDEX_PREFIX"], shards=config["ELASTICSEARCH_SHARDS"],
                    replicas=config["ELASTICSEARCH_REPLICAS"])
 

@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def test_a_transaction_is_a_unit(tmp_path):
-    db = StateDB(tmp_path / "s.sqlite3")
+    db = CrawlState(StateDB(tmp_path / "s.sqlite3")).db  # the crawl state's tables (progress)
     with pytest.raises(RuntimeError):
         with db.transaction("test") as tx:
             tx.execute("INSERT INTO progress(task, position) VALUES ('a', 1)")
@@ -49,10 +49,10 @@ def test_a_file_written_by_newswatch_0_1_is_migrated_keeping_its_data(tmp_path):
     assert state.articles_by_outlet() == {"rfa-english": 2, "rfa-korean": 1, "newsweek": 1}
     assert len(db.all("SELECT * FROM seen")) == 4 and db.one("SELECT COUNT(*) FROM topic_matches")[0] == 3
     assert Outbox(db).pending(10)[0][:2] == ("abc", "index")
+    index = DuplicateIndex(db)  # each store upgrades its own tables when it is made
     tables = {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "dedupe_bands" not in tables and "lsh_bands" in tables
     # Version 1 kept shingles; this version keeps compact signatures, rebuilt from the texts.
-    index = DuplicateIndex(db)
     assert index.needs_rebuild()
     text = article_paragraphs("Kursk")
     index.rebuild([("c04045dfcc01785de508", text)])
@@ -86,3 +86,23 @@ def test_connections_of_finished_threads_are_closed(tmp_path):
         thread.join()
     db.one("SELECT 1")
     assert db.open_connections() <= 2
+
+
+def test_each_store_brings_its_own_tables_and_records_their_version(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    tables = lambda: {r[0] for r in db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}  # noqa: E731
+    assert "lsh_docs" not in tables()
+    DuplicateIndex(db)
+    assert {"lsh_docs", "lsh_bands"} <= tables() and "dedupe_bands" not in tables()
+    assert db.meta("schema:duplicates") == "2"
+    db.close()
+    again = StateDB(tmp_path / "s.sqlite3")
+    DuplicateIndex(again)  # nothing left to apply: the steps ran once
+    assert again.meta("schema:duplicates") == "2"
+
+
+def test_a_store_written_by_a_newer_newswatch_is_refused(tmp_path):
+    db = StateDB(tmp_path / "s.sqlite3")
+    db.set_meta("schema:outbox", "99")
+    with pytest.raises(StateError, match="newer newswatch"):
+        Outbox(db)
