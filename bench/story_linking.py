@@ -1,4 +1,4 @@
-"""Story linking's cost per article on the crawl service's serial thread (crawler/stories.py):
+"""Story linking's cost per article on the crawl service's serial thread (crawler/stories/related.py):
 `StoryLinker.relate` for new articles against an embedded index of N synthetic articles (those of
 bench/scale.py, a tenth of them in Korean), with the outlets in one language (one search per
 article, plus one when it cites an outlet) and in two (up to CROSS_LANGUAGE_NAMES searches more,

@@ -10,8 +10,8 @@ from dateutil import parser as dateutil_parser
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
-# The ISO 8601 shapes newswatch writes and most pages give: parsed by the standard library, ~50x
-# faster than dateutil (which took 56 % of an embedded upsert, four dates per article). Anything
+# The ISO 8601 shapes newswatch writes and most pages give: parsed by the standard library, far
+# faster than dateutil, which dominated an embedded upsert (docs/benchmarks.md). Anything
 # else, or anything fromisoformat refuses, goes the old way, so the answers are the same.
 ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 

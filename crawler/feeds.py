@@ -155,7 +155,7 @@ def _feed_entry(item, url: str, language: str | None) -> dict:
         "text": text,
         "authors": authors,
         "published_at": iso(published),
-        # as the feed wrote it: a date without a zone is read in the outlet's (crawler.extract)
+        # as the feed wrote it: a date without a zone is read in the outlet's (crawler.extraction.extract)
         "published_text": dict.get(item, "published") or dict.get(item, "updated"),
         "modified_at": iso(updated) if updated and updated != published else None,
         "tags": [str(t.get("term")) for t in item.get("tags") or [] if t.get("term")],

@@ -43,7 +43,7 @@ class OutletSpider(Spider):
 
     # --- start ---
     async def start(self):
-        due = set(self.context.due_sources)  # crawler/sources.py: the sources whose poll is due
+        due = set(self.context.due_sources)  # core/sources.py: the sources whose poll is due
         for url in self.outlet.feeds:
             if url in due:
                 yield await self._source_request(url, self.parse_feed, root=url)

@@ -27,7 +27,7 @@ from crawler.extraction.metadata import clean_text, page_metadata
 from crawler.extraction.page_dates import Published, choose_published
 from crawler.extraction.parsers import PARSERS
 from crawler.extraction.parsers.base import OutletParser, Page
-from crawler.urls import canonical_url as clean_url
+from crawler.urls import canonical_url
 
 # Lengths are Latin-script characters (crawler.extraction.language.weighted_length): a Hangul or Han
 # character counts as SCRIPT_WEIGHTS says, so a short Korean report is not "no article body".
@@ -162,7 +162,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     text = clean_body(text, title, authors) or text
     return {
         "url": url or feed.get("url"),
-        "canonical_url": clean_url(canonical) if canonical else None,
+        "canonical_url": canonical_url(canonical) if canonical else None,
         "title": title,
         "description": clean_text(outlet_parser.description(page) or meta["description"] or feed.get("description")
                               or extracted.get("description")),
@@ -202,7 +202,7 @@ def extract_feed_item(feed: dict, outlet_language: str | None = None, now: datet
     published = feed_published(feed, outlet_zone, now)
     return {
         "url": feed["url"],
-        "canonical_url": clean_url(feed["url"]),
+        "canonical_url": canonical_url(feed["url"]),
         "title": _clean(feed.get("title")),
         "description": _clean(feed.get("description")),
         "text": text,

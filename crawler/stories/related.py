@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from core.dates import stored_date as parse_stored
+from core.dates import stored_date
 from crawler.stories.provenance import Citations
 from index.analysis import ANALYSERS
 from index.query import SearchQuery
@@ -170,7 +170,7 @@ class StoryLinker:
             return []
         counts = term_counts(article["text"], article.get("language"))
         self.state.count_terms(set(counts))
-        when = parse_stored(article["published_at"])
+        when = stored_date(article["published_at"])
         query = candidates_query(article, when - self.related_window, when + self.related_window)
         if query is None:
             return []
@@ -195,7 +195,7 @@ class StoryLinker:
             other = self.article_now(hit["id"])
             if other is None or other.get("duplicate_of"):
                 continue
-            gap = abs((when - parse_stored(other["published_at"])).total_seconds()) / 86400
+            gap = abs((when - stored_date(other["published_at"])).total_seconds()) / 86400
             score, is_related = related_score(article, other, self.countries, self.state.idf, gap, counts)
             if other["outlet"] in cited and earlier(other, article) and cites(article, other, self.countries, score):
                 if score > best_cited.get(other["outlet"], (-1.0, None))[0]:

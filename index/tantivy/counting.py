@@ -57,7 +57,7 @@ def query_share(schema: tantivy.Schema, combined: tantivy.Query) -> Share:
 def word_share(index: tantivy.Index, schema: tantivy.Schema, query: SearchQuery) -> Share:
     """For a word alone: the union over the default fields of (the word in the field and the
     share) — the same articles as the share of the word's union, whose seeks cost a pass over
-    the union (0.8 against 3.5 ms for "the" at 1M)."""
+    the union (several times slower for a common word: docs/benchmarks.md)."""
     rewritten = rewrite_query(query.q)
     by_field = [index.parse_query(rewritten, [name]) for name in DEFAULT_FIELDS]
     Q, Occur = tantivy.Query, tantivy.Occur
