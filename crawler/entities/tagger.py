@@ -16,8 +16,8 @@ from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials
                                   type_of, verb_inside)
 from crawler.entities.gazetteer import is_region, nation_first_words, nations, place, warm as warm_gazetteer
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
+from core.setting_values import ner_model_spec
 from index.analysis import HANGUL
-from settings import ner_model_spec
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
