@@ -17,6 +17,7 @@ from crawler.config.problems import Refusal, Wording, first_problem
 from crawler.extraction.page_dates import valid_zone
 from crawler.extraction.parsers import PARSERS
 from crawler.urls import identity_url
+from index.matching import validate_query
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
@@ -76,10 +77,6 @@ def _unknown_parser(parser) -> str:
 def _filter(query: str) -> str:
     # A filter is a search query and is checked as one (the rules that refuse it in /search and
     # topics.toml), so that what is refused there is refused here, not accepted to match nothing.
-    # Imported here: the query model takes a good part of a second to build, and every command
-    # imports this module.
-    from index.matching import validate_query
-
     if not query.strip():
         raise ValueError("expected a search query")
     validate_query(query)

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 
 from crawler.config.outlets import SLUG
 from crawler.config.problems import Wording, first_problem
+from index.matching import validate_query
 from index.query_syntax import QueryError, parse_entity
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -36,10 +37,6 @@ class Topic:
 
 
 def _query(query: str) -> str:
-    # Imported here: the query checks need tantivy and the query model, a good part of a second
-    # that the commands without topics need not wait for.
-    from index.matching import validate_query
-
     if not query.strip():
         raise ValueError("required, a search query")
     validate_query(query)

@@ -4,6 +4,9 @@ from __future__ import annotations
 import sys
 
 from core.dates import duration_text
+from index.cursors import Cursors, load_key
+from index.query import QueryError, parse_search_params
+from index.search import run_search
 from scheduler.commands.common import EXIT_OK, EXIT_USAGE, UsageError, print_json
 from scheduler.compose import configured_outlets, configured_topics, state_path, wired
 
@@ -28,12 +31,6 @@ def search_params(args) -> list[tuple[str, str]]:
 
 
 def cmd_search(args, config) -> int:
-    # Here, not at the top: the query model takes a good part of a second to build, which the
-    # other commands need not wait for.
-    from index.cursors import Cursors, load_key
-    from index.query import QueryError, parse_search_params
-    from index.search import run_search
-
     require_data(config)
     cursors = Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"]))
     try:
