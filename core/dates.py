@@ -13,6 +13,9 @@ FUTURE_TOLERANCE = timedelta(days=1)
 # The ISO 8601 shapes newswatch writes and most pages give: parsed by the standard library, far
 # faster than dateutil, which dominated an embedded upsert (docs/benchmarks.md). Anything
 # else, or anything fromisoformat refuses, goes the old way, so the answers are the same.
+# A duration as outlets.toml and the interval settings write one: 90s, 15m, 1h, 1d.
+DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -73,6 +76,14 @@ def utcnow() -> datetime:
 def stored_date(text: str | None) -> datetime | None:
     """A date newswatch wrote itself (ISO 8601, UTC): no sanity window, unlike dates from the web."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def parse_duration(text: str) -> int:
+    """Seconds of a duration such as 90s, 15m, 1h or 1d; ValueError names the text."""
+    match = DURATION.match(text.strip())
+    if not match or len(match.group(1)) > 9:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 1h or 1d")
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 def duration_text(seconds: float) -> str:

@@ -21,7 +21,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 import settings as settings_module
 from core.dates import iso, utcnow
-from core.statedb import StateDB, state_path
+from core.statedb import StateDB
 from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.stories.copies import DuplicateIndex
@@ -131,14 +131,15 @@ class CrawlContext:
 
 
 class CrawlService:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db: StateDB | None = None):
+    def __init__(self, config, outlets: dict, backend, topics: dict, db: StateDB):
+        """Wired by scheduler/compose.py: the state database and the index are the caller's to
+        open and close."""
         self.config = config
         self.outlets = outlets
         self.backend = backend
-        data_dir = config["NEWSWATCH_DATA_DIR"]
-        self.db = db if db is not None else StateDB(state_path(data_dir))
+        self.db = db
         self.state = CrawlState(self.db)
-        self.archive = PageArchive(data_dir / "pages")
+        self.archive = PageArchive(config["NEWSWATCH_DATA_DIR"] / "pages")
         self.pool = WorkerPool(config["NEWSWATCH_WORKERS"], config["NEWSWATCH_WORKER_MAX_TASKS"],
                                warm=(warm_worker, config["NEWSWATCH_NER_MODELS"], names_path(config)))
         self.writer = IndexWriter(backend, self.state, config["NEWSWATCH_COMMIT_EVERY"])
@@ -146,7 +147,7 @@ class CrawlService:
         self.stories = StoryLinker(self.state, self.dedupe, backend, self.writer,
                                    cached_names(names_path(config)).countries,
                                    config["NEWSWATCH_RELATED_WINDOW_DAYS"], outlets=lambda: self.outlets)
-        self.alerts = Alerts(self.db, topics or {}, backend.get,
+        self.alerts = Alerts(self.db, topics, backend.get,
                              config["NEWSWATCH_SMTP_URL"], config["NEWSWATCH_MAIL_FROM"])
         self.robots = RobotsCache()
         self.sources = Sources(self.db, config["NEWSWATCH_MIN_INTERVAL"], config["NEWSWATCH_MAX_INTERVAL"],

@@ -13,15 +13,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import reprocess
-from crawler.config.outlets import OutletsError, load_outlets
+from crawler.config.outlets import OutletsError
+from crawler.config.topics import TopicsError
 from crawler.retention import storage_report
 from crawler.service import CrawlService
-from crawler.config.topics import TopicsError
+from index.cursors import Cursors, load_key
+from scheduler.compose import Wiring, configured_outlets, configured_topics
 from web.access import AccessControl
 from web.api import create_app
 from web.context import ApiContext
-from index.cursors import Cursors, load_key
-from scheduler.cli import configured_names, load_topics_for
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,13 @@ class _Unwatched:
 
 
 class Daemon:
-    def __init__(self, config, outlets: dict, backend, topics: dict | None = None, db=None, api_socket=None):
+    def __init__(self, wiring: Wiring, api_socket=None):
+        config, backend = wiring.config, wiring.backend
+        self.wiring = wiring
         self.config = config
         self.api_socket = api_socket  # bound by the CLI before start-up: a busy port is refused first
         self.backend = backend
-        self.service = CrawlService(config, outlets, backend, topics, db)
+        self.service = CrawlService(config, wiring.outlets, backend, wiring.topics, wiring.db)
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
@@ -64,7 +66,7 @@ class Daemon:
                               index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
                               reload=self.reload, running=lambda: set(self.service.running),
                               prune=self.prune_now, reprocess=self.start_reprocess,
-                              names=configured_names(config), alerts=self.service.alerts,
+                              names=wiring.names, alerts=self.service.alerts,
                               cursors=Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"])),
                               access=AccessControl(config["NEWSWATCH_API_KEYS"], config["NEWSWATCH_ADMIN_KEYS"],
                                                    config["NEWSWATCH_SEARCH_RATE"]))
@@ -157,8 +159,8 @@ class Daemon:
     def reload(self) -> tuple[bool, str]:
         """Re-reads the outlets and topics files; an invalid file keeps the ones in use and says why."""
         try:
-            outlets = load_outlets(self.config["NEWSWATCH_OUTLETS"])
-            topics = load_topics_for(self.config, outlets)
+            outlets = configured_outlets(self.config)
+            topics = configured_topics(self.config, outlets)
         except (OutletsError, TopicsError) as exc:
             logger.error("reload refused, keeping the current outlets and topics: %s", exc)
             return False, f"kept the current outlets and topics: {exc}"
@@ -219,7 +221,7 @@ class Daemon:
         with contextlib.suppress(Exception):
             await preparing
         await self.service.close()
-        await asyncio.to_thread(self.backend.close)
+        await asyncio.to_thread(self.wiring.close_index)
         logger.info("index committed and closed")
         server.should_exit = True
         with contextlib.suppress(Exception):

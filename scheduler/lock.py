@@ -30,6 +30,13 @@ class DataDirLock:
         self._fd = fd
         return self
 
+    def __enter__(self) -> "DataDirLock":
+        """Takes the lock, unless this one already holds it (taken first to fall back on the daemon)."""
+        return self if self._fd is not None else self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
     def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -100,16 +100,43 @@ def test_a_topics_file_that_is_set_must_exist_only_the_default_may_be_missing(tm
     assert str(refused.value) == f"setting NEWSWATCH_TOPICS={missing!r}: no such file"
 
 
+def start_up(environ: dict) -> settings.Config:
+    """What every command does first: the settings, then the checks only the crawler can make."""
+    from crawler.config.crawler_settings import check_crawler_settings
+
+    config = settings.load(environ, env_file="/nonexistent")
+    check_crawler_settings(config)
+    return config
+
+
 def test_a_names_file_with_an_unknown_table_or_key_stops_start_up(tmp_path):
     names = tmp_path / "names.toml"
     names.write_text('[aliases.person]\n"Kim Jong Un" = ["KJU"]\n\n[bogus]\nx = 1\n')
     with pytest.raises(settings.SettingsError, match=r"^setting NEWSWATCH_NAMES=.*\[bogus\]: unknown table"):
-        settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")
+        start_up({"NEWSWATCH_NAMES": str(names)})
     names.write_text('[gazetteer]\ncountrys = ["Wakanda"]\n')
     with pytest.raises(settings.SettingsError, match=r"gazetteer.countrys: unknown key"):
-        settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")
+        start_up({"NEWSWATCH_NAMES": str(names)})
     names.write_text('[gazetteer]\ncountries = ["Wakanda"]\n')
-    assert settings.load({"NEWSWATCH_NAMES": str(names)}, env_file="/nonexistent")["NEWSWATCH_NAMES"] == names
+    assert start_up({"NEWSWATCH_NAMES": str(names)})["NEWSWATCH_NAMES"] == names
+
+
+def test_a_model_that_does_not_load_stops_start_up_with_one_line_naming_the_setting():
+    with pytest.raises(settings.SettingsError) as refused:
+        start_up({"NEWSWATCH_NER_MODELS": " en=no_such_model"})
+    assert str(refused.value) == ("setting NEWSWATCH_NER_MODELS=' en=no_such_model': "
+                                  "model 'no_such_model' for 'en' is not installed")
+    with pytest.raises(settings.SettingsError) as malformed:  # the form is the settings' own check
+        settings.load({"NEWSWATCH_NER_MODELS": "english"}, env_file="/nonexistent")
+    assert str(malformed.value) == "setting NEWSWATCH_NER_MODELS='english': 'english' is not LANGUAGE=MODEL"
+
+
+def test_settings_import_nothing_of_ours_but_core():
+    tree = ast.parse((ROOT / "settings.py").read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    ours = {name.split(".")[0] for name in imported} & {"core", "index", "crawler", "web", "scheduler"}
+    assert ours <= {"core"}, imported
 
 
 def test_the_shipped_names_files_point_only_at_files_in_the_repository():

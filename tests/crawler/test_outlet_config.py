@@ -103,3 +103,23 @@ def test_a_feed_or_sitemap_in_two_outlets_is_refused_naming_both():
     with pytest.raises(OutletsError, match=r"\[newsweek\] sitemaps: .* is also in \[newsweek\] feeds already"):
         parse_outlets(GOOD.replace('sitemaps = ["https://www.newsweek.com/googlenews.xml"]',
                                    'sitemaps = ["https://www.newsweek.com/rss"]'))
+
+
+@pytest.mark.parametrize("change, message", [
+    # The first problem in the order the keys are checked; a wrong type before a wrong value.
+    (("delay = 10", "delay = 10\nzzz = 1\naaa = 2\nparser = 5"), "aaa: unknown key"),
+    (("name = \"Newsweek\"", "name = 5"), "name: required, a non-empty string"),
+    (("feeds = [\"https://www.newsweek.com/rss\"]", "feeds = [\"ftp://x/rss\", 5]"), "feeds: expected a list of URLs"),
+    (('feeds = ["https://www.newsweek.com/rss"]\nsitemaps = ["https://www.newsweek.com/googlenews.xml"]',
+      "feeds = []\ntimezone = 5"), "feeds: an outlet needs at least one feed or sitemap"),
+    (("interval = \"15m\"", "interval = 5"), "interval: '5' is not a duration such as 90s, 15m, 1h or 1d"),
+    (("delay = 10", "delay = true"), "delay: expected a number of seconds from 0 to 3600"),
+    (("delay = 10", "delay = 10\ntimezone = 5"), "timezone: 5 is not an IANA time zone such as 'Europe/Berlin'"),
+    (("delay = 10", "delay = 10\naliases = [\"RFA\", \" \"]"), "aliases: expected a list of names"),
+])
+def test_each_problem_is_the_one_line_the_file_validation_always_gave(change, message):
+    with pytest.raises(OutletsError) as refused:
+        parse_outlets(GOOD.replace(*change))
+    assert str(refused.value) == f"outlet [newsweek] {message}"
+    with pytest.raises(OutletsError, match=r"^outlet \[newsweek\]: expected a table$"):
+        parse_outlets("newsweek = 5\n")
