@@ -62,6 +62,15 @@ def killable_node_reason() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(config, items):
+    # `make test` spreads the tests over every core (pytest-xdist, --dist loadgroup). The
+    # Elasticsearch tests share one node and the fault tests kill and restart it, so they all run
+    # on one worker, one after another.
+    for item in items:
+        if item.get_closest_marker("elasticsearch") or "es_node_control" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("elasticsearch"))
+
+
 def pytest_report_header(config):
     return elasticsearch_status()
 
