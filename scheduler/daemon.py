@@ -83,7 +83,7 @@ class Daemon:
 
     async def _reschedule(self, key: str) -> None:
         """The outlet's next run is when its next source is due (each source's interval adapts,
-        crawler/sources.py); the trigger's own interval is only the fallback."""
+        core/sources.py); the trigger's own interval is only the fallback."""
         outlet = self.service.outlets.get(key)
         if outlet is None:
             return
