@@ -120,16 +120,6 @@ class ElasticsearchBackend:
         self.client.close()
 
     # --- topics (percolate.py) ---
-    @property
-    def topics_index(self) -> str:
-        return self.percolator.index
-
-    def sync_topics(self, topics: dict) -> None:
-        self.percolator.sync(topics)
-
-    def topic_query(self, topic) -> dict:
-        return self.percolator.topic_query(topic)
-
     def match_topics(self, article: dict, topics: dict) -> list[str]:
         return self.percolator.match(article, topics)
 
