@@ -6,14 +6,14 @@ from __future__ import annotations
 import tantivy
 
 from index.analysis import all_analysed_fields, analysed_field_values, rewrite_query
-from index.query import QueryError, check_fields
+from index.query_syntax import QueryError, check_fields
 
 FIELDS = ["title", "description", "text"] + all_analysed_fields()  # searched when the query names no field
 RAW_FIELDS = ["outlet", "language", "tags", "url"]
 
 
 def _schema() -> tantivy.Schema:
-    # The fields `q` may name (index.query.QUERY_FIELDS), tokenised as in the embedded index.
+    # The fields `q` may name (index.query_syntax.QUERY_FIELDS), tokenised as in the embedded index.
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("n", stored=True, indexed=True)
     for name in FIELDS:
@@ -37,7 +37,7 @@ def validate_filter(query: str) -> None:
 
 
 def validate_query(query: str) -> None:
-    """The check a search's `q` gets (index.query.check_fields: known fields, no wildcards...),
+    """The check a search's `q` gets (index.query_syntax.check_fields: known fields, no wildcards...),
     then the parser's: one rule for searches, topics and outlet filters. ValueError (a QueryError
     is one) with the message a 400 gives."""
     try:

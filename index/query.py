@@ -19,9 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from core.article import ENTITY_TYPES
 from index.histogram import PERIODS, ZONES, zone
-# QueryError, QUERY_FIELDS, check_fields and parse_entity are importable from here as before.
-from index.query_syntax import ENTITY_PATTERN, QUERY_FIELDS, QueryError, check_fields, entity_terms, \
-    parse_entity  # noqa: F401
+from index.query_syntax import ENTITY_PATTERN, QueryError, check_fields, entity_terms, parse_entity
 
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
