@@ -165,10 +165,6 @@ class CrawlState:
                        (now, outlet, url, message))
             tx.execute("DELETE FROM crawl_errors WHERE id <= (SELECT MAX(id) FROM crawl_errors) - ?", (ERRORS_KEPT,))
 
-    def recent_errors(self, outlet: str, limit: int = 20) -> list[dict]:
-        return [dict(r) for r in self.db.all(
-            "SELECT at, url, message FROM crawl_errors WHERE outlet = ? ORDER BY id DESC LIMIT ?", (outlet, limit))]
-
     def record_poll(self, key: str, ok: bool, new_articles: int, filtered: int, at: datetime | None = None) -> None:
         at = at or utcnow()
         with self.db.transaction("record_poll") as tx:

@@ -91,11 +91,6 @@ def article_nodes(nodes: list[dict]) -> list[dict]:
     return [node for _, _, node in sorted(ranked, key=lambda r: r[:2])]
 
 
-def json_ld_article(tree: lxml.html.HtmlElement) -> dict:
-    found = article_nodes(json_ld_nodes(tree))
-    return found[0] if found else {}
-
-
 @dataclass
 class Evidence:
     """Candidates per field, each a (source, value) pair in the order the page gives them."""
