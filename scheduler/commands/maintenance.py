@@ -8,6 +8,10 @@ import sys
 import urllib.error
 import urllib.request
 
+from crawler.archive import PageArchive
+from crawler.retention import prune, storage_report
+from crawler.state import CrawlState
+from index.query import QueryError, parse_date_param
 from scheduler.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_json
 from scheduler.compose import configured_outlets, state_db, wired, writer_lock
 from scheduler.lock import IndexLocked
@@ -27,7 +31,6 @@ def cmd_reindex(args, config) -> int:
     id, so a batch copied twice is harmless)."""
     from tqdm import tqdm
 
-    from crawler.state import CrawlState
     from index.tantivy.backend import TantivyBackend
 
     source = TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)
@@ -64,8 +67,6 @@ def cmd_reprocess(args, config) -> int:
     from tqdm import tqdm
 
     from crawler import reprocess
-    from crawler.archive import PageArchive
-    from index.query import QueryError, parse_date_param
 
     try:
         since = parse_date_param("since", args.since) if args.since else None
@@ -93,8 +94,6 @@ def cmd_reprocess(args, config) -> int:
 def cmd_prune(args, config) -> int:
     """Applies the retention settings now (the daemon does it daily) and prints what went and
     what the data directory holds."""
-    from crawler.archive import PageArchive
-    from crawler.retention import prune, storage_report
     from crawler.stories.copies import DuplicateIndex
 
     try:

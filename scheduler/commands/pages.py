@@ -6,6 +6,7 @@ import gzip
 import json
 import sys
 
+from crawler.entities.names import names_path
 from scheduler.commands.common import EXIT_FAILED, EXIT_OK, UsageError, print_json
 
 
@@ -30,7 +31,6 @@ def extract_jobs(args) -> list[tuple[str, str | None]]:
 
 def cmd_extract(args, config) -> int:
     # The extraction stack (trafilatura, lxml parsers) loads only for the command that uses it.
-    from crawler.entities.names import names_path
     from crawler.entities.tagger import tag_entities
     from crawler.extraction.extract import extract_page
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import sys
 
 from core.dates import duration_text
+from core.statedb import state_path
 from index.cursors import Cursors, load_key
 from index.query import QueryError, parse_search_params
 from index.search import run_search
 from scheduler.commands.common import EXIT_OK, EXIT_USAGE, UsageError, print_json
-from core.statedb import state_path
 from scheduler.compose import configured_outlets, configured_topics, wired
+from web.health import outlets_report
 
 
 def require_data(config) -> None:
@@ -75,8 +76,6 @@ def print_hits(result: dict, duplicates: bool, histogram: str | None) -> None:
 
 
 def cmd_outlets(args, config) -> int:
-    from web.health import outlets_report
-
     require_data(config)
     with wired(config, writable=False) as wiring:
         report = outlets_report(configured_outlets(config), wiring.state, wiring.backend.backlog())
