@@ -37,7 +37,7 @@ test-es: install
 # over every API operation); --hypothesis-show-statistics prints inputs tried per test.
 fuzz: install
 	HYPOTHESIS_PROFILE=long NEWSWATCH_FUZZ_EXAMPLES=1000 $(VENV)/bin/python -m pytest -q \
-		--hypothesis-show-statistics tests/test_fuzz.py tests/index/test_openapi_fuzz.py
+		--hypothesis-show-statistics tests/test_fuzz.py tests/web/test_openapi_fuzz.py
 
 # Re-pin requirements.lock after changing pyproject.toml's dependencies.
 lock:
