@@ -24,6 +24,7 @@ from core.dates import iso, utcnow
 from core.statedb import StateDB
 from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
+from crawler.config.outlets import Outlet
 from crawler.stories.copies import DuplicateIndex
 from crawler.entities.tagger import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
@@ -76,7 +77,7 @@ class CrawlContext:
     """What one crawl of one outlet gives its spider, middlewares and pipeline stages (Scrapy
     builds those from the crawler, which carries this as `crawler.newswatch`)."""
     service: "CrawlService"
-    outlet: object
+    outlet: Outlet
     report: CrawlReport
     backed_off: bool = False
     due_sources: list = field(default_factory=list)

@@ -17,6 +17,7 @@ from crawler.config.topics import Topic, check_topics, load_topics
 from crawler.entities.names import NameTable, cached_names, names_path
 from crawler.state import CrawlState
 from index.backends import open_backend
+from index.protocol import SearchBackend
 from scheduler.lock import DataDirLock
 
 def load_config(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> settings.Config:
@@ -58,7 +59,7 @@ class Wiring:
     database and the index opened on it."""
     config: settings.Config
     db: StateDB
-    backend: object
+    backend: SearchBackend | None  # None once close_index has closed it
     writable: bool
     outlets: dict[str, Outlet] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
