@@ -16,6 +16,7 @@ from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials
                                   type_of, not_an_organisation, owned_ministries)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
+from crawler.entities import korean
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from core.setting_values import ner_model_spec
 from index.analysis import HANGUL
@@ -145,9 +146,7 @@ class EntityTagger:
         report does not name its publisher, the page's furniture does) and every other configured
         outlet's (never places, whatever a model says of "WorldWire")."""
         if language == "ko" and language not in self.models:
-            from crawler.entities.korean import korean_tagger
-
-            found, label = korean_tagger(self.names).tag(text, title)
+            found, label = korean.korean_tagger(self.names).tag(text, title)
         elif language not in self.models:
             return empty_entities(), None
         else:
@@ -390,7 +389,5 @@ def stage_label(language: str | None, models_spec: str, names_path: str | None) 
     compares with the stored one to know what to redo)."""
     tagger = _tagger(models_spec, names_path)
     if language == "ko" and language not in tagger.models:
-        from crawler.entities.korean import VERSION
-
-        return VERSION
+        return korean.VERSION
     return tagger._pipeline(language)[2] if language in tagger.models else None
