@@ -8,9 +8,9 @@ import gzip
 import json
 from datetime import datetime
 
+from crawler.entities.names import names_path
 from crawler.entities.tagger import outlet_names, stage_label, tag_entities
 from crawler.extraction.extract import NotAnArticle, extract_feed_item, extract_page
-from crawler.entities.names import names_path
 from crawler.pipelines.normalize import content_hash
 
 KEPT = ("id", "url", "outlet", "crawled_at", "revision", "story_id", "duplicate_of", "duplicate_count", "topics")

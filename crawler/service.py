@@ -21,20 +21,20 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 import settings as settings_module
 from core.dates import iso, utcnow
+from core.sources import Sources, failure_kind
 from core.statedb import StateDB
+from core.volume import Notices, Volume
 from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.config.outlets import Outlet
-from crawler.stories.copies import DuplicateIndex
+from crawler.entities.names import cached_names, names_path
 from crawler.entities.tagger import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
-from crawler.entities.names import cached_names, names_path
-from crawler.retention import prune
-from core.sources import Sources, failure_kind
-from core.volume import Notices, Volume
 from crawler.pipelines.store import IndexWriter
+from crawler.retention import prune
 from crawler.spiders import OutletSpider
 from crawler.state import CrawlState
+from crawler.stories.copies import DuplicateIndex
 from crawler.stories.related import StoryLinker
 from crawler.workers import WorkerPool
 

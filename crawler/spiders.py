@@ -11,11 +11,11 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from core.dates import iso, parse_date, utcnow
 from crawler.extraction.extract import carries_full_text
-from index.matching import matching
 from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem
 from crawler.middlewares import BACKED_OFF, ROBOTS_FORBIDDEN
 from crawler.urls import canonical_url, identity_url
+from index.matching import matching
 
 logger = logging.getLogger(__name__)
 

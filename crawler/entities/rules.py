@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from crawler.entities.names import PARTICLES
 from crawler.extraction.boilerplate import BYLINE, CREDIT_LINE, dateline
 from crawler.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
-from crawler.entities.names import PARTICLES
 
 SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
 

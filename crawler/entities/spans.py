@@ -2,9 +2,9 @@
 put together again, and the countries and regions written where the model saw no name."""
 from __future__ import annotations
 
+from crawler.entities.names import clean
 from crawler.entities.rules import ORG_HEADS, Mention
 from crawler.gazetteer import nation_first_words, nations
-from crawler.entities.names import clean
 
 NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 

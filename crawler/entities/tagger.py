@@ -12,13 +12,13 @@ from collections import Counter
 from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
+from core.setting_values import ner_model_spec
+from crawler.entities import korean
+from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
                                   type_of, not_an_organisation, owned_ministries)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
-from crawler.entities import korean
-from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from core.setting_values import ner_model_spec
 from index.analysis import HANGUL
 
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}

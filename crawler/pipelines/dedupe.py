@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from crawler.stories.copies import fingerprint
 from crawler.pipelines import Stage
+from crawler.stories.copies import fingerprint
 
 
 class DedupePipeline(Stage):

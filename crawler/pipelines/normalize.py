@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
+from core.article import new_article
 from core.dates import iso, utcnow
 from crawler.pipelines import Stage
 from crawler.urls import article_id, identity_url
-from core.article import new_article
 
 
 def content_hash(text: str) -> str:
