@@ -19,7 +19,7 @@ from datetime import timedelta
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 
-import settings as settings_module
+from settings import scrapy_settings
 from core.dates import iso, utcnow
 from core.sources import Sources, failure_kind
 from core.statedb import StateDB
@@ -156,7 +156,7 @@ class CrawlService:
         self.volume = Volume(self.db)
         self.notices = Notices(self.db, config["NEWSWATCH_ADMIN_NOTIFY"], self.alerts.deliveries.add)
         self._serial = ThreadPoolExecutor(1, thread_name_prefix="newswatch-serial")
-        scrapy_values = settings_module.scrapy_settings(config)
+        scrapy_values = scrapy_settings(config)
         scrapy_values["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"] = config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]
         self.runner = AsyncCrawlerRunner(scrapy_values)
         if not config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"]:
