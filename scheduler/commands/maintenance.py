@@ -3,6 +3,7 @@ needs the writer lock. While a daemon holds it, reprocess and prune are asked of
 through its admin API instead."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import urllib.error
@@ -29,14 +30,19 @@ def cmd_reindex(args, config) -> int:
     """Copies every article of the embedded index into Elasticsearch, batch by batch; the
     position reached is kept in the crawl state, so a second run resumes (copies are upserts by
     id, so a batch copied twice is harmless)."""
-    from tqdm import tqdm
-
     from index.tantivy.backend import TantivyBackend
 
-    source = TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)
-    db = state_db(config)
-    target = elasticsearch(config, db)
-    state = CrawlState(db)
+    with contextlib.ExitStack() as opened:
+        source = opened.enter_context(contextlib.closing(
+            TantivyBackend(config["NEWSWATCH_DATA_DIR"] / "index", writable=False)))
+        db = opened.enter_context(contextlib.closing(state_db(config)))
+        target = opened.enter_context(contextlib.closing(elasticsearch(config, db)))
+        return copy_articles(source, target, CrawlState(db))
+
+
+def copy_articles(source, target, state) -> int:
+    from tqdm import tqdm
+
     total = source.count()
     done = state.progress("reindex")
     if done >= total:
@@ -109,7 +115,8 @@ def cmd_prune(args, config) -> int:
 
 
 def cmd_migrate(args, config) -> int:
-    print_json(elasticsearch(config).migrate())
+    with contextlib.closing(state_db(config)) as db, contextlib.closing(elasticsearch(config, db)) as backend:
+        print_json(backend.migrate())
     return EXIT_OK
 
 
