@@ -1,5 +1,6 @@
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -8,6 +9,19 @@ from pathlib import Path
 NEWSWATCH = str(Path(sys.executable).parent / "newswatch")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# Two article pages of the sample outlets (outlet_server.serve_sample_outlets).
+SAMPLE_PAGES = {
+    "rfa": "/english/korea/2025/11/03/zelensky-north-korean-soldiers-captured/",
+    "newsweek": "/north-korea-war-certificates-soldiers-killed-russia-10987654",
+}
+
+
+def logged_errors(ws) -> str:
+    """The crawl errors the workspace's state database recorded, as one line."""
+    state = sqlite3.connect(ws.data_dir / "state.sqlite3")
+    return " | ".join(m for (m,) in state.execute("SELECT COALESCE(url, '') || ' ' || message FROM crawl_errors"))
 
 
 def wait_until(condition, what: str, timeout: float = 60, interval: float = 0.05):

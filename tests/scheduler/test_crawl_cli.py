@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
-from tests_support import article_paragraphs
+from tests_support import SAMPLE_PAGES as PAGES, article_paragraphs, logged_errors
 
 from core.statedb import StateDB
 from crawler.entities.names import load_names
@@ -15,11 +15,6 @@ from web.context import ApiContext
 from index.cursors import Cursors, load_key
 from index.tantivy.backend import TantivyBackend
 
-PAGES = {
-    "rfa": "/english/korea/2025/11/03/zelensky-north-korean-soldiers-captured/",
-    "newsweek": "/north-korea-war-certificates-soldiers-killed-russia-10987654",
-}
-
 
 def api(ws) -> TestClient:
     backend = TantivyBackend(ws.data_dir / "index", writable=False)
@@ -28,11 +23,6 @@ def api(ws) -> TestClient:
     cursors = Cursors(load_key(ws.data_dir))
     return TestClient(create_app(ApiContext(backend=backend, state=state, names=load_names(), cursors=cursors,
                                             outlets=lambda: load_outlets(ws.outlets))))
-
-
-def logged_errors(ws) -> str:
-    state = sqlite3.connect(ws.data_dir / "state.sqlite3")
-    return " | ".join(m for (m,) in state.execute("SELECT COALESCE(url, '') || ' ' || message FROM crawl_errors"))
 
 
 def by_outlet(hits):
@@ -201,45 +191,6 @@ feeds = ["{server.base}/malformed.xml", "{server.base}/html-feed.xml", "{server.
                      "/loop-a", "/huge", "/binary", "html-feed.xml", "not a feed: an HTML page"):
         assert expected in logged, expected
     assert ws.json("search", "kharkiv", "--json")["total"] == 1
-
-
-def test_private_addresses_are_refused_unless_allowed(sample_outlets, no_entities):
-    ws, server = sample_outlets, sample_outlets.server
-    refused = ws.newswatch("crawl", "newsweek", check=False, NEWSWATCH_ALLOW_PRIVATE_ADDRESSES="false")
-    assert server.hits == {} and refused.returncode == 4  # every source of the outlet failed
-    [newsweek] = [o for o in ws.json("outlets", "--json") if o["key"] == "newsweek"]
-    assert newsweek["status"] == "error" and "private or loopback" in newsweek["last_error"]
-
-
-def test_rate_limited_outlet_is_backed_off_until_retry_after(sample_outlets, no_entities):
-    ws, server = sample_outlets, sample_outlets.server
-    server.serve(PAGES["newsweek"], "slow down", status=429, headers={"Retry-After": "3600"})
-    ws.newswatch("crawl", "newsweek")
-    assert server.hits[PAGES["newsweek"]] == 1  # 429 is not retried
-    polled = dict(server.hits)
-    result = ws.newswatch("crawl", "newsweek")
-    assert server.hits == polled  # backed off: not even the feed was fetched
-    assert "backed off until" in result.stderr
-    [newsweek] = [o for o in ws.json("outlets", "--json") if o["key"] == "newsweek"]
-    assert newsweek["backoff_until"]
-    assert "HTTP 429: backing off newsweek" in logged_errors(ws)
-
-
-@pytest.mark.parametrize("status, fetched", [(503, False), (404, True), (403, True)])
-def test_robots_txt_status_codes_follow_rfc_9309(sample_outlets, status, fetched, no_entities):
-    ws, server = sample_outlets, sample_outlets.server
-    server.serve("/robots.txt", "error", status=status)
-    result = ws.newswatch("crawl", "rfa-english", check=False)
-    assert (server.hits.get("/arc/outboundfeeds/english/rss/") is not None) is fetched
-    assert result.returncode == (0 if fetched else 4)
-
-
-def test_robots_txt_disallow_is_obeyed(sample_outlets, no_entities):
-    ws, server = sample_outlets, sample_outlets.server
-    server.serve("/robots.txt", "User-agent: newswatch\nDisallow: /english/\n", content_type="text/plain")
-    ws.newswatch("crawl", "rfa-english")
-    assert server.hits.get(PAGES["rfa"]) is None
-    assert server.hits.get("/arc/outboundfeeds/english/rss/") == 1
 
 
 def test_usage_errors_exit_2_with_one_line(sample_outlets, no_entities):
@@ -464,22 +415,3 @@ def test_ctrl_c_stops_a_crawl_with_130_and_no_traceback(sample_outlets, no_entit
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "CancelledError" not in stderr
-
-
-def test_robots_txt_goes_through_scrapys_public_api_only():
-    """Scrapy's RobotsTxtMiddleware keeps its parsing and cache in private members; overriding
-    them would break silently with a Scrapy release. Ours is its own middleware."""
-    import ast
-    from pathlib import Path
-
-    from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-
-    import crawler.middlewares
-    from crawler.middlewares import Rfc9309RobotsTxtMiddleware
-
-    assert not issubclass(Rfc9309RobotsTxtMiddleware, RobotsTxtMiddleware)
-    tree = ast.parse(Path(crawler.middlewares.__file__).read_text())
-    private = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-               and node.attr.startswith("_") and not node.attr.startswith("__")
-               and not (isinstance(node.value, ast.Name) and node.value.id == "self")}
-    assert private == set(), private
