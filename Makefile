@@ -19,9 +19,12 @@ $(STAMP): requirements.lock requirements-models.lock pyproject.toml
 run: install
 	MALLOC_ARENA_MAX=2 $(VENV)/bin/newswatch run
 
-# Every core runs tests (pytest-xdist); the Elasticsearch tests keep to one worker (tests/conftest.py).
+# Every core runs tests (pytest-xdist); then, alone, the tests that restart the live Elasticsearch
+# node (tests/conftest.py), which any other test using the node would trip over.
+SUITE := $(VENV)/bin/python -m pytest -q -n auto -m "not restarts_node" && $(VENV)/bin/python -m pytest -q -m restarts_node
+
 test: install
-	$(VENV)/bin/python -m pytest -q -n auto --dist loadgroup
+	$(SUITE)
 
 # A throwaway Elasticsearch node (scripts/es_node.py: the distribution is fetched once into .es/,
 # checksummed; needs Java >= 21): `make es` serves one and prints ELASTICSEARCH_URL (Ctrl-C stops
@@ -31,7 +34,7 @@ es:
 	$(PYTHON) scripts/es_node.py serve $(if $(ES_SECURITY),--security)
 
 test-es: install
-	$(PYTHON) scripts/es_node.py run --security -- $(VENV)/bin/python -m pytest -q -n auto --dist loadgroup
+	$(PYTHON) scripts/es_node.py run --security -- sh -c '$(SUITE)'
 
 # The suite's fuzzers with many more examples (hypothesis over parsers and configs, schemathesis
 # over every API operation); --hypothesis-show-statistics prints inputs tried per test.

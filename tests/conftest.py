@@ -62,13 +62,15 @@ def killable_node_reason() -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection reads the marks
 def pytest_collection_modifyitems(config, items):
-    # `make test` spreads the tests over every core (pytest-xdist, --dist loadgroup). The
-    # Elasticsearch tests share one node and the fault tests kill and restart it, so they all run
-    # on one worker, one after another.
+    # `make test` spreads the tests over every core (pytest-xdist), then runs the tests that kill
+    # and restart the shared Elasticsearch node on their own: next to them, every other test
+    # using the node would find it gone. (pytest 9.2 ignores the test ids xdist's --dist
+    # loadgroup rewrites, so a group cannot keep them apart.)
     for item in items:
-        if item.get_closest_marker("elasticsearch") or "es_node_control" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("elasticsearch"))
+        if "es_node_control" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.restarts_node)
 
 
 def pytest_report_header(config):
