@@ -4,6 +4,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 NEWSWATCH = str(Path(sys.executable).parent / "newswatch")
@@ -22,6 +23,21 @@ def logged_errors(ws) -> str:
     """The crawl errors the workspace's state database recorded, as one line."""
     state = sqlite3.connect(ws.data_dir / "state.sqlite3")
     return " | ".join(m for (m,) in state.execute("SELECT COALESCE(url, '') || ' ' || message FROM crawl_errors"))
+
+
+# The extraction tests' small pages (tests/crawler/test_extract_*): one address, one crawl time,
+# enough report paragraphs to be an article.
+EXAMPLE_URL = "https://www.example-news.test/politics/story-123"
+EXAMPLE_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+REPORT_PARAGRAPHS = [
+    f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, which "
+    f"residents had opposed for months because of the noise and the traffic it would bring to town."
+    for n in range(1, 9)
+]
+
+
+def json_ld(obj) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
 
 
 def wait_until(condition, what: str, timeout: float = 60, interval: float = 0.05):

@@ -1,27 +1,16 @@
 """Authors as people (issue 26): each page is a small one written for the class of mistake it
 guards against."""
-import json
-from datetime import datetime, timezone
+
+from tests_support import EXAMPLE_NOW as NOW, EXAMPLE_URL as URL, REPORT_PARAGRAPHS as PARAGRAPHS, json_ld as ld
 
 from crawler.extraction.extract import extract_page
 
-URL = "https://www.example-news.test/politics/story-123"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-PARAGRAPHS = [
-    f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, which "
-    f"residents had opposed for months because of the noise and the traffic it would bring to town."
-    for n in range(1, 9)
-]
 SITE = '<meta property="og:site_name" content="Example News">'
 
 
 def page(head: str, paragraphs: list[str]) -> str:
     text = "".join(f"<p>{p}</p>" for p in paragraphs)
     return f"<html lang='en'><head>{head}</head><body><article>{text}</article></body></html>"
-
-
-def ld(obj) -> str:
-    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
 
 
 def authors(html: str) -> list[str]:

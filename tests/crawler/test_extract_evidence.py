@@ -5,26 +5,17 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests_support import EXAMPLE_NOW as NOW, EXAMPLE_URL as URL, REPORT_PARAGRAPHS as PARAGRAPHS, json_ld as ld
+
 from crawler.extraction.extract import extract_page
 from crawler.config.outlets import OutletsError, parse_outlets
 
-URL = "https://www.example-news.test/politics/story-123"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-PARAGRAPHS = [
-    f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, which "
-    f"residents had opposed for months because of the noise and the traffic it would bring to town."
-    for n in range(1, 9)
-]
 
 
 def page(head: str = "", body: str = "", paragraphs=PARAGRAPHS) -> str:
     text = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (f"<html lang='en'><head>{head}</head><body><main><article>{body}{text}</article></main>"
             "</body></html>")
-
-
-def ld(obj) -> str:
-    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
 
 
 def extract(html: str, **kwargs) -> dict:

@@ -1,12 +1,11 @@
 """The stored record says how its publication time's zone was known (issue 26): a naive time read
 in the outlet's zone is marked so, on pages and on feed items alike."""
 import json
-from datetime import datetime, timezone
+
+from tests_support import EXAMPLE_NOW as NOW, EXAMPLE_URL as URL
 
 from crawler.extraction.extract import extract_feed_item, extract_page
 
-URL = "https://www.example-news.test/politics/story-123"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TEXT = "\n".join(f"Paragraph {n} of the report: the council met on Tuesday and voted on the harbour plan, "
                  "which residents had opposed for months." for n in range(1, 9))
 
