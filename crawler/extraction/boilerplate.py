@@ -51,25 +51,31 @@ LEAD_PARAGRAPH = 120  # a line this long is the story's text, not a caption or a
 SITE_TAIL = 30  # what may follow a repeated headline: " | site name"
 
 
-def clean_body(text: str, title: str | None = None, authors: list[str] | None = None) -> str:
+def _repeats(line: str, head: str) -> bool:
+    """The line is the headline, alone or with the site's name after it ("Headline | site")."""
+    return line == head or (line.startswith(head + " ") and len(line) - len(head) <= SITE_TAIL)
+
+
+def clean_body(text: str, title: str | None = None, authors: list[str] | None = None,
+               headlines: list[str] | None = None) -> str:
     """`text` without the headline repeated as its first line or before its first paragraph
-    (a player's label), a leading byline ("By Ann Lee", "Newswire staff", an author's name
-    alone), the agency credit of its dateline ("KYIV (Newswire) —" -> "KYIV —") and credit or
+    (a player's label) — the chosen title or another headline the page states (`headlines`: its
+    H1, its sharing or structured-data headline, often worded differently) —, a leading byline
+    ("By Ann Lee", "Newswire staff", an author's name alone), the agency credit of its dateline ("KYIV (Newswire) —" -> "KYIV —") and credit or
     copyright lines."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
     authors = {_normal(a) for a in authors or [] if a}
-    while lines and ((title and _normal(lines[0]) == _normal(title)) or BYLINE.match(lines[0])
+    heads = {_normal(h) for h in [title, *(headlines or [])] if h and _normal(h)}
+    while lines and (_normal(lines[0]) in heads or BYLINE.match(lines[0])
                      or _normal(lines[0]) in authors or _normal(lines[0]).removeprefix("by ") in authors):
         lines.pop(0)
-    if title and _normal(title):
+    if heads:
         # Before the story's first paragraph, a video player or a gallery repeats the headline,
         # alone or with the site's name after it ("Headline | site").
-        head = _normal(title)
         first_paragraph = next((i for i, line in enumerate(lines) if len(line) >= LEAD_PARAGRAPH), len(lines))
         lines = [line for i, line in enumerate(lines)
-                 if i >= first_paragraph or not (_normal(line) == head or (
-                     _normal(line).startswith(head + " ") and len(line) - len(title) <= SITE_TAIL))]
+                 if i >= first_paragraph or not any(_repeats(_normal(line), head) for head in heads)]
     lines = [line for line in lines if not CREDIT_LINE.search(line)]
     found = dateline(lines[0]) if lines else None
     if found is not None and found.credit is not None:

@@ -21,7 +21,7 @@ from core.dates import first_date, iso, utcnow
 from crawler.extraction.boilerplate import clean_body
 from crawler.extraction.body import body_text
 from crawler.extraction.bylines import choose_authors
-from crawler.extraction.headline import choose_title, site_keys
+from crawler.extraction.headline import STATED_HEADLINES, choose_title, site_keys, strip_site_name
 from crawler.extraction.language import article_language, weighted_length
 from crawler.extraction.metadata import clean_text, page_metadata
 from crawler.extraction.page_dates import Published, choose_published
@@ -159,7 +159,8 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     authors = authors or choose_authors([("feed", feed.get("authors") or []),
                                          ("extractor", _split_authors(extracted.get("author")))],
                                         evidence.organisations, keys)
-    text = clean_body(text, title, authors) or text
+    headlines = [strip_site_name(value, keys) for source, value in evidence.titles if source in STATED_HEADLINES]
+    text = clean_body(text, title, authors, headlines) or text
     return {
         "url": url or feed.get("url"),
         "canonical_url": canonical_url(canonical) if canonical else None,

@@ -22,6 +22,8 @@ DECLARED_HEADLINES = ("ld:article:headline", "microdata:headline")
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
          "dc.title", "DC.title", "ld:article:name", "ld:webpage:headline", "ld:webpage:name", "title"]
+# The headlines a page states for its article (not a page section's or a site's name).
+STATED_HEADLINES = {"og:title", "twitter:title", "ld:article:headline", "microdata:headline", "h1", "headline"}
 COMMON_TLDS = {"com", "net", "org", "de", "co", "uk", "at", "ch", "jp", "kr", "cn", "tw", "es", "fr", "it",
                "news", "info", "online", "www", "m", "amp", "edition", "no", "dk", "se", "pl", "tr"}
 

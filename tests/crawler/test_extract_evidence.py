@@ -232,6 +232,14 @@ def test_the_headline_repeated_by_a_player_before_the_story_is_not_the_body():
     assert "Firefighters to retire later" not in text and text.rstrip().endswith(PARAGRAPHS[-1])
 
 
+def test_the_pages_visible_headline_is_not_the_body_when_its_sharing_title_is_worded_otherwise():
+    head = ('<meta property="og:title" content="Six travellers dead in suspected poisoning">'
+            + ld({"@type": "NewsArticle", "headline": "Poisonings: sixth traveller dies as police detain hostel staff"}))
+    body = "<h1>Sixth traveller dies in suspected poisoning as police detain hostel staff</h1>"
+    text = extract(page(head, body=body))["text"]
+    assert "Sixth traveller dies" not in text and text.startswith(PARAGRAPHS[0])
+
+
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
     from crawler.extraction.page_dates import choose_published
 
