@@ -127,7 +127,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     evidence = meta["evidence"]
     site_names = evidence.site_names + ([outlet_name] if outlet_name else [])
     keys = site_keys(site_names, url)
-    title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, keys)
+    title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, keys, url)
     authors = _strings(outlet_parser.authors(page)) or choose_authors(evidence.authors, evidence.organisations, keys)
     parser_date = outlet_parser.published_at(page)
     date_candidates = ([("parser", parser_date)] if parser_date else []) + evidence.dates

@@ -7,7 +7,8 @@ name, is decided by agreement: when another candidate is the title without it, i
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 # " | ", " - ", " – ", " — ", " · ", " :: ", " » ", full-width bars and the Hangul letter ㅣ that
 # Korean sites use as a bar; a hyphen counts only with spaces around it.
@@ -18,6 +19,7 @@ SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
 # H1 (which may drop a tail the publisher means), is the title without it.
 SECTION_TAIL_LONG = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}(?:\s\w{1,15}){1,2}\s*$")
 DECLARED_HEADLINES = ("ld:article:headline", "microdata:headline")
+SHARING_TITLES = ("og:title", "twitter:title")
 # The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
@@ -79,16 +81,61 @@ def _join(title: str, parts: list[str]) -> str:
     return title[start:end].strip()
 
 
-def choose_title(candidates: list[tuple[str, str]], keys: set[str]) -> str | None:
+def _fold(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
+    return [w for w in re.split(r"\W+", "".join(c for c in text if not unicodedata.combining(c))) if w]
+
+
+def _spellings(word: str) -> set[str]:
+    # an address writes "ü" as "ue" or "u": "osnabrueck", "getotet"
+    return {word, word.replace("ae", "a").replace("oe", "o").replace("ue", "u")}
+
+
+def slug_words(url: str | None) -> list[str]:
+    """The words of the address's headline slug: its path segment with the most hyphens, without
+    the long numbers and ids around it ("…/article409956720/ampeln-tot-s-bahnen-stoppen.html")."""
+    segments = [s for s in unquote(urlsplit(url or "").path).split("/") if s]
+    slug = max(segments, key=lambda s: s.count("-") + s.count("_"), default="")
+    words = [w for w in _fold(slug.replace("_", "-")) if not (any(c.isdigit() for c in w) and len(w) > 4)]
+    return words if slug.count("-") + slug.count("_") >= 2 else []
+
+
+def slug_agreement(slug: list[str], title: str) -> float:
+    """How well a title spells the slug: the slug's words it has, over the slug's words plus the
+    title's words the slug lacks."""
+    if not slug:
+        return 0.0
+    title_words = set(_fold(title))
+    title_spellings = {v for w in title_words for v in _spellings(w)}
+    slug_spellings = {v for w in slug for v in _spellings(w)}
+    found = sum(1 for w in slug if _spellings(w) & title_spellings)
+    missing = sum(1 for w in title_words if not _spellings(w) & slug_spellings)
+    return found / (len(slug) + missing)
+
+
+SLUG_MARGIN = 0.1  # how much better the declared headline must spell the address
+
+
+def choose_title(candidates: list[tuple[str, str]], keys: set[str], url: str | None = None) -> str | None:
     """The most trusted candidate, its site name (`keys`: site_keys) stripped; a trailing
     one-word section that another candidate leaves out is dropped too ("Headline | Sport" beside
-    "Headline")."""
+    "Headline"). When the sharing title and the declared (JSON-LD, microdata) headline differ,
+    the one the page's address (`url`) spells wins: the slug is written from the headline when
+    the story is published, and a sharing title rewritten for social media, or one that follows
+    a live page's latest entry, no longer matches it."""
     cleaned = [(source, strip_site_name(value, keys)) for source, value in candidates if value]
     cleaned = [(source, value) for source, value in cleaned if value]
     if not cleaned:
         return None
     ranked = sorted(cleaned, key=lambda c: TRUST.index(c[0]) if c[0] in TRUST else len(TRUST))
     best = ranked[0][1]
+    slug = slug_words(url)
+    if ranked[0][0] in SHARING_TITLES and slug:
+        declared = [value for source, value in cleaned if source in DECLARED_HEADLINES and value != best]
+        for value in declared[:1]:
+            agreement = slug_agreement(slug, value)
+            if agreement >= 0.5 and agreement >= slug_agreement(slug, best) + SLUG_MARGIN:
+                best = value
     # "Headline | Sport", "Headline-정치": a one-word section after a separator, which another
     # candidate leaves out.
     for source, other in cleaned:

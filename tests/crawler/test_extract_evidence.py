@@ -32,6 +32,17 @@ def test_title_entities_are_decoded_and_the_site_name_is_stripped():
     assert extract(html)["title"] == "Mayor calls plan ‘illogical’"
 
 
+def test_the_declared_headline_wins_over_a_rewritten_sharing_title_when_the_address_spells_it():
+    head = ('<meta property="og:title" content="Talks over? Tehran makes its position clear">'
+            + ld({"@type": "NewsArticle", "headline": "Iran withdraws from the second round of talks with the US"}))
+    spelled = "https://news.example.test/world/art4418-iran-withdraws-from-second-round-of-talks-with-us"
+    assert extract_page(page(head), url=spelled, now=NOW)["title"] == (
+        "Iran withdraws from the second round of talks with the US")
+    # an address that spells neither, or the sharing title, leaves the sharing title first
+    for url in ("https://news.example.test/world/4418", "https://news.example.test/talks-over-tehran-makes-position-clear"):
+        assert extract_page(page(head), url=url, now=NOW)["title"] == "Talks over? Tehran makes its position clear"
+
+
 def test_a_site_name_known_only_from_the_host_name_is_stripped():
     html = page('<meta property="og:title" content="Harbour plan approved - Example-News.test">')
     assert extract(html)["title"] == "Harbour plan approved"
