@@ -101,19 +101,21 @@ def slug_words(url: str | None) -> list[str]:
 
 
 def slug_agreement(slug: list[str], title: str) -> float:
-    """How well a title spells the slug: the slug's words it has, over the slug's words plus the
-    title's words the slug lacks."""
-    if not slug:
+    """How well a title spells the slug, in order: the most slug words the title has in the slug's
+    order, over all the words of both ("Haftbefehl: Streeck lobt Doku" has the words of
+    streeck-lobt-haftbefehl-doku, not their order)."""
+    words = _fold(title)
+    if not slug or not words:
         return 0.0
-    title_words = set(_fold(title))
-    title_spellings = {v for w in title_words for v in _spellings(w)}
-    slug_spellings = {v for w in slug for v in _spellings(w)}
-    found = sum(1 for w in slug if _spellings(w) & title_spellings)
-    missing = sum(1 for w in title_words if not _spellings(w) & slug_spellings)
-    return found / (len(slug) + missing)
-
-
-SLUG_MARGIN = 0.1  # how much better the declared headline must spell the address
+    previous = [0] * (len(words) + 1)
+    for slug_word in slug:
+        spellings = _spellings(slug_word)
+        current = [0]
+        for j, word in enumerate(words):
+            current.append(previous[j] + 1 if spellings & _spellings(word) else max(previous[j + 1], current[j]))
+        previous = current
+    common = previous[-1]
+    return common / (len(slug) + len(words) - common)
 
 
 def choose_title(candidates: list[tuple[str, str]], keys: set[str], url: str | None = None) -> str | None:
@@ -134,7 +136,7 @@ def choose_title(candidates: list[tuple[str, str]], keys: set[str], url: str | N
         declared = [value for source, value in cleaned if source in DECLARED_HEADLINES and value != best]
         for value in declared[:1]:
             agreement = slug_agreement(slug, value)
-            if agreement >= 0.5 and agreement >= slug_agreement(slug, best) + SLUG_MARGIN:
+            if agreement >= 0.5 and agreement > slug_agreement(slug, best):
                 best = value
     # "Headline | Sport", "Headline-정치": a one-word section after a separator, which another
     # candidate leaves out.

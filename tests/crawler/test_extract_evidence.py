@@ -43,6 +43,13 @@ def test_the_declared_headline_wins_over_a_rewritten_sharing_title_when_the_addr
         assert extract_page(page(head), url=url, now=NOW)["title"] == "Talks over? Tehran makes its position clear"
 
 
+def test_the_address_is_read_in_order_so_a_reordered_sharing_title_does_not_spell_it():
+    head = ('<meta property="og:title" content="Budget: Mayor praises plan and warns of cuts">'
+            + ld({"@type": "NewsArticle", "headline": "Mayor praises budget plan and warns of cuts"}))
+    url = "https://news.example.test/politics/article4099567/mayor-praises-budget-plan-and-warns-of-cuts.html"
+    assert extract_page(page(head), url=url, now=NOW)["title"] == "Mayor praises budget plan and warns of cuts"
+
+
 def test_a_site_name_known_only_from_the_host_name_is_stripped():
     html = page('<meta property="og:title" content="Harbour plan approved - Example-News.test">')
     assert extract(html)["title"] == "Harbour plan approved"
