@@ -49,6 +49,31 @@ def _normal(text: str) -> str:
 
 LEAD_PARAGRAPH = 120  # a line this long is the story's text, not a caption or a player's label
 SITE_TAIL = 30  # what may follow a repeated headline: " | site name"
+# A line counts as seen when it has this many words (or characters, for scripts without spaces):
+# shorter ones ("Q:", "Advertisement", "-") may repeat anywhere in a story.
+REPEATED_WORDS, REPEATED_CHARS = 6, 40
+# A line that is only an address or a machine timestamp: a structured-data value rendered as text.
+MACHINE_LINE = re.compile(r"^(?:https?://\S+|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)$")
+
+
+def _once(lines: list[str]) -> list[str]:
+    """The lines without a second copy of a passage: a page that carries its story twice (a
+    hidden copy for another template, an app's state rendered as text) gives the extractor both.
+    A copy is two or more lines in a row seen before; one line seen before stays (an interview
+    that asks each guest the same question)."""
+    keys = [_normal(line) for line in lines]
+    seen: set[str] = set()
+    repeated = []
+    for key in keys:
+        repeated.append(key in seen)
+        if len(key.split()) >= REPEATED_WORDS or len(key) >= REPEATED_CHARS:
+            seen.add(key)
+    kept = []
+    for i, line in enumerate(lines):
+        in_copy = repeated[i] and ((i > 0 and repeated[i - 1]) or (i + 1 < len(lines) and repeated[i + 1]))
+        if not in_copy:
+            kept.append(line)
+    return kept
 
 
 def _repeats(line: str, head: str) -> bool:
@@ -76,7 +101,7 @@ def clean_body(text: str, title: str | None = None, authors: list[str] | None = 
         first_paragraph = next((i for i, line in enumerate(lines) if len(line) >= LEAD_PARAGRAPH), len(lines))
         lines = [line for i, line in enumerate(lines)
                  if i >= first_paragraph or not any(_repeats(_normal(line), head) for head in heads)]
-    lines = [line for line in lines if not CREDIT_LINE.search(line)]
+    lines = [line for line in _once(lines) if not CREDIT_LINE.search(line) and not MACHINE_LINE.match(line)]
     found = dateline(lines[0]) if lines else None
     if found is not None and found.credit is not None:
         start, end = found.credit

@@ -258,6 +258,23 @@ def test_the_pages_visible_headline_is_not_the_body_when_its_sharing_title_is_wo
     assert "Sixth traveller dies" not in text and text.startswith(PARAGRAPHS[0])
 
 
+def test_a_story_the_page_carries_twice_is_read_once():
+    copy = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    hidden = f"<div class='amp-copy'><p>2024-04-22T06:00:00+02:00</p><p>https://img.example.test/lead.jpg</p>{copy}</div>"
+    text = extract(page().replace("</article>", hidden + "</article>"))["text"]
+    assert [text.count(p) for p in PARAGRAPHS] == [1] * len(PARAGRAPHS)
+    assert "2024-04-22T06" not in text and "img.example.test" not in text
+
+
+def test_a_question_asked_of_each_guest_stays_every_time():
+    question = "Which dish do you cook when friends come round for dinner?"
+    answers = ["Anna Berg, chef: A slow risotto with whatever the market had that morning, and a salad.",
+               "Tomas Lind, baker: Bread, of course, and a soup that can wait on the stove for hours.",
+               "Mira Holm, critic: Nothing. I book a table at a place I have wanted to review for months."]
+    text = extract(page(paragraphs=PARAGRAPHS + [x for answer in answers for x in (question, answer)]))["text"]
+    assert text.count(question) == 3
+
+
 def test_an_outlet_parsers_date_comes_before_the_pages_other_candidates():
     from crawler.extraction.page_dates import choose_published
 
