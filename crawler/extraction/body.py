@@ -35,6 +35,8 @@ PARAGRAPH_COVERAGE = 0.8  # the matched paragraphs must hold this share of the a
 STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.){400,})"')
 SENTENCE_END = re.compile(r"[.!?。！？]|다\.|다\s")
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
+STANDFIRST_TAGS = {"p", "div", "h2", "span", "li"}
+OPENING_MARKS = " \t\r\n\"'“”‘’„«»‹›-–—•"
 # The body's own markup: schema.org microdata, or a class token naming the article body exactly
 # (not "l-article-body-segment", a layout band that holds the sidebar too).
 BODY_CLASSES = ("articleBody", "article-body", "article__body", "story-body", "story__body")
@@ -208,4 +210,26 @@ def body_text(html: str, url: str | None, tree: lxml.html.HtmlElement, article_b
             text = marked
     if not text:
         text = from_embedded_state(tree)
+    return text
+
+
+def with_standfirst(text: str, tree: lxml.html.HtmlElement, description: str | None) -> str:
+    """The text with the standfirst in front when the extraction left it out: the summary the
+    page shows under its headline, known by being the page's description word for word."""
+    if not text or not description or len(description) < 40:
+        return text
+    wanted = _words(description)
+    if wanted in _words(text):
+        return text
+    first = wanted[:1]
+    for element in tree.iterfind(".//body//*"):
+        if element.tag not in STANDFIRST_TAGS:
+            continue
+        # the element's first words must open the description before its whole text is read
+        opening = next((chunk for chunk in element.itertext() if not chunk.isspace()), "")
+        own = opening.lstrip(OPENING_MARKS)[:1].casefold() == first and _words(opening)
+        if own and wanted.startswith(own):
+            shown = " ".join(element.text_content().split())
+            if _words(shown) == wanted:
+                return shown + "\n" + text
     return text

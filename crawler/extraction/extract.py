@@ -19,7 +19,7 @@ from w3lib.encoding import html_to_unicode
 
 from core.dates import first_date, iso, utcnow
 from crawler.extraction.boilerplate import clean_body
-from crawler.extraction.body import body_text
+from crawler.extraction.body import with_standfirst, body_text
 from crawler.extraction.bylines import choose_authors
 from crawler.extraction.headline import STATED_HEADLINES, choose_title, site_keys, strip_site_name
 from crawler.extraction.language import article_language, weighted_length
@@ -140,7 +140,8 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
         extracted = found.as_dict() if found is not None else {}
         if published.at is None and extracted.get("date"):
             published = choose_published([("extractor", extracted["date"])], outlet_zone, now)
-    text = outlet_parser.text(page) or body_text(html, url, tree, evidence.article_body)
+    text = outlet_parser.text(page) or with_standfirst(body_text(html, url, tree, evidence.article_body), tree,
+                                                      meta["description"])
     if weighted_length(text) < MIN_TEXT_CHARS:
         feed_text = feed.get("text") or ""
         if weighted_length(feed_text) >= MIN_TEXT_CHARS:

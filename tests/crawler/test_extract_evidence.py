@@ -258,6 +258,16 @@ def test_the_pages_visible_headline_is_not_the_body_when_its_sharing_title_is_wo
     assert "Sixth traveller dies" not in text and text.startswith(PARAGRAPHS[0])
 
 
+def test_the_standfirst_under_the_headline_opens_the_body():
+    standfirst = ("The harbour plan passed by one vote after a night of protest outside the town hall, "
+                  "and the mayor promised a second look at the noise limits.")
+    head = f'<meta name="description" content="{standfirst}">'
+    html = page(head).replace("<main>", f"<main><header><h1>Harbour plan passes</h1><div class='teaser'>"
+                                        f"<strong>{standfirst[:16]}</strong>{standfirst[16:]}</div></header>")
+    text = extract(html)["text"]
+    assert text.startswith(standfirst) and text.count("harbour plan passed") == 1
+
+
 def test_a_story_the_page_carries_twice_is_read_once():
     copy = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
     hidden = f"<div class='amp-copy'><p>2024-04-22T06:00:00+02:00</p><p>https://img.example.test/lead.jpg</p>{copy}</div>"
