@@ -27,6 +27,10 @@ SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline
 # Where the publisher declares its author: only these may credit an organisation (a visible
 # "byline" element naming a company is usually a logo or a footer).
 DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author", "feed"}
+# Where crediting the outlet itself is a statement about this article: an author on the article's
+# own structured data. A `<meta name="author">` naming the site is the template's default, the same
+# on every page (it says who runs the site), and the byline, feed and extractor guesses repeat it.
+OUTLET_CREDIT_SOURCES = {"ld:article:author", "ld:webpage:author"}
 
 
 def _key(name: str) -> str:
@@ -85,8 +89,9 @@ def _uninvert(name: str, known: set[str]) -> str:
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
     The outlet's own name (or an account named after it) never stands beside a person; when
-    the page's author fields credit nobody but the outlet, that credit is what the page says and
-    is kept (publishers' own parsers keep it: 13 of 16 such dev pages). An agency or desk named
+    the article's structured data credits nobody but the outlet, that credit is what the page says
+    and is kept (publishers' own parsers keep it: 13 of 16 such dev pages); a meta tag naming the
+    site is not such a credit. An agency or desk named
     in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too."""
     organisation_keys = {_key(o) for o in organisations if o}
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
@@ -96,7 +101,7 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
         for raw in names:
             for name in _split(raw):
                 if is_outlet_account(name, site_keys):
-                    if source not in ("byline", "signature"):
+                    if source in OUTLET_CREDIT_SOURCES:
                         outlet_credits.append(name)
                 elif source not in DECLARED and (_key(name) in organisation_keys or not looks_like_name(name)):
                     continue  # a visible element naming a company (a logo), initials, a form label

@@ -37,7 +37,7 @@ def test_a_signature_after_a_two_line_standfirst_names_the_writers():
 
 
 def test_a_bold_name_in_the_middle_of_the_story_is_not_a_signature():
-    head = SITE + '<meta name="author" content="Example News">'
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
     middle = PARAGRAPHS[:4] + ["<strong>Harbour Plan</strong>"] + PARAGRAPHS[4:]
     assert authors(page(head, middle)) == ["Example News"]
 
@@ -51,3 +51,10 @@ def test_bylines_of_other_stories_teaser_cards_are_not_the_authors():
             '<span class="byline"><a rel="author" href="/by/ann-lee">By Ann Lee</a></span></header>'
             + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + f"</article><aside>{cards}</aside></body></html>")
     assert authors(html) == ["Ann Lee"]
+
+
+def test_a_meta_author_naming_the_site_is_the_template_default_not_a_credit():
+    # the article's own JSON-LD crediting the outlet is kept; the site-wide <meta name="author"> is not
+    assert authors(page(SITE + '<meta name="author" content="Example News">', PARAGRAPHS)) == []
+    declared = ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
+    assert authors(page(SITE + declared, PARAGRAPHS)) == ["Example News"]
