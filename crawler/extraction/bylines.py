@@ -1,10 +1,13 @@
-"""Authors: the byline candidates of a page (JSON-LD authors, meta authors, the visible byline)
-cleaned and chosen. The outlet itself is not an author beside a person; "Last, First" is turned round when another candidate writes the same
-person "First Last"; e-mail addresses give way to the name beside them, or are dropped; two
-people in one credit ("A und B") are two authors."""
+"""Authors: the byline candidates of a page (JSON-LD authors, meta authors, the visible byline,
+the line under the headline) cleaned and chosen. The outlet itself is not an author beside a
+person; "Last, First" is turned round when another candidate writes the same person "First Last";
+e-mail addresses give way to the name beside them, or are dropped; two people in one credit
+("A und B") are two authors; a name the page credits as its editor is not the writer."""
 from __future__ import annotations
 
 import re
+
+import lxml.html
 
 from crawler.extraction.headline import is_site_name
 
@@ -23,7 +26,8 @@ MAX_NAME_WORDS = 6
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # A job title after a CJK name: "신현주 기자" (reporter), "山田太郎記者", "特派員".
 ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|선임기자|記者|特派員|编辑|記者\s*[:：])$")
-SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline", "signature", "feed", "extractor"]
+SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline", "signature", "header", "feed",
+                "extractor"]
 # Where the publisher declares its author: only these may credit an organisation (a visible
 # "byline" element naming a company is usually a logo or a footer).
 DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author", "feed"}
@@ -31,6 +35,22 @@ DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author", "feed"}
 # own structured data. A `<meta name="author">` naming the site is the template's default, the same
 # on every page (it says who runs the site), and the byline, feed and extractor guesses repeat it.
 OUTLET_CREDIT_SOURCES = {"ld:article:author", "ld:webpage:author"}
+# A credit the page labels as the editor's: "Editor : Ann Lee", "（责编：牛镛、岳弘彬）", "Edited by …".
+EDITOR_LABEL = re.compile(r"^[(（\[]?\s*(?:(?:责任编辑|责编|编辑|editor|editora|redaktur)\s*[:：]|"
+                          r"edited by\b|editing by\b|editado por\b)\s*", re.IGNORECASE)
+MAX_CREDIT_CHARS = 100
+# Between the headline and the story: the lines a reader takes for the byline. The zone ends at the
+# second long block (a standfirst may come first); after the first, only a line saying "By …" counts.
+LONG_BLOCK_WORDS = 20
+MAX_HEADER_LINES = 15
+MAX_HEADER_LINE_WORDS = 12
+LINE_BLOCKS = {"p", "div", "li", "address", "section", "header", "ul", "dd", "dt", "td", "h1", "h2", "h3",
+               "h4", "h5", "h6", "figure", "blockquote", "article", "aside", "footer", "nav", "table", "form"}
+# Not a byline whatever it says: headings (a kicker, a standfirst), captions and picture credits, controls.
+NOT_HEADER = {"h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "button", "nav", "form", "select", "label",
+              "script", "style", "noscript", "template", "svg"}
+NOT_HEADER_CLASS = re.compile(r"caption|credit|copyright|photo|image|media|share|social|breadcrumb", re.IGNORECASE)
+HEADER_SEPARATOR = re.compile(r"\s*[|·•]\s*")
 
 
 def _key(name: str) -> str:
@@ -57,6 +77,89 @@ def _split(value: str) -> list[str]:
     out = [ROLE_SUFFIX.sub("", p).strip() for p in out]
     return [p for p in out if p and not NOT_A_NAME.match(p) and not SLUG.match(p)
             and len(p.split()) <= MAX_NAME_WORDS]
+
+
+def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
+    """The names the page credits as editors, wherever they stand (often after the story)."""
+    names = []
+    for text in tree.xpath("//body//text()[contains(., ':') or contains(., '：') or contains(., ' by')]"):
+        if not EDITOR_LABEL.match(text.strip()):
+            continue
+        owner = text.getparent().getparent() if text.is_tail else text.getparent()
+        if owner is None or owner.tag in ("script", "style"):
+            continue
+        credit = " ".join(owner.text_content().split())
+        label = EDITOR_LABEL.match(credit)
+        if label and len(credit) <= MAX_CREDIT_CHARS:
+            names += _split(credit[label.end():].strip(" )）]"))
+    return _unique(names)
+
+
+def _line(block) -> str:
+    """A block's own text, its nested blocks left out: what the reader sees as one line."""
+    texts = [block.text or ""]
+    for child in block:
+        if isinstance(child.tag, str) and child.tag not in LINE_BLOCKS and not _hidden_from_byline(child, 0):
+            texts.append(child.text_content())
+        texts.append(child.tail or "")
+    return " ".join("".join(texts).split())
+
+
+def _hidden_from_byline(element, levels: int = 3) -> bool:
+    for node in [element, *list(element.iterancestors())[:levels]]:
+        if node.tag in NOT_HEADER or NOT_HEADER_CLASS.search(node.get("class") or ""):
+            return True
+    return False
+
+
+def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
+    """The lines between the headline and the story, in document order, up to the second long
+    block; each with whether a long block (a standfirst, the first paragraph) came before it."""
+    headline = next((h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10), None)
+    if headline is None:
+        return []
+    inside = set(headline.iter())
+    lines, after, long_blocks = [], False, 0
+    for element in headline.getroottree().getroot().iter():
+        if element is headline:
+            after = True
+        if not after or element in inside or element.tag not in LINE_BLOCKS or _hidden_from_byline(element):
+            continue
+        line = _line(element)
+        if not line:
+            continue
+        if len(re.findall(r"\w+", line)) >= LONG_BLOCK_WORDS:
+            long_blocks += 1
+            if long_blocks >= 2:
+                break
+        lines.append((line, long_blocks > 0))
+        if len(lines) >= MAX_HEADER_LINES:
+            break
+    return lines
+
+
+def header_credits(tree: lxml.html.HtmlElement) -> list[str]:
+    """The byline as a reader sees it under the headline when no markup names it: "AFP, MANILA",
+    "Ann Lee | 05.04.2025", "By TPN, in News, Business · 31 Jan 2025" (a standfirst may stand
+    before it, so after one long block only a line saying "By …" counts)."""
+    for line, after_long in header_lines(tree):
+        first = HEADER_SEPARATOR.split(line)[0].strip(" ,;-–—")
+        if BY_PREFIX.match(first):
+            names = []
+            for part in re.split(r"\s*,\s*", BY_PREFIX.sub("", first)):
+                found = _split(part)
+                # after the first credit, a single word is a dateline ("By Ann Lee, Nairobi")
+                if not found or not all(n[:1].isupper() and (not names or looks_like_name(n)) for n in found):
+                    break
+                names += found
+            if names:
+                return names
+        elif (not after_long and len(first.split()) <= MAX_HEADER_LINE_WORDS and ":" not in first
+              and any(ch.isupper() for ch in first) and looks_like_name(first)):
+            # capitals are what tell a name from a label here: in a script without them
+            # ("小字号", "新規登録") a short line is as likely a button as a person
+            return _split(first)
+    return []
 
 
 def looks_like_name(text: str) -> bool:
@@ -86,31 +189,40 @@ def _uninvert(name: str, known: set[str]) -> str:
     return turned if _key(turned) in known else name
 
 
-def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
+def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str],
+                   editors=()) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
     The outlet's own name (or an account named after it) never stands beside a person; when
     the article's structured data credits nobody but the outlet, that credit is what the page says
     and is kept (publishers' own parsers keep it: 13 of 16 such dev pages); a meta tag naming the
     site is not such a credit. An agency or desk named
-    in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too."""
+    in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too.
+    A name the page credits as its editor is not the writer (CMSs often file the story under the
+    editor's account); the editors are the credit only when the page names no one else."""
     organisation_keys = {_key(o) for o in organisations if o}
+    editor_keys = {_key(e) for e in editors}
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
     people_lists, outlet_credits = [], []
     for source, names in sorted(candidates, key=lambda c: order.get(c[0], len(order))):
+        if source == "header" and outlet_credits:
+            continue  # a line under the headline is read as a byline only where nothing is declared
         people = []
         for raw in names:
             for name in _split(raw):
+                if _key(name) in editor_keys:
+                    continue
                 if is_outlet_account(name, site_keys):
                     if source in OUTLET_CREDIT_SOURCES:
                         outlet_credits.append(name)
-                elif source not in DECLARED and (_key(name) in organisation_keys or not looks_like_name(name)):
+                elif source not in DECLARED and (_key(name) in organisation_keys
+                                                 or source != "header" and not looks_like_name(name)):
                     continue  # a visible element naming a company (a logo), initials, a form label
                 else:
                     people.append(name)
         if people:
             people_lists.append((source, people))
     if not people_lists:
-        return outlet_credits[:1]
+        return list(editors) or outlet_credits[:1]
     known = {_key(n) for _, people in people_lists for n in people if "," not in n}
     return _unique(_uninvert(n, known) for n in people_lists[0][1])
 

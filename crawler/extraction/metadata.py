@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
+from crawler.extraction.bylines import editor_credits, header_credits
+
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
                  "blogposting", "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle",
                  "liveblogposting", "socialmediaposting", "report", "scholarlyarticle", "techarticle",
@@ -100,6 +102,7 @@ class Evidence:
     modified: list[tuple[str, str]] = field(default_factory=list)
     authors: list[tuple[str, list[str]]] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
     article_body: str | None = None
 
 
@@ -258,6 +261,10 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
+    header = header_credits(tree)
+    if header:
+        evidence.authors.append(("header", header))
+    evidence.editors = editor_credits(tree)
     return evidence, ld
 
 

@@ -58,3 +58,42 @@ def test_a_meta_author_naming_the_site_is_the_template_default_not_a_credit():
     assert authors(page(SITE + '<meta name="author" content="Example News">', PARAGRAPHS)) == []
     declared = ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
     assert authors(page(SITE + declared, PARAGRAPHS)) == ["Example News"]
+
+
+def story(header: str, paragraphs: list[str] = PARAGRAPHS, after: str = "", head: str = SITE) -> str:
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html lang='en'><head>{head}</head><body><article><h1>Harbour plan approved after long row</h1>"
+            f"{header}{text}{after}</article></body></html>")
+
+
+def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
+    assert authors(story("<div><span>Ann Lee |</span><span>05.04.2025 - 10:12</span></div>")) == ["Ann Lee"]
+    # after a standfirst, a line that says "By …"; the place after the names is a dateline
+    standfirst = f"<div class='lead'><p>{PARAGRAPHS[0]}</p></div>"
+    by_line = "<p>By TPN, in <a href='/news'>News</a>, <a href='/business'>Business</a> · 31 Jan 2025</p>"
+    assert authors(story(standfirst + by_line)) == ["TPN"]
+    assert authors(story("<p>Von Ann Lee und Bo Kim, Nairobi</p>")) == ["Ann Lee", "Bo Kim"]
+    # what else stands under the headline is not a byline
+    picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
+    assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
+    # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
+    assert authors(story("<div><a href='#'>小字号</a></div>")) == []
+    # past the first paragraph a capitalised line is a subheading, not a byline
+    assert authors(story("", PARAGRAPHS[:1] + ["Harbour Plan Approved"] + PARAGRAPHS[1:])) == []
+    # where the article's own data credits the outlet, that credit stands
+    outlet = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
+    assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Example News"]
+
+
+def test_a_name_credited_as_the_editor_is_not_the_writer():
+    # the CMS files the story under the editor's account; the byline under the headline names the writer
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Cy Dee"}})
+    byline = "<div class='info'><div class='author-2'>Ann Lee</div><span>20/1/2026 18:30</span></div>"
+    editor = "<div class='info-author'>Editor : <a href='/author/112/cy-dee'>Cy Dee</a></div>"
+    assert authors(story(byline, after=editor, head=head)) == ["Ann Lee"]
+
+
+def test_the_editors_are_the_credit_when_the_page_names_no_one_else():
+    paragraphs = ["国务院常务会议审议通过了港口规划，会议指出，要加快推进港口基础设施建设，提升服务水平和运行效率。" * 3] * 4
+    assert authors(story("", paragraphs, after="<div class='edit'>(责编：牛镛、岳弘彬)</div>",
+                         head="")) == ["牛镛", "岳弘彬"]
