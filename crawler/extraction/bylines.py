@@ -43,7 +43,6 @@ MAX_CREDIT_CHARS = 100
 # second long block (a standfirst may come first); after the first, only a line saying "By …" counts.
 LONG_BLOCK_WORDS = 20
 MAX_HEADER_LINES = 15
-MAX_HEADER_LINE_WORDS = 12
 LINE_BLOCKS = {"p", "div", "li", "address", "section", "header", "ul", "dd", "dt", "td", "h1", "h2", "h3",
                "h4", "h5", "h6", "figure", "blockquote", "article", "aside", "footer", "nav", "table", "form"}
 # Not a byline whatever it says: headings (a kicker, a standfirst), captions and picture credits, controls.
@@ -51,6 +50,7 @@ NOT_HEADER = {"h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "button", "n
               "script", "style", "noscript", "template", "svg"}
 NOT_HEADER_CLASS = re.compile(r"caption|credit|copyright|photo|image|media|share|social|breadcrumb", re.IGNORECASE)
 HEADER_SEPARATOR = re.compile(r"\s*[|·•]\s*")
+AUTHOR_MARK = re.compile(r"author|byline|writer|reporter|autor|penulis", re.IGNORECASE)
 
 
 def _key(name: str) -> str:
@@ -96,12 +96,19 @@ def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
 
 
 def _line(block) -> str:
-    """A block's own text, its nested blocks left out: what the reader sees as one line."""
-    texts = [block.text or ""]
+    """A block's own text, its nested blocks left out: what the reader sees as one line. Two
+    inline elements side by side with nothing between ("<span>Ann Lee</span><span>AP</span>")
+    are two fields of it, kept apart by " | "."""
+    texts, adjacent = [block.text or ""], False
     for child in block:
-        if isinstance(child.tag, str) and child.tag not in LINE_BLOCKS and not _hidden_from_byline(child, 0):
+        inline = isinstance(child.tag, str) and child.tag not in LINE_BLOCKS and not _hidden_from_byline(child, 0)
+        if inline:
+            so_far = "".join(texts).strip()
+            if adjacent and so_far and not BY_PREFIX.match(so_far + " "):
+                texts.append(" | ")
             texts.append(child.text_content())
         texts.append(child.tail or "")
+        adjacent = inline and not (child.tail or "").strip()
     return " ".join("".join(texts).split())
 
 
@@ -112,9 +119,10 @@ def _hidden_from_byline(element, levels: int = 3) -> bool:
     return False
 
 
-def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
+def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
     """The lines between the headline and the story, in document order, up to the second long
-    block; each with whether a long block (a standfirst, the first paragraph) came before it."""
+    block; each with whether a long block (a standfirst, the first paragraph) came before it, and
+    its element."""
     headline = next((h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10), None)
     if headline is None:
         return []
@@ -132,7 +140,7 @@ def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
             long_blocks += 1
             if long_blocks >= 2:
                 break
-        lines.append((line, long_blocks > 0))
+        lines.append((line, long_blocks > 0, element))
         if len(lines) >= MAX_HEADER_LINES:
             break
     return lines
@@ -142,22 +150,28 @@ def header_credits(tree: lxml.html.HtmlElement) -> list[str]:
     """The byline as a reader sees it under the headline when no markup names it: "AFP, MANILA",
     "Ann Lee | 05.04.2025", "By TPN, in News, Business · 31 Jan 2025" (a standfirst may stand
     before it, so after one long block only a line saying "By …" counts)."""
-    for line, after_long in header_lines(tree):
-        first = HEADER_SEPARATOR.split(line)[0].strip(" ,;-–—")
+    for line, after_long, block in header_lines(tree):
+        fields = HEADER_SEPARATOR.split(line)
+        first = fields[0].strip(" ,;-–—")
         if BY_PREFIX.match(first):
             names = []
             for part in re.split(r"\s*,\s*", BY_PREFIX.sub("", first)):
                 found = _split(part)
-                # after the first credit, a single word is a dateline ("By Ann Lee, Nairobi")
-                if not found or not all(n[:1].isupper() and (not names or looks_like_name(n)) for n in found):
+                # after the first credit, a single word is a dateline ("By Ann Lee, Nairobi"); a
+                # date run into the name ("By Ann Lee Updated Nov 13") leaves the line unread
+                if not found or not all(n[:1].isupper() and not any(ch.isdigit() for ch in n)
+                                        and (not names or looks_like_name(n)) for n in found):
                     break
                 names += found
             if names:
                 return names
-        elif (not after_long and len(first.split()) <= MAX_HEADER_LINE_WORDS and ":" not in first
-              and any(ch.isupper() for ch in first) and looks_like_name(first)):
-            # capitals are what tell a name from a label here: in a script without them
-            # ("小字号", "新規登録") a short line is as likely a button as a person
+        elif (not after_long and ":" not in first and not any(ch.isdigit() for ch in first)
+              and any(ch.isupper() for ch in first) and looks_like_name(first)
+              and (len(fields) > 1 or AUTHOR_MARK.search(f"{block.get('class')} {block.get('id')}"))):
+            # A name alone is not enough ("Key Points", "Customer Service" look like one): it
+            # must stand as the first field of a line ("Ann Lee | 05.04.2025") or in an element
+            # marked as the author's. Capitals are what tell a name from a label: in a script
+            # without them ("小字号", "新規登録") a short line is as likely a button as a person.
             return _split(first)
     return []
 

@@ -73,7 +73,11 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     by_line = "<p>By TPN, in <a href='/news'>News</a>, <a href='/business'>Business</a> · 31 Jan 2025</p>"
     assert authors(story(standfirst + by_line)) == ["TPN"]
     assert authors(story("<p>Von Ann Lee und Bo Kim, Nairobi</p>")) == ["Ann Lee", "Bo Kim"]
+    # two fields side by side: the writer and the paper she writes for
+    fields = "<div class='attribution'><span class='author'>Ann Lee</span><span>Harbour Gazette</span></div>"
+    assert authors(story(fields)) == ["Ann Lee"]
     # what else stands under the headline is not a byline
+    assert authors(story("<div class='box'>Key Points</div>")) == []
     picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
     assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
     # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
