@@ -26,8 +26,8 @@ MAX_NAME_WORDS = 6
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 # A job title after a CJK name: "신현주 기자" (reporter), "山田太郎記者", "特派員".
 ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|선임기자|記者|特派員|编辑|記者\s*[:：])$")
-SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline", "signature", "header", "feed",
-                "extractor"]
+SOURCE_ORDER = ["ld:article:author", "meta:author", "ld:webpage:author", "byline", "signature", "header",
+                "source line", "feed", "extractor"]
 # Where the publisher declares its author: only these may credit an organisation (a visible
 # "byline" element naming a company is usually a logo or a footer).
 DECLARED = {"ld:article:author", "meta:author", "ld:webpage:author", "feed"}
@@ -39,6 +39,9 @@ OUTLET_CREDIT_SOURCES = {"ld:article:author", "ld:webpage:author"}
 EDITOR_LABEL = re.compile(r"^[(（\[]?\s*(?:(?:责任编辑|责编|编辑|editor|editora|redaktur)\s*[:：]|"
                           r"edited by\b|editing by\b|editado por\b)\s*", re.IGNORECASE)
 MAX_CREDIT_CHARS = 100
+# The story's last paragraph crediting the outlet and its source: "Wochenblatt / Última Hora".
+SOURCE_LINE = re.compile(r"^[^\W\d][\w.'’ -]{0,30}(?:\s*/\s*[^\W\d][\w.'’ -]{0,30}){1,2}$")
+MIN_STORY_PARAGRAPHS = 3
 # Between the headline and the story: the lines a reader takes for the byline. The zone ends at the
 # second long block (a standfirst may come first); after the first, only a line saying "By …" counts.
 LONG_BLOCK_WORDS = 20
@@ -93,6 +96,20 @@ def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
         if label and len(credit) <= MAX_CREDIT_CHARS:
             names += _split(credit[label.end():].strip(" )）]"))
     return _unique(names)
+
+
+def source_line(tree: lxml.html.HtmlElement) -> str | None:
+    """The last paragraph of the story when it is a credit line of names joined by "/"; whether
+    one of them is the outlet (which makes it a source credit) is for choose_authors to see."""
+    best, most = None, 0
+    for paragraph in tree.xpath("//body//p[contains(., '/')]"):
+        text = " ".join(paragraph.text_content().split())
+        if not SOURCE_LINE.match(text):
+            continue
+        siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
+        if len(siblings) >= MIN_STORY_PARAGRAPHS and paragraph is siblings[-1] and len(siblings) > most:
+            best, most = text, len(siblings)
+    return best
 
 
 def _line(block) -> str:
@@ -204,7 +221,7 @@ def _uninvert(name: str, known: set[str]) -> str:
 
 
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str],
-                   editors=()) -> list[str]:
+                   editors=(), sections=()) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
     The outlet's own name (or an account named after it) never stands beside a person; when
     the article's structured data credits nobody but the outlet, that credit is what the page says
@@ -212,9 +229,12 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
     site is not such a credit. An agency or desk named
     in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too.
     A name the page credits as its editor is not the writer (CMSs often file the story under the
-    editor's account); the editors are the credit only when the page names no one else."""
+    editor's account); the editors are the credit only when the page names no one else. A name
+    that is one of the page's sections ("Nachrichten") is an account named after it, no person.
+    A closing "Outlet / Source" line credits the source, and only when it names the outlet."""
     organisation_keys = {_key(o) for o in organisations if o}
     editor_keys = {_key(e) for e in editors}
+    section_keys = {_key(s) for s in sections if s}
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
     people_lists, outlet_credits = [], []
     for source, names in sorted(candidates, key=lambda c: order.get(c[0], len(order))):
@@ -222,8 +242,11 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
             continue  # a line under the headline is read as a byline only where nothing is declared
         people = []
         for raw in names:
-            for name in _split(raw):
-                if _key(name) in editor_keys:
+            split = _split(raw)
+            if source == "source line" and not any(is_outlet_account(n, site_keys) for n in split):
+                continue
+            for name in split:
+                if _key(name) in editor_keys or _key(name) in section_keys:
                     continue
                 if is_outlet_account(name, site_keys):
                     if source in OUTLET_CREDIT_SOURCES:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from crawler.extraction.bylines import editor_credits, header_credits
+from crawler.extraction.bylines import editor_credits, header_credits, source_line
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
                  "blogposting", "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle",
@@ -103,6 +103,7 @@ class Evidence:
     authors: list[tuple[str, list[str]]] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
     article_body: str | None = None
 
 
@@ -264,7 +265,14 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     header = header_credits(tree)
     if header:
         evidence.authors.append(("header", header))
+    credit = source_line(tree)
+    if credit:
+        evidence.authors.append(("source line", [credit]))
     evidence.editors = editor_credits(tree)
+    section = ld.get("articleSection")
+    evidence.sections = [v for v in map(clean_text, [*(section if isinstance(section, list) else [section]),
+                                                     *metas("article:section"),
+                                                     *tree.xpath('//a[@rel="category tag"]//text()')]) if v]
     return evidence, ld
 
 

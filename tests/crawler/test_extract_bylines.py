@@ -101,3 +101,12 @@ def test_the_editors_are_the_credit_when_the_page_names_no_one_else():
     paragraphs = ["国务院常务会议审议通过了港口规划，会议指出，要加快推进港口基础设施建设，提升服务水平和运行效率。" * 3] * 4
     assert authors(story("", paragraphs, after="<div class='edit'>(责编：牛镛、岳弘彬)</div>",
                          head="")) == ["牛镛", "岳弘彬"]
+
+
+def test_an_account_named_after_a_section_is_no_person_and_a_closing_source_line_credits_the_source():
+    head = SITE + '<meta name="author" content="Nachrichten">'
+    category = "<footer><a rel='category tag' href='/category/nachrichten/'>Nachrichten</a></footer>"
+    html = story("", PARAGRAPHS + ["Example News / Harbour Gazette"], after=category, head=head)
+    assert authors(html) == ["Harbour Gazette"]
+    # a closing line of names that does not name the outlet is not a source credit
+    assert authors(story("", PARAGRAPHS + ["Harbour Plan / Town Council"], after=category, head=head)) == []
