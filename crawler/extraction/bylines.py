@@ -112,21 +112,39 @@ def source_line(tree: lxml.html.HtmlElement) -> str | None:
     return best
 
 
+def _segments(element, owner=None):
+    """(text, the element holding it) in reading order, nested blocks and hidden parts left out."""
+    yield element.text or "", element
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in LINE_BLOCKS and not _hidden_from_byline(child, 0):
+            yield from _segments(child)
+        yield child.tail or "", element
+
+
+def _is_connector(text: str) -> bool:
+    """Punctuation, "and", "By": what joins the parts of one credit rather than starting another."""
+    words = re.findall(r"\w{2,}", text)
+    return not words or bool(CONJUNCTION.fullmatch(f" {text.strip()} ") or BY_PREFIX.fullmatch(f"{text.strip()} "))
+
+
 def _line(block) -> str:
-    """A block's own text, its nested blocks left out: what the reader sees as one line. Two
-    inline elements side by side with nothing between ("<span>Ann Lee</span><span>AP</span>")
-    are two fields of it, kept apart by " | "."""
-    texts, adjacent = [block.text or ""], False
-    for child in block:
-        inline = isinstance(child.tag, str) and child.tag not in LINE_BLOCKS and not _hidden_from_byline(child, 0)
-        if inline:
-            so_far = "".join(texts).strip()
-            if adjacent and so_far and not BY_PREFIX.match(so_far + " "):
-                texts.append(" | ")
-            texts.append(child.text_content())
-        texts.append(child.tail or "")
-        adjacent = inline and not (child.tail or "").strip()
-    return " ".join("".join(texts).split())
+    """A block's own text, its nested blocks left out: what the reader sees as one line. Texts of
+    two different elements side by side ("<span>Ann Lee</span><span>Korrespondent</span>") are
+    two fields of it, kept apart by " | ", unless one of them only joins ("and", ",", "By")."""
+    out, previous, gap = [], None, ""
+    for text, owner in _segments(block):
+        if not text.strip():
+            out.append(text)
+            gap += text
+            continue
+        spaced = bool(gap) or text[:1].isspace() or bool(previous and previous[0][-1:].isspace())
+        # a one-word piece after a space continues the name (a surname in a span of its own)
+        if previous is not None and previous[1] is not owner and not _is_connector(previous[0]) \
+                and not _is_connector(text) and not (spaced and len(text.split()) == 1):
+            out.append(" | ")
+        out.append(text)
+        previous, gap = (text, owner), ""
+    return " ".join("".join(out).split())
 
 
 def _hidden_from_byline(element, levels: int = 3) -> bool:

@@ -76,6 +76,11 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     # two fields side by side: the writer and the paper she writes for
     fields = "<div class='attribution'><span class='author'>Ann Lee</span><span>Harbour Gazette</span></div>"
     assert authors(story(fields)) == ["Ann Lee"]
+    role = "<div><em>Von <a href='/autor/ann-lee/'>Ann Lee</a></em><span>Korrespondentin</span></div>"
+    assert authors(story(role)) == ["Ann Lee"]
+    surname = ("<address class='writer'><a href='mailto:ann@example-news.test'><span>Ann Lundberg</span> "
+               "<span>Holm</span></a></address>")
+    assert authors(story(surname)) == ["Ann Lundberg Holm"]
     # what else stands under the headline is not a byline
     assert authors(story("<div class='box'>Key Points</div>")) == []
     picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
