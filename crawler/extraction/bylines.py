@@ -83,13 +83,15 @@ def _split(value: str) -> list[str]:
 
 
 def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
-    """The names the page credits as editors, wherever they stand (often after the story)."""
+    """The names the page credits as editors, wherever they stand in the story's part of the page
+    (often after it); not the site's masthead in the footer ("Editor: …" of the whole paper)."""
     names = []
     for text in tree.xpath("//body//text()[contains(., ':') or contains(., '：') or contains(., ' by')]"):
         if not EDITOR_LABEL.match(text.strip()):
             continue
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
-        if owner is None or owner.tag in ("script", "style"):
+        if owner is None or owner.tag in ("script", "style") or any(
+                a.tag in ("footer", "nav") or "footer" in (a.get("class") or "") for a in owner.iterancestors()):
             continue
         credit = " ".join(owner.text_content().split())
         label = EDITOR_LABEL.match(credit)

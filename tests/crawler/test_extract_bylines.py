@@ -100,6 +100,9 @@ def test_a_name_credited_as_the_editor_is_not_the_writer():
     byline = "<div class='info'><div class='author-2'>Ann Lee</div><span>20/1/2026 18:30</span></div>"
     editor = "<div class='info-author'>Editor : <a href='/author/112/cy-dee'>Cy Dee</a></div>"
     assert authors(story(byline, after=editor, head=head)) == ["Ann Lee"]
+    # the paper's masthead in the footer names the editor of the whole paper, not of this story
+    masthead = "<footer><p>Editor: Cy Dee</p></footer>"
+    assert authors(story(byline, after=masthead, head=head)) == ["Cy Dee"]
 
 
 def test_the_editors_are_the_credit_when_the_page_names_no_one_else():
