@@ -156,11 +156,22 @@ def _hidden_from_byline(element, levels: int = 3) -> bool:
     return False
 
 
-def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
+def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
+    """The H1 that is the story's headline: the first one another title field repeats (a logo or
+    a section name in an H1 is not), or the first long one when the page has no other title."""
+    h1s = [h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10]
+    keys = [_key(t) for t in titles if _key(t)]
+    if not keys:
+        return h1s[0] if h1s else None
+    return next((h for h in h1s if any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)),
+                None)
+
+
+def header_lines(tree: lxml.html.HtmlElement, titles: list[str] = ()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
     """The lines between the headline and the story, in document order, up to the second long
     block; each with whether a long block (a standfirst, the first paragraph) came before it, and
     its element."""
-    headline = next((h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10), None)
+    headline = _headline(tree, titles)
     if headline is None:
         return []
     inside = set(headline.iter())
@@ -183,11 +194,11 @@ def header_lines(tree: lxml.html.HtmlElement) -> list[tuple[str, bool, lxml.html
     return lines
 
 
-def header_credits(tree: lxml.html.HtmlElement) -> list[str]:
+def header_credits(tree: lxml.html.HtmlElement, titles: list[str] = ()) -> list[str]:
     """The byline as a reader sees it under the headline when no markup names it: "AFP, MANILA",
     "Ann Lee | 05.04.2025", "By TPN, in News, Business · 31 Jan 2025" (a standfirst may stand
     before it, so after one long block only a line saying "By …" counts)."""
-    for line, after_long, block in header_lines(tree):
+    for line, after_long, block in header_lines(tree, titles):
         fields = HEADER_SEPARATOR.split(line)
         first = fields[0].strip(" ,;-–—")
         if BY_PREFIX.match(first):

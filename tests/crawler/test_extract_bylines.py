@@ -83,6 +83,11 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     assert authors(story(surname)) == ["Ann Lundberg Holm"]
     # what else stands under the headline is not a byline
     assert authors(story("<div class='box'>Key Points</div>")) == []
+    # under a logo in an H1 (the og:title names another headline) is the site's menu, not a byline
+    logo = ("<html><head><meta property='og:title' content='Harbour plan approved'></head><body>"
+            "<h1>Example News Online</h1><div>Sam Weather | Sky Sport</div><article>"
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article></body></html>")
+    assert authors(logo) == []
     picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
     assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
     # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
