@@ -53,7 +53,7 @@ NOT_HEADER = {"h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "button", "n
               "script", "style", "noscript", "template", "svg"}
 NOT_HEADER_CLASS = re.compile(r"caption|credit|copyright|photo|image|media|share|social|breadcrumb", re.IGNORECASE)
 HEADER_SEPARATOR = re.compile(r"\s*[|·•]\s*")
-AUTHOR_MARK = re.compile(r"author|byline|writer|reporter|autor|penulis", re.IGNORECASE)
+AUTHOR_MARK = re.compile(r"author|byline|writer|reporter|autor|penulis|\bname\b", re.IGNORECASE)
 
 
 def _key(name: str) -> str:
@@ -167,7 +167,7 @@ def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
                 None)
 
 
-def header_lines(tree: lxml.html.HtmlElement, titles: list[str] = ()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
+def header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
     """The lines between the headline and the story, in document order, up to the second long
     block; each with whether a long block (a standfirst, the first paragraph) came before it, and
     its element."""
@@ -254,11 +254,12 @@ def _uninvert(name: str, known: set[str]) -> str:
 def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str],
                    editors=(), sections=()) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
-    The outlet's own name (or an account named after it) never stands beside a person; when
-    the article's structured data credits nobody but the outlet, that credit is what the page says
-    and is kept (publishers' own parsers keep it: 13 of 16 such dev pages); a meta tag naming the
-    site is not such a credit. An agency or desk named
-    in a declared author field ("dpa", "MND Staff") stays, as those parsers keep it too.
+    The outlet's own name (or an account named after it) never stands beside a person, nor
+    before the byline a reader sees under the headline; when the page credits nobody but the
+    outlet in the article's structured data, that credit is what the page says and is kept
+    (publishers' own parsers keep it: 13 of 16 such dev pages); a meta tag naming the site is not
+    such a credit. An agency or desk named in a declared author field ("dpa", "MND Staff") stays,
+    as those parsers keep it too.
     A name the page credits as its editor is not the writer (CMSs often file the story under the
     editor's account); the editors are the credit only when the page names no one else. A name
     that is one of the page's sections ("Nachrichten") is an account named after it, no person.
@@ -269,8 +270,6 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
     order = {source: index for index, source in enumerate(SOURCE_ORDER)}
     people_lists, outlet_credits = [], []
     for source, names in sorted(candidates, key=lambda c: order.get(c[0], len(order))):
-        if source == "header" and outlet_credits:
-            continue  # a line under the headline is read as a byline only where nothing is declared
         people = []
         for raw in names:
             split = _split(raw)

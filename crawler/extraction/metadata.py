@@ -262,7 +262,8 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
-    header = header_credits(tree, [title for source, title in evidence.titles if source not in ("h1", "title")])
+    stated_titles = [title for source, title in evidence.titles if source not in ("h1", "title")]
+    header = header_credits(tree, stated_titles)
     if header:
         evidence.authors.append(("header", header))
     credit = source_line(tree)

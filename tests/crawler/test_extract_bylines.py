@@ -94,9 +94,11 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     assert authors(story("<div><a href='#'>小字号</a></div>")) == []
     # past the first paragraph a capitalised line is a subheading, not a byline
     assert authors(story("", PARAGRAPHS[:1] + ["Harbour Plan Approved"] + PARAGRAPHS[1:])) == []
-    # where the article's own data credits the outlet, that credit stands
+    # the byline under the headline is more specific than the article's data crediting the outlet
     outlet = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
-    assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Example News"]
+    assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Ann Lee"]
+    assert authors(story("<ul><li><div class='name'>AFP, MANILA</div></li></ul>", head=outlet)) == ["AFP, MANILA"]
+    assert authors(story("<div><span>Harbour Gazette</span></div>", head=outlet)) == ["Example News"]
 
 
 def test_a_name_credited_as_the_editor_is_not_the_writer():
