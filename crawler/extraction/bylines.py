@@ -163,8 +163,8 @@ def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
     keys = [_key(t) for t in titles if _key(t)]
     if not keys:
         return h1s[0] if h1s else None
-    return next((h for h in h1s if any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)),
-                None)
+    return next((h for h in h1s if _key(h.text_content())
+                 and any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)), None)
 
 
 def header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
