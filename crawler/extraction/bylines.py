@@ -251,8 +251,7 @@ def _uninvert(name: str, known: set[str]) -> str:
     return turned if _key(turned) in known else name
 
 
-def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str],
-                   editors=(), sections=()) -> list[str]:
+def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_keys: set[str]) -> list[str]:
     """The credits of the most trusted candidate list that names someone other than the outlet.
     The outlet's own name (or an account named after it) never stands beside a person, nor
     before the byline a reader sees under the headline; when the page credits nobody but the
@@ -263,7 +262,11 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
     A name the page credits as its editor is not the writer (CMSs often file the story under the
     editor's account); the editors are the credit only when the page names no one else. A name
     that is one of the page's sections ("Nachrichten") is an account named after it, no person.
-    A closing "Outlet / Source" line credits the source, and only when it names the outlet."""
+    A closing "Outlet / Source" line credits the source, and only when it names the outlet.
+    The editors and the sections come as the candidates "editor" and "section"."""
+    editors = [name for source, names in candidates if source == "editor" for name in names]
+    sections = [name for source, names in candidates if source == "section" for name in names]
+    candidates = [c for c in candidates if c[0] not in ("editor", "section")]
     organisation_keys = {_key(o) for o in organisations if o}
     editor_keys = {_key(e) for e in editors}
     section_keys = {_key(s) for s in sections if s}

@@ -128,8 +128,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     site_names = evidence.site_names + ([outlet_name] if outlet_name else [])
     keys = site_keys(site_names, url)
     title = _clean(outlet_parser.title(page)) or choose_title(evidence.titles, keys)
-    authors = _strings(outlet_parser.authors(page)) or choose_authors(
-        evidence.authors, evidence.organisations, keys, evidence.editors, evidence.sections)
+    authors = _strings(outlet_parser.authors(page)) or choose_authors(evidence.authors, evidence.organisations, keys)
     parser_date = outlet_parser.published_at(page)
     date_candidates = ([("parser", parser_date)] if parser_date else []) + evidence.dates
     published = choose_published(date_candidates, outlet_zone, now)
@@ -159,8 +158,7 @@ def extract_page(body: bytes | str, url: str | None = None, feed: dict | None = 
     # the feed's and htmldate's guesses pass the same test as the page's own credits
     authors = authors or choose_authors([("feed", feed.get("authors") or []),
                                          ("extractor", _split_authors(extracted.get("author")))],
-                                        evidence.organisations, keys, evidence.editors,
-                                        evidence.sections)
+                                        evidence.organisations, keys)
     text = clean_body(text, title, authors) or text
     return {
         "url": url or feed.get("url"),

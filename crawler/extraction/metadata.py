@@ -102,8 +102,6 @@ class Evidence:
     modified: list[tuple[str, str]] = field(default_factory=list)
     authors: list[tuple[str, list[str]]] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
-    editors: list[str] = field(default_factory=list)
-    sections: list[str] = field(default_factory=list)
     article_body: str | None = None
 
 
@@ -269,11 +267,12 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
     credit = source_line(tree)
     if credit:
         evidence.authors.append(("source line", [credit]))
-    evidence.editors = editor_credits(tree)
+    # not authors but what tells who is not one: the editors and the page's sections
+    evidence.authors.append(("editor", editor_credits(tree)))
     section = ld.get("articleSection")
-    evidence.sections = [v for v in map(clean_text, [*(section if isinstance(section, list) else [section]),
-                                                     *metas("article:section"),
-                                                     *tree.xpath('//a[@rel="category tag"]//text()')]) if v]
+    evidence.authors.append(("section", [v for v in map(clean_text, [
+        *(section if isinstance(section, list) else [section]), *metas("article:section"),
+        *tree.xpath('//a[@rel="category tag"]//text()')]) if v]))
     return evidence, ld
 
 
