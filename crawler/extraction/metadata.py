@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
+from crawler.extraction.bylines import editor_credits, header_credits, source_line
+
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
                  "blogposting", "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle",
                  "liveblogposting", "socialmediaposting", "report", "scholarlyarticle", "techarticle",
@@ -258,6 +260,19 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
+    stated_titles = [title for source, title in evidence.titles if source not in ("h1", "title")]
+    header = header_credits(tree, stated_titles)
+    if header:
+        evidence.authors.append(("header", header))
+    credit = source_line(tree)
+    if credit:
+        evidence.authors.append(("source line", [credit]))
+    # not authors but what tells who is not one: the editors and the page's sections
+    evidence.authors.append(("editor", editor_credits(tree)))
+    section = ld.get("articleSection")
+    evidence.authors.append(("section", [v for v in map(clean_text, [
+        *(section if isinstance(section, list) else [section]), *metas("article:section"),
+        *tree.xpath('//a[@rel="category tag"]//text()')]) if v]))
     return evidence, ld
 
 

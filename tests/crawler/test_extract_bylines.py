@@ -37,7 +37,7 @@ def test_a_signature_after_a_two_line_standfirst_names_the_writers():
 
 
 def test_a_bold_name_in_the_middle_of_the_story_is_not_a_signature():
-    head = SITE + '<meta name="author" content="Example News">'
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
     middle = PARAGRAPHS[:4] + ["<strong>Harbour Plan</strong>"] + PARAGRAPHS[4:]
     assert authors(page(head, middle)) == ["Example News"]
 
@@ -51,3 +51,77 @@ def test_bylines_of_other_stories_teaser_cards_are_not_the_authors():
             '<span class="byline"><a rel="author" href="/by/ann-lee">By Ann Lee</a></span></header>'
             + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + f"</article><aside>{cards}</aside></body></html>")
     assert authors(html) == ["Ann Lee"]
+
+
+def test_a_meta_author_naming_the_site_is_the_template_default_not_a_credit():
+    # the article's own JSON-LD crediting the outlet is kept; the site-wide <meta name="author"> is not
+    assert authors(page(SITE + '<meta name="author" content="Example News">', PARAGRAPHS)) == []
+    declared = ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
+    assert authors(page(SITE + declared, PARAGRAPHS)) == ["Example News"]
+
+
+def story(header: str, paragraphs: list[str] = PARAGRAPHS, after: str = "", head: str = SITE) -> str:
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html lang='en'><head>{head}</head><body><article><h1>Harbour plan approved after long row</h1>"
+            f"{header}{text}{after}</article></body></html>")
+
+
+def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
+    assert authors(story("<div><span>Ann Lee |</span><span>05.04.2025 - 10:12</span></div>")) == ["Ann Lee"]
+    # after a standfirst, a line that says "By …"; the place after the names is a dateline
+    standfirst = f"<div class='lead'><p>{PARAGRAPHS[0]}</p></div>"
+    by_line = "<p>By TPN, in <a href='/news'>News</a>, <a href='/business'>Business</a> · 31 Jan 2025</p>"
+    assert authors(story(standfirst + by_line)) == ["TPN"]
+    assert authors(story("<p>Von Ann Lee und Bo Kim, Nairobi</p>")) == ["Ann Lee", "Bo Kim"]
+    # two fields side by side: the writer and the paper she writes for
+    fields = "<div class='attribution'><span class='author'>Ann Lee</span><span>Harbour Gazette</span></div>"
+    assert authors(story(fields)) == ["Ann Lee"]
+    role = "<div><em>Von <a href='/autor/ann-lee/'>Ann Lee</a></em><span>Korrespondentin</span></div>"
+    assert authors(story(role)) == ["Ann Lee"]
+    surname = ("<address class='writer'><a href='mailto:ann@example-news.test'><span>Ann Lundberg</span> "
+               "<span>Holm</span></a></address>")
+    assert authors(story(surname)) == ["Ann Lundberg Holm"]
+    # what else stands under the headline is not a byline
+    assert authors(story("<div class='box'>Key Points</div>")) == []
+    # under a logo in an H1 (the og:title names another headline) is the site's menu, not a byline
+    logo = ("<html><head><meta property='og:title' content='Harbour plan approved'></head><body>"
+            "<h1>Example News Online</h1><div>Sam Weather | Sky Sport</div><article>"
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article></body></html>")
+    assert authors(logo) == []
+    picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
+    assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
+    # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
+    assert authors(story("<div><a href='#'>小字号</a></div>")) == []
+    # past the first paragraph a capitalised line is a subheading, not a byline
+    assert authors(story("", PARAGRAPHS[:1] + ["Harbour Plan Approved"] + PARAGRAPHS[1:])) == []
+    # the byline under the headline is more specific than the article's data crediting the outlet
+    outlet = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
+    assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Ann Lee"]
+    assert authors(story("<ul><li><div class='name'>AFP, MANILA</div></li></ul>", head=outlet)) == ["AFP, MANILA"]
+    assert authors(story("<div><span>Harbour Gazette</span></div>", head=outlet)) == ["Example News"]
+
+
+def test_a_name_credited_as_the_editor_is_not_the_writer():
+    # the CMS files the story under the editor's account; the byline under the headline names the writer
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Cy Dee"}})
+    byline = "<div class='info'><div class='author-2'>Ann Lee</div><span>20/1/2026 18:30</span></div>"
+    editor = "<div class='info-author'>Editor : <a href='/author/112/cy-dee'>Cy Dee</a></div>"
+    assert authors(story(byline, after=editor, head=head)) == ["Ann Lee"]
+    # the paper's masthead in the footer names the editor of the whole paper, not of this story
+    masthead = "<footer><p>Editor: Cy Dee</p></footer>"
+    assert authors(story(byline, after=masthead, head=head)) == ["Cy Dee"]
+
+
+def test_the_editors_are_the_credit_when_the_page_names_no_one_else():
+    paragraphs = ["国务院常务会议审议通过了港口规划，会议指出，要加快推进港口基础设施建设，提升服务水平和运行效率。" * 3] * 4
+    assert authors(story("", paragraphs, after="<div class='edit'>(责编：牛镛、岳弘彬)</div>",
+                         head="")) == ["牛镛", "岳弘彬"]
+
+
+def test_an_account_named_after_a_section_is_no_person_and_a_closing_source_line_credits_the_source():
+    head = SITE + '<meta name="author" content="Nachrichten">'
+    category = "<footer><a rel='category tag' href='/category/nachrichten/'>Nachrichten</a></footer>"
+    html = story("", PARAGRAPHS + ["Example News / Harbour Gazette"], after=category, head=head)
+    assert authors(html) == ["Harbour Gazette"]
+    # a closing line of names that does not name the outlet is not a source credit
+    assert authors(story("", PARAGRAPHS + ["Harbour Plan / Town Council"], after=category, head=head)) == []

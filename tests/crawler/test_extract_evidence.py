@@ -197,7 +197,8 @@ def test_a_short_extraction_gives_way_to_the_body_the_page_marks_as_its_own():
 
 
 def test_when_the_author_fields_credit_only_the_outlet_the_visible_byline_names_the_person():
-    head = ('<meta property="og:site_name" content="Example News"><meta name="author" content="Example News">')
+    head = ('<meta property="og:site_name" content="Example News">'
+            + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}}))
     assert extract(page(head, '<span class="article__author">Von Ann Lee</span>'))["authors"] == ["Ann Lee"]
     signed = PARAGRAPHS + ["<strong>Bo Kim</strong>"]
     assert extract(page(head, paragraphs=signed))["authors"] == ["Bo Kim"]
