@@ -20,6 +20,7 @@ SECTION_TAIL = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}\s*$")
 SECTION_TAIL_LONG = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}(?:\s\w{1,15}){1,2}\s*$")
 DECLARED_HEADLINES = ("ld:article:headline", "microdata:headline")
 SHARING_TITLES = ("og:title", "twitter:title")
+MAX_SLUG_WORDS, MAX_TITLE_WORDS = 40, 80
 # The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
@@ -97,14 +98,14 @@ def slug_words(url: str | None) -> list[str]:
     segments = [s for s in unquote(urlsplit(url or "").path).split("/") if s]
     slug = max(segments, key=lambda s: s.count("-") + s.count("_"), default="")
     words = [w for w in _fold(slug.replace("_", "-")) if not (any(c.isdigit() for c in w) and len(w) > 4)]
-    return words if slug.count("-") + slug.count("_") >= 2 else []
+    return words[:MAX_SLUG_WORDS] if slug.count("-") + slug.count("_") >= 2 else []
 
 
 def slug_agreement(slug: list[str], title: str) -> float:
     """How well a title spells the slug, in order: the most slug words the title has in the slug's
     order, over all the words of both ("Haftbefehl: Streeck lobt Doku" has the words of
     streeck-lobt-haftbefehl-doku, not their order)."""
-    words = _fold(title)
+    words = _fold(title)[:MAX_TITLE_WORDS]  # bounds the comparison's cost on a hostile page
     if not slug or not words:
         return 0.0
     previous = [0] * (len(words) + 1)
