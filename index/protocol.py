@@ -38,6 +38,8 @@ class SearchBackend(Protocol):
     - `count` is the number of articles held.
     - `flush_backlog` retries writes that could not be made yet (a remote index that was down);
       `backlog` describes what is waiting, for `/health` (empty when nothing can wait).
+    - `reduced_mode` lists, one line each, what this index cannot do that a full one can (a
+      cluster without some optional modules); empty when nothing is missing or it cannot be asked.
     - `close` commits nothing by itself; callers commit first.
     Reads of a remote index that cannot be reached raise `BackendUnavailable`.
     """
@@ -63,5 +65,7 @@ class SearchBackend(Protocol):
     def flush_backlog(self) -> int: ...
 
     def backlog(self) -> dict: ...
+
+    def reduced_mode(self) -> list[str]: ...
 
     def close(self) -> None: ...

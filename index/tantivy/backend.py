@@ -71,6 +71,9 @@ class TantivyBackend:
     def backlog(self) -> dict:
         return {}
 
+    def reduced_mode(self) -> list[str]:
+        return []  # the embedded index has every feature
+
     def close(self) -> None:
         self.searching.close()
         self.completion.close()

@@ -79,8 +79,7 @@ def cmd_outlets(args, config) -> int:
     require_data(config)
     with wired(config, writable=False) as wiring:
         report = outlets_report(configured_outlets(config), wiring.state, wiring.backend.backlog())
-        backend = wiring.backend
-        reduced = backend.reduced_mode() if hasattr(backend, "reduced_mode") and not args.json else []
+        reduced = [] if args.json else wiring.backend.reduced_mode()
     if args.json:
         print_json(report)
         return EXIT_OK
