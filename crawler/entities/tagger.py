@@ -133,7 +133,9 @@ class EntityTagger:
                 # As written too ("DoorDash"), but not a form that holds its owner ("South Korea's
                 # National Intelligence Service"): the owner is a name of its own.
                 written = {w for w in self.names.written.get(phrase, ()) if "'s " not in w and "’s " not in w}
-                for form in {phrase, phrase.title(), phrase.upper(), *written}:
+                # An acronym is not matched in title case: "Us", "Who" and "Un" open sentences.
+                acronym = any(w.isupper() and " " not in w for w in self.names.written.get(phrase, ()))
+                for form in {phrase, phrase.upper(), *written} | (set() if acronym else {phrase.title()}):
                     matcher.add(kind, [nlp.make_doc(form)])
             label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
             warm_gazetteer()  # with the model, once per worker: not in the first article's time
@@ -296,13 +298,15 @@ class EntityTagger:
         longer = [n for k in ("org", "place") for n in resolved[k] if " " in n]
         out = []
         for name in resolved[kind]:
-            if self.names.kind_of(name) or (kind == "place" and (place(name) or any(m.known for m in by_name[name]))):
+            words = name.split()
+            # Initials the article spells out are that name even when the tables know them ("DEA").
+            spelled_out = {full for full in longer if name.isupper() and 2 <= len(name) <= 6 and initials(full) == name}
+            if not spelled_out and (self.names.kind_of(name) or (kind == "place" and (
+                    place(name) or any(m.known for m in by_name[name])))):
                 out.append(name)
                 continue
-            words = name.split()
-            matches = {full for full in longer if full != name and (
-                full.split()[:len(words)] == words or full.split()[-len(words):] == words
-                or (name.isupper() and 2 <= len(name) <= 6 and initials(full) == name))}
+            matches = spelled_out or {full for full in longer if full != name and (
+                full.split()[:len(words)] == words or full.split()[-len(words):] == words)}
             if len(matches) == 1:
                 full = matches.pop()
                 target = "org" if full in resolved["org"] else "place"
