@@ -244,9 +244,12 @@ def by_organisation_head(text, model_kind, after, names, before=""):
 
 
 def by_gazetteer(text, model_kind, after, names, before=""):
-    # A region is a place whatever the model says; a city only where the model did not see a
-    # person or an organisation (cities of 15,000 include surnames and clubs).
-    return "place" if is_region(text) or (model_kind == "place" and place(text)) else None
+    # A region is a place whatever the model says; a city unless the model saw a person (cities of
+    # 15,000 include surnames). A city the model calls an organisation stands for its government
+    # or its team, and the guide keeps it a place ("Pyongyang", "Pittsburgh"); not an acronym
+    # ("NIU" is no city's name as news writes it).
+    return "place" if is_region(text) or (model_kind == "place" and place(text)) or (
+        model_kind == "org" and not text.isupper() and place(text)) else None
 
 
 def by_following_role(text, model_kind, after, names, before=""):

@@ -219,6 +219,8 @@ class EntityTagger:
         tail = re.match(r"-[a-z]+\b", written[end:end + 12])
         if span.label_ == "PERSON" and tail:
             text += tail.group(0)
+        # A name written as its web address ("Edmunds.com") is the company behind the site.
+        website = re.search(r"\w\.(?:com|net|org)$", text.strip(), re.IGNORECASE) is not None
         text = trim_span(text)
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
         if model_kind == "person":
@@ -231,7 +233,7 @@ class EntityTagger:
         after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
-        kind, known = type_of(text, model_kind, after, self.names, before)
+        kind, known = ("org", True) if website else type_of(text, model_kind, after, self.names, before)
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
