@@ -107,7 +107,8 @@ def trim_span(text: str) -> str:
         return ""
     while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
         words.pop(0)
-    while words and not re.search(r"[A-Za-z]", words[-1]):
+    # Nor trailing numbers or connectors ("MacBook Pro and", "Services and"): a name ends in a name.
+    while words and (not re.search(r"[A-Za-z]", words[-1]) or words[-1] in ("and", "of", "the", "&", "for")):
         words.pop()
     if len(words) > 1 and (len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
@@ -249,7 +250,7 @@ def by_gazetteer(text, model_kind, after, names, before=""):
     # or its team, and the guide keeps it a place ("Pyongyang", "Pittsburgh"); not an acronym
     # ("NIU" is no city's name as news writes it).
     return "place" if is_region(text) or (model_kind == "place" and place(text)) or (
-        model_kind == "org" and not text.isupper() and place(text)) else None
+        model_kind == "org" and not (text.isupper() and len(text) <= 5) and place(text)) else None
 
 
 def by_following_role(text, model_kind, after, names, before=""):

@@ -21,6 +21,8 @@ from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions,
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from index.analysis import HANGUL
 
+US_CONGRESS = re.compile(r"\b(?:Congress|Senate|Republicans?|Democrats?)\b")
+LOWER_CHAMBER = "House of Representatives"
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
 # shared tok2vec feeds only those in spaCy's pipelines, whose NER has its own (a quarter less
@@ -249,6 +251,9 @@ class EntityTagger:
         """Document-level consistency: one type per name (rules first, then the model's most
         frequent label), short forms and acronyms to the full name used in the article."""
         by_name: dict[str, list[Mention]] = {}
+        if US_CONGRESS.search(prose):  # "the House" of a report on Congress is its lower chamber
+            mentions = [Mention(LOWER_CHAMBER, "org", m.model_kind, known=True) if m.name == "House" else m
+                        for m in mentions]
         for mention in mentions:
             by_name.setdefault(mention.name, []).append(mention)
         kinds: dict[str, str] = {}
@@ -303,6 +308,14 @@ class EntityTagger:
             words = name.split()
             # Initials the article spells out are that name even when the tables know them ("DEA").
             spelled_out = {full for full in longer if name.isupper() and 2 <= len(name) <= 6 and initials(full) == name}
+            # A known organisation the article names in full by its head or its owner ("Harvard" after
+            # "Harvard University", "Communist Party" after "Chinese Communist Party") is the full name.
+            fuller = {full for full in resolved["org"] if kind == "org" and full != name and (
+                full.split()[:-1] == words and full.split()[-1].lower() in ORG_HEADS
+                or (full.split()[-len(words):] == words and words[-1].lower() in ORG_HEADS))}
+            if fuller and len(fuller) == 1:
+                out.append(fuller.pop())
+                continue
             if not spelled_out and (self.names.kind_of(name) or (kind == "place" and (
                     place(name) or any(m.known for m in by_name[name])))):
                 out.append(name)
