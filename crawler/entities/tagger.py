@@ -211,8 +211,33 @@ class EntityTagger:
         if len(parts) == 2 and span.label_ in ("GPE", "LOC", "NORP", "ORG") and all(
                 self.names.kind_of(p) == "place" or place(p) for p in parts):
             return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
+        if span.label_ == "ORG":
+            parts = self._maker_and_product(span.text)
+            if parts:
+                return [Mention(name, "org", "org", known=True) for name in parts]
         mention = self._mention(span, written, defined)
         return [mention] if mention is not None else []
+
+    def _maker_and_product(self, text: str) -> list[str]:
+        """A known organisation's name followed by more capitalised words: another known
+        organisation ("White House" + "National Security Council"): both; words that name no body
+        (no organisation's head, no place): a product or a unit of the maker ("Apple CarPlay",
+        "Amazon Alexa"), and products are no entities: the maker alone. [] otherwise."""
+        words = text.split()
+        words = words[1:] if words[:1] in (["the"], ["The"]) else words
+        text = " ".join(words)
+        for cut in range(len(words) - 1, 0, -1):
+            maker, rest = " ".join(words[:cut]), " ".join(words[cut:])
+            if self.names.kind_of(maker) != "org" or self.names.kind_of(text):
+                continue
+            if self.names.kind_of(rest) == "org":
+                return [self.names.canonical("org", maker), self.names.canonical("org", rest)]
+            if all(w[:1].isupper() for w in words[cut:]) and not any(
+                    w.lower().strip(".,") in ORG_HEADS for w in words[cut:]) and not place(rest) and \
+                    not self.names.kind_of(rest):
+                return [self.names.canonical("org", maker)]
+            return []
+        return []
 
     def _mention(self, span, written: str, defined: dict) -> "Mention | None":
         text = defined.get(span.text, span.text)
