@@ -15,7 +15,7 @@ from core.article import ENTITY_TYPES, empty_entities
 from core.setting_values import ner_model_spec
 from crawler.entities import korean
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
+from crawler.entities.rules import (ORG_HEADS, PLACE_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
                                   type_of, not_an_organisation, owned_ministries)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
@@ -221,7 +221,7 @@ class EntityTagger:
     def _maker_and_product(self, text: str) -> list[str]:
         """A known organisation's name followed by more capitalised words: another known
         organisation ("White House" + "National Security Council"): both; words that name no body
-        (no organisation's head, no place): a product or a unit of the maker ("Apple CarPlay",
+        (no organisation's or facility's head, no place): a product or a unit of the maker ("Apple CarPlay",
         "Amazon Alexa"), and products are no entities: the maker alone. [] otherwise."""
         words = text.split()
         words = words[1:] if words[:1] in (["the"], ["The"]) else words
@@ -233,7 +233,7 @@ class EntityTagger:
             if self.names.kind_of(rest) == "org":
                 return [self.names.canonical("org", maker), self.names.canonical("org", rest)]
             if all(w[:1].isupper() for w in words[cut:]) and not any(
-                    w.lower().strip(".,") in ORG_HEADS for w in words[cut:]) and not place(rest) and \
+                    w.lower().strip(".,") in ORG_HEADS | PLACE_HEADS for w in words[cut:]) and not place(rest) and \
                     not self.names.kind_of(rest):
                 return [self.names.canonical("org", maker)]
             return []
