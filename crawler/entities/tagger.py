@@ -211,6 +211,13 @@ class EntityTagger:
         if len(parts) == 2 and span.label_ in ("GPE", "LOC", "NORP", "ORG") and all(
                 self.names.kind_of(p) == "place" or place(p) for p in parts):
             return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
+        # "Wrap and Deadline": two one-word names the model ran together at "and".
+        pair = re.fullmatch(r"(?:the |The )?([A-Z][\w'’.-]+) (?:and|&) ([A-Z][\w'’.-]+)", span.text)
+        if span.label_ == "ORG" and pair and not self.names.kind_of(span.text) and not any(
+                w.lower() in ORG_HEADS for w in pair.groups()):
+            return [m for part in pair.groups() for m in self._mentions(Piece(
+                part, "ORG", span.start_char + span.text.index(part),
+                span.start_char + span.text.index(part) + len(part)), written, defined)]
         if span.label_ == "ORG":
             parts = self._maker_and_product(span.text)
             if parts:
