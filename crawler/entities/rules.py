@@ -85,7 +85,9 @@ LEADING_FUNCTION_WORDS = {"will", "can", "could", "would", "should", "does", "di
 # competitions; and labels such as "Group D", "Path A".
 NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "program", "programme", "act", "bill",
                     "strategy", "project", "campaign", "award", "awards", "prize", "championship", "championships",
-                    "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show"}
+                    "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show",
+                    # diseases ("Eastern Equine Encephalitis", "Middle East Respiratory Syndrome")
+                    "disease", "syndrome", "virus", "fever", "encephalitis", "flu", "influenza"}
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
 
 
