@@ -241,6 +241,9 @@ def by_organisation_head(text, model_kind, after, names, before=""):
     words = [w.lower().strip(".,'’") for w in text.split()]
     if len(words) > 1 and (words[-1] in ORG_HEADS or (len(words) > 2 and words[0] in ORG_HEADS and "of" in words)):
         return "org"
+    # "National Center for Scientific Research": a centre for a purpose is a body, not a building.
+    if any(w in ("center", "centre", "centers", "centres") and nxt == "for" for w, nxt in zip(words, words[1:])):
+        return "org"
     if len(words) > 1 and words[-1] in PLACE_HEADS and not {"for", "of"} & set(words):
         return "place"
     return None
