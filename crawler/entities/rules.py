@@ -125,7 +125,7 @@ def trim_span(text: str) -> str:
 
 # Lower-case words a name may hold ("Bank of America", "Ludwig van Beethoven"); any other
 # lower-case word inside a span is a verb or a phrase running through it ("Garrett hit Rudolph").
-NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&"}
+NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&", "es", "upon", "sur"}
 
 
 def verb_inside(text: str) -> bool:

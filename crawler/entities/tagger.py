@@ -15,8 +15,9 @@ from core.article import ENTITY_TYPES, empty_entities
 from core.setting_values import ner_model_spec
 from crawler.entities import korean
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from crawler.entities.rules import (ORG_HEADS, PLACE_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
-                                  type_of, not_an_organisation, owned_ministries)
+from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, initials,
+                                    spelled, trim_person, trim_span, type_of, not_an_organisation,
+                                    owned_ministries, verb_inside)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from index.analysis import HANGUL
@@ -261,6 +262,11 @@ class EntityTagger:
             text = trim_person(text)
         elif model_kind == "org" and not_an_organisation(text, written[end:end + 40]):
             text = ""
+        elif model_kind == "place" and verb_inside(text):
+            # "Arctic summer": a place's name ends before a common word ("Dar es Salaam" holds a particle).
+            words = text.split()
+            text = " ".join(words[:next(n for n, w in enumerate(words) if n and w[:1].islower()
+                                        and w not in NAME_PARTICLES)])
         if not text:
             return None
         following = written[end:end + 40].split()
