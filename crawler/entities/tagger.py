@@ -277,6 +277,8 @@ class EntityTagger:
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
+        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", text):
+            kind, known = "org", True  # "the Steelers": a team or a group, not a person
         name = clean(kind, text, self.names)
         if not name:
             return None
