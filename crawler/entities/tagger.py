@@ -277,8 +277,9 @@ class EntityTagger:
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
-        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", text):
-            kind, known = "org", True  # "the Steelers": a team or a group, not a person
+        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", text.split()[-1]) \
+                and (" " not in text or place(" ".join(text.split()[:-1]))):
+            kind, known = "org", True  # "the (Pittsburgh) Steelers": a team or a group, not a person
         name = clean(kind, text, self.names)
         if not name:
             return None
@@ -312,7 +313,8 @@ class EntityTagger:
         for name in by_name:
             words = name.split()
             if kinds[name] != "person" and not any(m.known for m in by_name[name]) and 2 <= len(words) <= 3 \
-                    and words[-1] in single_people and all(w[:1].isupper() for w in words):
+                    and words[-1] in single_people and all(w[:1].isupper() for w in words) and \
+                    not (words[-1].endswith("s") and place(" ".join(words[:-1]))):  # "Pittsburgh Steelers"
                 kinds[name] = "person"
         # An all-capitals organisation of two or three letters the article neither defines nor
         # spells out ("GW", "TD") is a unit or an abbreviation, not a name the tables know.
