@@ -165,7 +165,8 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
     while words and words[0][:1].islower() and words[0] not in PARTICLES:
         words.pop(0)
     name = " ".join(words)
-    name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
+    if not names.kind_of(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)):  # "McDonald's" is a name, not an owner
+        name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
     if kind == "person":
         name = TITLES.sub("", name)

@@ -138,7 +138,9 @@ class EntityTagger:
                 written = {w for w in self.names.written.get(phrase, ()) if "'s " not in w and "’s " not in w}
                 # An acronym is not matched in title case: "Us", "Who" and "Un" open sentences.
                 acronym = any(w.isupper() and " " not in w for w in self.names.written.get(phrase, ()))
-                for form in {phrase, phrase.upper(), *written} | (set() if acronym else {phrase.title()}):
+                forms = {phrase, phrase.upper(), *written} | (set() if acronym else {phrase.title()})
+                # With the typographic apostrophe too, as most news text writes it ("Lowe’s").
+                for form in forms | {f.replace("'", "’") for f in forms}:
                     matcher.add(kind, [nlp.make_doc(form)])
             label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
             warm_gazetteer()  # with the model, once per worker: not in the first article's time
