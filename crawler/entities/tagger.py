@@ -215,7 +215,7 @@ class EntityTagger:
                 self.names.kind_of(p) == "place" or place(p) for p in parts):
             return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
         # "Wrap and Deadline": two one-word names the model ran together at "and".
-        pair = re.fullmatch(r"(?:the |The )?([A-Z][\w'’.-]+) (?:and|&) ([A-Z][\w'’.-]+)", span.text)
+        pair = re.fullmatch(r"(?:the |The )?([A-Z][\w'’.-]+) and ([A-Z][\w'’.-]+)", span.text)
         if span.label_ == "ORG" and pair and not self.names.kind_of(span.text) and not any(
                 w.lower() in ORG_HEADS for w in pair.groups()):
             return [m for part in pair.groups() for m in self._mentions(Piece(
@@ -328,9 +328,10 @@ class EntityTagger:
         # a common word: "Party" alone, "Energy" from "Energy Secretary" while the text is about
         # energy. The head of an organisation's name alone ("the Party", "the Ministry") is a role.
         for name in list(by_name):
-            if kinds[name] == "org" and " " not in name and name[1:].islower() and \
+            if kinds[name] in ("org", "place") and " " not in name and name[1:].islower() and \
                     not self.names.kind_of(name) and not any(m.known for m in by_name[name]) and \
-                    (name.lower() in ORG_HEADS or common_word(name, prose)):
+                    (name.lower() in ORG_HEADS or common_word(name, prose)) and \
+                    (kinds[name] == "org" or place(name) is None):  # a place no gazetteer knows: "Time", "Save"
                 del by_name[name]
         resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
         for name in by_name:
