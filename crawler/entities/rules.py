@@ -52,11 +52,16 @@ def dateline_places(paragraph: str) -> tuple[str, list[str]]:
     return paragraph[found.end:], places
 
 
+# A legislator's party and state ("Rep. David McKinley, R-W.Va.,", "(D-Calif.)"): an affiliation,
+# not a place the report is about.
+PARTY_AND_STATE = re.compile(r",\s+[RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?(?=,)|\s\([RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?\)")
+
+
 def analysed_units(text: str, title: str | None) -> list[Unit]:
     units = [Unit(title, heading=True)] if title else []
     first_prose = True
     for line in (text or "").split("\n"):
-        line = " ".join(line.split())
+        line = PARTY_AND_STATE.sub("", " ".join(line.split()))
         if not line or CREDIT_LINE.search(line) or (first_prose and BYLINE.match(line)):
             continue
         if is_heading(line):
