@@ -336,7 +336,6 @@ class EntityTagger:
         resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
         for name in by_name:
             resolved[kinds[name]].append(name)
-        self._split_merged_people(resolved)
         self._retype_surnames(resolved)
         resolved["person"] = resolve_short_forms(resolved["person"])
         for kind in ("org", "place"):
@@ -377,18 +376,6 @@ class EntityTagger:
             elif not matches:
                 out.append(name)
         return out
-
-    @staticmethod
-    def _split_merged_people(mentions: dict) -> None:
-        """A person the model merged into a longer span ("envoy to Ukraine Kurt Volker" as one
-        organisation) while naming the surname alone elsewhere: the span's last two words."""
-        single = {m for kind in ENTITY_TYPES for m in mentions[kind] if " " not in m}
-        for kind in ("org", "place"):
-            for mention in list(mentions[kind]):
-                words = mention.split()
-                if len(words) > 2 and words[-1] in single and words[-2][:1].isupper():
-                    mentions[kind].remove(mention)
-                    mentions["person"].append(" ".join(words[-2:]))
 
     def _retype_surnames(self, mentions: dict) -> None:
         """The model often calls a surname alone an organisation or place ("Volker", "Sondland"):
