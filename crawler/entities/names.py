@@ -180,7 +180,9 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
     name = name.strip(QUOTES + " ,;:-")
     if not re.fullmatch(r"(?:[A-Za-z]\.){2,}", name):  # keep the dot of "U.S."
         name = name.rstrip(".")
-    if len(name) < 2 or NOT_A_NAME.search(name) or name.lower() in names.not_entities:
+    # A numbered unit's ordinal is part of its name ("82nd Airborne Division"), not a number.
+    unnumbered = re.sub(r"^(?:[A-Z][a-z]+\s+)?\d+(?:st|nd|rd|th)\s+(?=[A-Z])", "", name)
+    if len(name) < 2 or NOT_A_NAME.search(unnumbered) or name.lower() in names.not_entities:
         return None
     if name.isupper() and len(name) > 6 and kind == "person":
         return None

@@ -93,6 +93,7 @@ NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "prog
                     "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show",
                     # diseases ("Eastern Equine Encephalitis", "Middle East Respiratory Syndrome")
                     "disease", "syndrome", "virus", "fever", "encephalitis", "flu", "influenza"}
+ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # of a numbered unit: "82nd Airborne Division"
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
 
 
@@ -110,7 +111,7 @@ def trim_span(text: str) -> str:
             text = text[:text.index(bracket)]
     text = text.strip(" ,;:-–—()[]")
     words = text.split()
-    if any(re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) for w in words):
+    if any(re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) and not ORDINAL.fullmatch(w) for w in words):
         return ""
     while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
         words.pop(0)
@@ -196,7 +197,7 @@ ORG_HEADS = {"ministry", "department", "party", "corps", "agency", "council", "c
              "service", "services", "foundation", "federation", "organization", "organisation", "group",
              "company", "corporation", "bank", "police", "army", "navy", "airlines", "airways", "network",
              "court", "assembly", "parliament", "administration", "clinic", "exchange", "fund", "society",
-             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division",
+             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division", "fleet", "squadron",
              "directorate", "guard", "times", "post", "news", "journal", "magazine", "television", "radio",
              "studios", "media", "press", "reporter", "tribune", "herald", "gazette", "holdings",
              "partners", "capital", "management", "systems", "technologies", "robotics", "motors", "energy",

@@ -56,6 +56,9 @@ def joined_spans(doc) -> list:
                 and org_head(nxt):
             # "Centers for Medicare" + "and" + "Medicaid Services": a body of or for two things.
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        if nxt is not None and ent.label_ in ("ORDINAL", "ORG") and nxt.label_ == "ORG" and nxt.start == ent.end and \
+                ent[-1].like_num and ent[-1].text[-2:] in ("st", "nd", "rd", "th") and org_head(nxt):
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1  # "47th" + "Mechanized Brigade"
         if ent.label_ == "ORG":
             limit = ents[i + 1].start if i + 1 < len(ents) else len(doc)
             ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit), label="ORG")
