@@ -182,7 +182,8 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
         name = name.rstrip(".")
     # A numbered unit's ordinal is part of its name ("82nd Airborne Division"), not a number.
     unnumbered = re.sub(r"^(?:[A-Z][a-z]+\s+)?\d+(?:st|nd|rd|th)\s+(?=[A-Z])", "", name)
-    if len(name) < 2 or NOT_A_NAME.search(unnumbered) or name.lower() in names.not_entities:
+    if len(name) < 2 or (NOT_A_NAME.search(unnumbered) and not names.kind_of(name)) or \
+            name.lower() in names.not_entities:
         return None
     if name.isupper() and len(name) > 6 and kind == "person":
         return None

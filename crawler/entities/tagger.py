@@ -258,7 +258,19 @@ class EntityTagger:
             text += tail.group(0)
         # A name written as its web address ("Edmunds.com") is the company behind the site.
         website = re.search(r"\w\.(?:com|net|org)$", text.strip(), re.IGNORECASE) is not None
-        text = trim_span(text)
+        # A known name is kept whole ("G7", "France 24"), and so is a known broadcaster's channel
+        # number ("NBC 5"): the trimming of numbers is for scores and amounts.
+        as_written = re.sub(r"^(?:the|The)\s+", "", " ".join(text.split()))
+        channel = re.fullmatch(r"(.+) \d{1,2}", as_written)
+        station = re.match(r" (\d{1,2})(?=[\s,.;:)]|$)(?! ?(?:%|percent|points?|million|billion|years?|times)\b)",
+                           written[end:end + 20])
+        if station and self.names.kind_of(as_written) == "org" and (as_written.isupper() or as_written == "Fox"):
+            text = f"{as_written} {station.group(1)}"  # a local station: "NBC 5", "Fox 4"
+        elif self.names.kind_of(as_written) or (
+                channel and self.names.kind_of(channel.group(1)) == "org" and span.label_ == "ORG"):
+            text = as_written
+        else:
+            text = trim_span(text)
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
         if model_kind == "person":
             text = trim_person(text)
