@@ -331,9 +331,9 @@ class EntityTagger:
                     not (words[-1].endswith("s") and place(" ".join(words[:-1]))):  # "Pittsburgh Steelers"
                 kinds[name] = "person"
         # An all-capitals organisation of two or three letters the article neither defines nor
-        # spells out ("GW", "TD") is a unit or an abbreviation, not a name the tables know.
+        # spells out ("GW", "CTO") is a unit or an abbreviation: the well-known ones are in the tables.
         for name in list(by_name):
-            if kinds[name] == "org" and name.isupper() and len(name) == 2 and not self.names.kind_of(name) and \
+            if kinds[name] == "org" and name.isupper() and len(name) <= 3 and not self.names.kind_of(name) and \
                     not any(initials(full) == name for full in by_name if full != name):
                 del by_name[name]
         # One capitalised word as an organisation is a name only if the article never writes it as
