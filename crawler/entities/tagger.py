@@ -221,6 +221,11 @@ class EntityTagger:
             return [m for part in pair.groups() for m in self._mentions(Piece(
                 part, "ORG", span.start_char + span.text.index(part),
                 span.start_char + span.text.index(part) + len(part)), written, defined)]
+        first, _, rest = span.text.partition(" ")
+        if span.label_ == "ORG" and self.names.kind_of(rest) == "org" and not self.names.kind_of(first) and \
+                re.search(r"(?:^|[.!?][\"”’]?\s)$", written[:span.start_char]):
+            # "Key Security Council powers": a sentence's capitalised first word before a known name.
+            return [Mention(self.names.canonical("org", rest), "org", "org", known=True)]
         if span.label_ == "ORG":
             parts = self._maker_and_product(span.text)
             if parts:
