@@ -293,6 +293,9 @@ class EntityTagger:
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
         kind, known = ("org", True) if website else type_of(text, model_kind, after, self.names, before)
+        if kind == "place" and not known and re.search(r"\baccording to (?:the )?$", written[max(0, span.start_char - 20):
+                                                                                   span.start_char]):
+            kind, known = "org", True  # "according to the Intelligencer": a source, and no place the gazetteer knows
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
