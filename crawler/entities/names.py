@@ -187,6 +187,9 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
         return None
     if name.isupper() and len(name) > 6 and kind == "person":
         return None
+    written = names.written.get(name.lower(), ())
+    if written and not name.isupper() and all(w.isupper() for w in written):
+        return None  # an acronym the tables know, written as a word: "Us", "Who"
     return names.canonical(kind, name)
 
 
