@@ -169,7 +169,11 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
         name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
     if kind == "person":
-        name = TITLES.sub("", name)
+        untitled = TITLES.sub("", name)
+        # A royal named by title and given name keeps the title ("Prince Andrew", as the labels
+        # do); with a regnal number the name is whole without it ("Charles III").
+        royal = re.match(r"(?:King|Queen|Prince|Princess)\s+(?=[A-Z][a-z]+$)", name)
+        name = name if royal and " " not in untitled else untitled
         name = re.sub(r"\s*,?\s+(?:[A-Z]\.\s*)?(?:R|D|I)-[A-Z][a-z]+\.?$", "", name)  # "Ilhan Omar, D-Minn."
     if kind == "place" and name.isupper() and len(name) > 4 and " " not in name:
         name = name.title()  # datelines: "WASHINGTON (AP)"

@@ -341,3 +341,9 @@ def test_a_legislator_s_party_and_state_is_no_place_and_the_house_of_congress_is
 def test_a_known_name_written_with_a_typographic_apostrophe_is_found_whole(tagger):
     entities, _ = tagger.tag("Home Depot’s results were fine, and peer Lowe’s stock is off too.", language="en")
     assert "Lowe's" in entities["org"] and "Lowe" not in entities["person"]
+
+
+def test_a_royal_named_by_title_and_given_name_keeps_the_title(tagger):
+    found, _ = tagger.tag("Prince Andrew stepped back from royal duties on Wednesday, Buckingham Palace said.",
+                          language="en")
+    assert "Prince Andrew" in found["person"]
