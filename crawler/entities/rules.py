@@ -111,8 +111,12 @@ def trim_span(text: str) -> str:
             text = text[:text.index(bracket)]
     text = text.strip(" ,;:-–—()[]")
     words = text.split()
-    if any(re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) and not ORDINAL.fullmatch(w) for w in words):
-        return ""
+    coded = [n for n, w in enumerate(words) if re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) and not ORDINAL.fullmatch(w)]
+    if coded:
+        # The code of an exchange's instrument after the exchange's name ("London Metal Exchange
+        # CMAL3") leaves the organisation; any other coded span is the instrument.
+        named = words[:coded[0]]
+        return " ".join(named) if len(named) > 1 and named[-1].lower() in ORG_HEADS else ""
     while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
         words.pop(0)
     # Nor trailing numbers or connectors ("MacBook Pro and", "Services and"): a name ends in a name.
