@@ -385,7 +385,8 @@ class EntityTagger:
                 out.append(name)
                 continue
             matches = spelled_out or {full for full in longer if full != name and (
-                full.split()[:len(words)] == words or full.split()[-len(words):] == words)}
+                full.split()[:len(words)] == words or full.split()[-len(words):] == words
+                or (kind == "org" and len(words) > 1 and words[-1].lower() in ORG_HEADS and in_order(words, full)))}
             if len(matches) == 1:
                 full = matches.pop()
                 target = "org" if full in resolved["org"] else "place"
@@ -409,6 +410,12 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def in_order(words: list[str], full: str) -> bool:
+    """`words` appear in `full` in their order ("House Committee" in "House Select Committee on Intelligence")."""
+    rest = iter(full.split())
+    return all(word in rest for word in words)
 
 
 def common_word(name: str, prose: str) -> bool:
