@@ -22,8 +22,9 @@ TITLES = re.compile(
     r"(?:president|prime minister|premier|foreign minister|defen[cs]e minister|minister|secretary of state|"
     r"secretary general|secretary-general|secretary|leader|chairman|chairwoman|chair|ambassador|envoy|"
     r"general|gen\.|lt\.?\s*col\.?|col\.|lt\.|maj\.|capt\.|adm\.|admiral|commander|marshal|sen\.|senator|rep\.|"
-    r"representative|gov\.|governor|mayor|speaker|dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?|professor|sir|dame|lord|lady|king|queen|prince|"
-    r"princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|press secretary)\s+",
+    r"representative|gov\.|governor|mayor|speaker|dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?|professor|sir|dame|lord|lady|"
+    r"king|queen|prince|princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|"
+    r"press secretary)\s+",
     re.IGNORECASE)
 REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate|district)$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^[\d\W_]+$|^\d|\d{2,}")

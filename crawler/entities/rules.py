@@ -54,7 +54,8 @@ def dateline_places(paragraph: str) -> tuple[str, list[str]]:
 
 # A legislator's party and state ("Rep. David McKinley, R-W.Va.,", "(D-Calif.)"): an affiliation,
 # not a place the report is about.
-PARTY_AND_STATE = re.compile(r",\s+[RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?(?=,)|\s\([RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?\)")
+_PARTY_TAG = r"[RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?"
+PARTY_AND_STATE = re.compile(rf",\s+{_PARTY_TAG}(?=,)|\s\({_PARTY_TAG}\)")
 
 
 def analysed_units(text: str, title: str | None) -> list[Unit]:
@@ -201,7 +202,8 @@ ORG_HEADS = {"ministry", "department", "party", "corps", "agency", "council", "c
              "service", "services", "foundation", "federation", "organization", "organisation", "group",
              "company", "corporation", "bank", "police", "army", "navy", "airlines", "airways", "network",
              "court", "assembly", "parliament", "administration", "clinic", "exchange", "fund", "society",
-             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division", "fleet", "squadron",
+             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division", "fleet",
+             "squadron",
              "directorate", "guard", "times", "post", "news", "journal", "magazine", "television", "radio",
              "studios", "media", "press", "reporter", "tribune", "herald", "gazette", "holdings",
              "partners", "capital", "management", "systems", "technologies", "robotics", "motors", "energy",

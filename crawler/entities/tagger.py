@@ -293,14 +293,15 @@ class EntityTagger:
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
         kind, known = ("org", True) if website else type_of(text, model_kind, after, self.names, before)
-        if kind == "place" and not known and re.search(r"\baccording to (?:the )?$", written[max(0, span.start_char - 20):
-                                                                                   span.start_char]):
+        if kind == "place" and not known and \
+                re.search(r"\baccording to (?:the )?$", written[max(0, span.start_char - 20):span.start_char]):
             kind, known = "org", True  # "according to the Intelligencer": a source, and no place the gazetteer knows
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
-        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", text.split()[-1]) \
-                and (" " not in text or place(" ".join(text.split()[:-1]))):
+        team = text.split()
+        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", team[-1]) and \
+                (len(team) == 1 or place(" ".join(team[:-1]))):
             kind, known = "org", True  # "the (Pittsburgh) Steelers": a team or a group, not a person
         name = clean(kind, text, self.names)
         if not name:
