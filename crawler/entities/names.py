@@ -22,8 +22,9 @@ TITLES = re.compile(
     r"(?:president|prime minister|premier|foreign minister|defen[cs]e minister|minister|secretary of state|"
     r"secretary general|secretary-general|secretary|leader|chairman|chairwoman|chair|ambassador|envoy|"
     r"general|gen\.|lt\.?\s*col\.?|col\.|lt\.|maj\.|capt\.|adm\.|admiral|commander|marshal|sen\.|senator|rep\.|"
-    r"representative|gov\.|governor|mayor|speaker|dr\.|mr\.|mrs\.|ms\.|sir|dame|lord|lady|king|queen|prince|"
-    r"princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|press secretary)\s+",
+    r"representative|gov\.|governor|mayor|speaker|dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?|professor|sir|dame|lord|lady|"
+    r"king|queen|prince|princess|pope|judge|justice|hon\.|rt\. hon\.|spokesman|spokeswoman|spokesperson|"
+    r"press secretary)\s+",
     re.IGNORECASE)
 REGION_SUFFIX = re.compile(r"\s+(?:region|oblast|krai|province|governorate|district)$", re.IGNORECASE)
 NOT_A_NAME = re.compile(r"^[\d\W_]+$|^\d|\d{2,}")
@@ -165,10 +166,15 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
     while words and words[0][:1].islower() and words[0] not in PARTICLES:
         words.pop(0)
     name = " ".join(words)
-    name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
+    if not names.kind_of(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)):  # "McDonald's" is a name, not an owner
+        name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
     if kind == "person":
-        name = TITLES.sub("", name)
+        untitled = TITLES.sub("", name)
+        # A royal named by title and given name keeps the title ("Prince Andrew", as the labels
+        # do); with a regnal number the name is whole without it ("Charles III").
+        royal = re.match(r"(?:King|Queen|Prince|Princess)\s+(?=[A-Z][a-z]+$)", name)
+        name = name if royal and " " not in untitled else untitled
         name = re.sub(r"\s*,?\s+(?:[A-Z]\.\s*)?(?:R|D|I)-[A-Z][a-z]+\.?$", "", name)  # "Ilhan Omar, D-Minn."
     if kind == "place" and name.isupper() and len(name) > 4 and " " not in name:
         name = name.title()  # datelines: "WASHINGTON (AP)"
@@ -179,10 +185,16 @@ def clean(kind: str, text: str, names: NameTable) -> str | None:
     name = name.strip(QUOTES + " ,;:-")
     if not re.fullmatch(r"(?:[A-Za-z]\.){2,}", name):  # keep the dot of "U.S."
         name = name.rstrip(".")
-    if len(name) < 2 or NOT_A_NAME.search(name) or name.lower() in names.not_entities:
+    # A numbered unit's ordinal is part of its name ("82nd Airborne Division"), not a number.
+    unnumbered = re.sub(r"^(?:[A-Z][a-z]+\s+)?\d+(?:st|nd|rd|th)\s+(?=[A-Z])", "", name)
+    if len(name) < 2 or (NOT_A_NAME.search(unnumbered) and not names.kind_of(name)) or \
+            name.lower() in names.not_entities:
         return None
     if name.isupper() and len(name) > 6 and kind == "person":
         return None
+    written = names.written.get(name.lower(), ())
+    if written and not name.isupper() and all(w.isupper() for w in written):
+        return None  # an acronym the tables know, written as a word: "Us", "Who"
     return names.canonical(kind, name)
 
 

@@ -52,11 +52,17 @@ def dateline_places(paragraph: str) -> tuple[str, list[str]]:
     return paragraph[found.end:], places
 
 
+# A legislator's party and state ("Rep. David McKinley, R-W.Va.,", "(D-Calif.)"): an affiliation,
+# not a place the report is about.
+_PARTY_TAG = r"[RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?"
+PARTY_AND_STATE = re.compile(rf",\s+{_PARTY_TAG}(?=,)|\s\({_PARTY_TAG}\)")
+
+
 def analysed_units(text: str, title: str | None) -> list[Unit]:
     units = [Unit(title, heading=True)] if title else []
     first_prose = True
     for line in (text or "").split("\n"):
-        line = " ".join(line.split())
+        line = PARTY_AND_STATE.sub("", " ".join(line.split()))
         if not line or CREDIT_LINE.search(line) or (first_prose and BYLINE.match(line)):
             continue
         if is_heading(line):
@@ -85,7 +91,10 @@ LEADING_FUNCTION_WORDS = {"will", "can", "could", "would", "should", "does", "di
 # competitions; and labels such as "Group D", "Path A".
 NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "program", "programme", "act", "bill",
                     "strategy", "project", "campaign", "award", "awards", "prize", "championship", "championships",
-                    "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show"}
+                    "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show",
+                    # diseases ("Eastern Equine Encephalitis", "Middle East Respiratory Syndrome")
+                    "disease", "syndrome", "virus", "fever", "encephalitis", "flu", "influenza"}
+ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # of a numbered unit: "82nd Airborne Division"
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
 
 
@@ -103,11 +112,16 @@ def trim_span(text: str) -> str:
             text = text[:text.index(bracket)]
     text = text.strip(" ,;:-–—()[]")
     words = text.split()
-    if any(re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) for w in words):
-        return ""
+    coded = [n for n, w in enumerate(words) if re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) and not ORDINAL.fullmatch(w)]
+    if coded:
+        # The code of an exchange's instrument after the exchange's name ("London Metal Exchange
+        # CMAL3") leaves the organisation; any other coded span is the instrument.
+        named = words[:coded[0]]
+        return " ".join(named) if len(named) > 1 and named[-1].lower() in ORG_HEADS else ""
     while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
         words.pop(0)
-    while words and not re.search(r"[A-Za-z]", words[-1]):
+    # Nor trailing numbers or connectors ("MacBook Pro and", "Services and"): a name ends in a name.
+    while words and (not re.search(r"[A-Za-z]", words[-1]) or words[-1] in ("and", "of", "the", "&", "for")):
         words.pop()
     if len(words) > 1 and (len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
@@ -122,7 +136,7 @@ def trim_span(text: str) -> str:
 
 # Lower-case words a name may hold ("Bank of America", "Ludwig van Beethoven"); any other
 # lower-case word inside a span is a verb or a phrase running through it ("Garrett hit Rudolph").
-NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&"}
+NAME_PARTICLES = PARTICLES | {"of", "and", "the", "for", "on", "in", "to", "at", "y", "&", "es", "upon", "sur"}
 
 
 def verb_inside(text: str) -> bool:
@@ -188,7 +202,8 @@ ORG_HEADS = {"ministry", "department", "party", "corps", "agency", "council", "c
              "service", "services", "foundation", "federation", "organization", "organisation", "group",
              "company", "corporation", "bank", "police", "army", "navy", "airlines", "airways", "network",
              "court", "assembly", "parliament", "administration", "clinic", "exchange", "fund", "society",
-             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division",
+             "union", "league", "conference", "club", "brigade", "battalion", "regiment", "division", "fleet",
+             "squadron",
              "directorate", "guard", "times", "post", "news", "journal", "magazine", "television", "radio",
              "studios", "media", "press", "reporter", "tribune", "herald", "gazette", "holdings",
              "partners", "capital", "management", "systems", "technologies", "robotics", "motors", "energy",
@@ -238,15 +253,21 @@ def by_organisation_head(text, model_kind, after, names, before=""):
     words = [w.lower().strip(".,'’") for w in text.split()]
     if len(words) > 1 and (words[-1] in ORG_HEADS or (len(words) > 2 and words[0] in ORG_HEADS and "of" in words)):
         return "org"
+    # "National Center for Scientific Research": a centre for a purpose is a body, not a building.
+    if any(w in ("center", "centre", "centers", "centres") and nxt == "for" for w, nxt in zip(words, words[1:])):
+        return "org"
     if len(words) > 1 and words[-1] in PLACE_HEADS and not {"for", "of"} & set(words):
         return "place"
     return None
 
 
 def by_gazetteer(text, model_kind, after, names, before=""):
-    # A region is a place whatever the model says; a city only where the model did not see a
-    # person or an organisation (cities of 15,000 include surnames and clubs).
-    return "place" if is_region(text) or (model_kind == "place" and place(text)) else None
+    # A region is a place whatever the model says; a city unless the model saw a person (cities of
+    # 15,000 include surnames). A city the model calls an organisation stands for its government
+    # or its team, and the guide keeps it a place ("Pyongyang", "Pittsburgh"); not an acronym
+    # ("NIU" is no city's name as news writes it).
+    return "place" if is_region(text) or (model_kind == "place" and place(text)) or (
+        model_kind == "org" and not (text.isupper() and len(text) <= 5) and place(text)) else None
 
 
 def by_following_role(text, model_kind, after, names, before=""):

@@ -45,6 +45,20 @@ def joined_spans(doc) -> list:
                 doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
                 nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and ent.label_ == "GPE" and nxt.label_ == "ORG" and nxt.start == ent.end and \
+                len(nxt) == 1 and nxt[0].is_title and nxt[0].text.endswith("s") and doc[ent.end - 1].is_alpha:
+            # "Dallas" + "Cowboys": a city and a plural is a team's name.
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+            nxt = ents[i + 1] if i + 1 < len(ents) else None
+        if nxt is not None and ent.label_ == "ORG" and nxt.label_ == "ORG" and nxt.start == ent.end + 1 and \
+                doc[ent.end].lower_ == "and" and nxt[0].lower_ != "the" and {"of", "for"} & {t.lower_ for t in ent} \
+                and org_head(nxt):
+            # "Centers for Medicare" + "and" + "Medicaid Services": a body of or for two things.
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
+        if nxt is not None and ent.label_ in ("ORDINAL", "ORG") and nxt.label_ == "ORG" and nxt.start == ent.end and \
+                ent[-1].like_num and ent[-1].text[-2:] in ("st", "nd", "rd", "th") and org_head(nxt):
+            ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1  # "47th" + "Mechanized Brigade"
         if ent.label_ == "ORG":
             limit = ents[i + 1].start if i + 1 < len(ents) else len(doc)
             ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit), label="ORG")

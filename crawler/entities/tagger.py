@@ -15,12 +15,15 @@ from core.article import ENTITY_TYPES, empty_entities
 from core.setting_values import ner_model_spec
 from crawler.entities import korean
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from crawler.entities.rules import (ORG_HEADS, Mention, analysed_units, initials, spelled, trim_person, trim_span,
-                                  type_of, not_an_organisation, owned_ministries)
+from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, initials,
+                                    spelled, trim_person, trim_span, type_of, not_an_organisation,
+                                    owned_ministries, verb_inside)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
 from crawler.gazetteer import is_region, place, warm as warm_gazetteer
 from index.analysis import HANGUL
 
+US_CONGRESS = re.compile(r"\b(?:Congress|Senate|Republicans?|Democrats?)\b")
+LOWER_CHAMBER = "House of Representatives"
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 # Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
 # shared tok2vec feeds only those in spaCy's pipelines, whose NER has its own (a quarter less
@@ -108,7 +111,7 @@ class Piece(NamedTuple):
     end_char: int
 
 
-STAGE_VERSION = "rules-5"  # recorded in entities_model with the model's: bump when the rules change
+STAGE_VERSION = "rules-6"  # recorded in entities_model with the model's: bump when the rules change
 
 
 class EntityTagger:
@@ -133,7 +136,11 @@ class EntityTagger:
                 # As written too ("DoorDash"), but not a form that holds its owner ("South Korea's
                 # National Intelligence Service"): the owner is a name of its own.
                 written = {w for w in self.names.written.get(phrase, ()) if "'s " not in w and "’s " not in w}
-                for form in {phrase, phrase.title(), phrase.upper(), *written}:
+                # An acronym is not matched in title case: "Us", "Who" and "Un" open sentences.
+                acronym = any(w.isupper() and " " not in w for w in self.names.written.get(phrase, ()))
+                forms = {phrase, phrase.upper(), *written} | (set() if acronym else {phrase.title()})
+                # With the typographic apostrophe too, as most news text writes it ("Lowe’s").
+                for form in forms | {f.replace("'", "’") for f in forms}:
                     matcher.add(kind, [nlp.make_doc(form)])
             label = f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}+{STAGE_VERSION}"
             warm_gazetteer()  # with the model, once per worker: not in the first article's time
@@ -207,8 +214,45 @@ class EntityTagger:
         if len(parts) == 2 and span.label_ in ("GPE", "LOC", "NORP", "ORG") and all(
                 self.names.kind_of(p) == "place" or place(p) for p in parts):
             return [Mention(self.names.canonical("place", spelled(p)), "place", "place", known=True) for p in parts]
+        # "Wrap and Deadline": two one-word names the model ran together at "and".
+        pair = re.fullmatch(r"(?:the |The )?([A-Z][\w'’.-]+) and ([A-Z][\w'’.-]+)", span.text)
+        if span.label_ == "ORG" and pair and not self.names.kind_of(span.text) and not any(
+                w.lower() in ORG_HEADS for w in pair.groups()):
+            return [m for part in pair.groups() for m in self._mentions(Piece(
+                part, "ORG", span.start_char + span.text.index(part),
+                span.start_char + span.text.index(part) + len(part)), written, defined)]
+        first, _, rest = span.text.partition(" ")
+        if span.label_ == "ORG" and self.names.kind_of(rest) == "org" and not self.names.kind_of(first) and \
+                re.search(r"(?:^|[.!?][\"”’]?\s)$", written[:span.start_char]):
+            # "Key Security Council powers": a sentence's capitalised first word before a known name.
+            return [Mention(self.names.canonical("org", rest), "org", "org", known=True)]
+        if span.label_ == "ORG":
+            parts = self._maker_and_product(span.text)
+            if parts:
+                return [Mention(name, "org", "org", known=True) for name in parts]
         mention = self._mention(span, written, defined)
         return [mention] if mention is not None else []
+
+    def _maker_and_product(self, text: str) -> list[str]:
+        """A known organisation's name followed by more capitalised words: another known
+        organisation ("White House" + "National Security Council"): both; words that name no body
+        (no organisation's or facility's head, no place): a product or a unit of the maker ("Apple CarPlay",
+        "Amazon Alexa"), and products are no entities: the maker alone. [] otherwise."""
+        words = text.split()
+        words = words[1:] if words[:1] in (["the"], ["The"]) else words
+        text = " ".join(words)
+        for cut in range(len(words) - 1, 0, -1):
+            maker, rest = " ".join(words[:cut]), " ".join(words[cut:])
+            if self.names.kind_of(maker) != "org" or self.names.kind_of(text):
+                continue
+            if self.names.kind_of(rest) == "org":
+                return [self.names.canonical("org", maker), self.names.canonical("org", rest)]
+            if all(w[:1].isupper() for w in words[cut:]) and not any(
+                    w.lower().strip(".,") in ORG_HEADS | PLACE_HEADS for w in words[cut:]) and not place(rest) and \
+                    not self.names.kind_of(rest):
+                return [self.names.canonical("org", maker)]
+            return []
+        return []
 
     def _mention(self, span, written: str, defined: dict) -> "Mention | None":
         text = defined.get(span.text, span.text)
@@ -217,22 +261,48 @@ class EntityTagger:
         tail = re.match(r"-[a-z]+\b", written[end:end + 12])
         if span.label_ == "PERSON" and tail:
             text += tail.group(0)
-        text = trim_span(text)
+        # A name written as its web address ("Edmunds.com") is the company behind the site.
+        website = re.search(r"\w\.(?:com|net|org)$", text.strip(), re.IGNORECASE) is not None
+        # A known name is kept whole ("G7", "France 24"), and so is a known broadcaster's channel
+        # number ("NBC 5"): the trimming of numbers is for scores and amounts.
+        as_written = re.sub(r"^(?:the|The)\s+", "", " ".join(text.split()))
+        channel = re.fullmatch(r"(.+) \d{1,2}", as_written)
+        station = re.match(r" (\d{1,2})(?=[\s,.;:)]|$)(?! ?(?:%|percent|points?|million|billion|years?|times)\b)",
+                           written[end:end + 20])
+        if station and self.names.kind_of(as_written) == "org" and (as_written.isupper() or as_written == "Fox"):
+            text = f"{as_written} {station.group(1)}"  # a local station: "NBC 5", "Fox 4"
+        elif self.names.kind_of(as_written) or (
+                channel and self.names.kind_of(channel.group(1)) == "org" and span.label_ == "ORG"):
+            text = as_written
+        else:
+            text = trim_span(text)
         model_kind = span.label_ if span.label_ in ENTITY_TYPES else MODEL_TYPES.get(span.label_)
         if model_kind == "person":
             text = trim_person(text)
         elif model_kind == "org" and not_an_organisation(text, written[end:end + 40]):
             text = ""
+        elif model_kind == "place" and verb_inside(text):
+            # "Arctic summer": a place's name ends before a common word ("Dar es Salaam" holds a particle).
+            words = text.split()
+            text = " ".join(words[:next(n for n, w in enumerate(words) if n and w[:1].islower()
+                                        and w not in NAME_PARTICLES)])
         if not text:
             return None
         following = written[end:end + 40].split()
         after = re.sub(r"[^\w]", "", following[0]).lower() if following else ""
         preceding = written[max(0, span.start_char - 40):span.start_char].split()
         before = re.sub(r"[^\w]", "", preceding[-1]).lower() if preceding else ""
-        kind, known = type_of(text, model_kind, after, self.names, before)
+        kind, known = ("org", True) if website else type_of(text, model_kind, after, self.names, before)
+        if kind == "place" and not known and \
+                re.search(r"\baccording to (?:the )?$", written[max(0, span.start_char - 20):span.start_char]):
+            kind, known = "org", True  # "according to the Intelligencer": a source, and no place the gazetteer knows
         if model_kind == "org" and not known and " " not in text and not text.endswith("s") and \
                 re.match(r",\s+who\b", written[end:end + 8]):
             kind, known = "person", True  # "Rioland, who has a degree": organisations are "which"
+        team = text.split()
+        if model_kind == "person" and not known and before == "the" and re.fullmatch(r"[A-Z][a-z]+s", team[-1]) and \
+                (len(team) == 1 or place(" ".join(team[:-1]))):
+            kind, known = "org", True  # "the (Pittsburgh) Steelers": a team or a group, not a person
         name = clean(kind, text, self.names)
         if not name:
             return None
@@ -245,6 +315,9 @@ class EntityTagger:
         """Document-level consistency: one type per name (rules first, then the model's most
         frequent label), short forms and acronyms to the full name used in the article."""
         by_name: dict[str, list[Mention]] = {}
+        if US_CONGRESS.search(prose):  # "the House" of a report on Congress is its lower chamber
+            mentions = [Mention(LOWER_CHAMBER, "org", m.model_kind, known=True) if m.name == "House" else m
+                        for m in mentions]
         for mention in mentions:
             by_name.setdefault(mention.name, []).append(mention)
         kinds: dict[str, str] = {}
@@ -263,26 +336,27 @@ class EntityTagger:
         for name in by_name:
             words = name.split()
             if kinds[name] != "person" and not any(m.known for m in by_name[name]) and 2 <= len(words) <= 3 \
-                    and words[-1] in single_people and all(w[:1].isupper() for w in words):
+                    and words[-1] in single_people and all(w[:1].isupper() for w in words) and \
+                    not (words[-1].endswith("s") and place(" ".join(words[:-1]))):  # "Pittsburgh Steelers"
                 kinds[name] = "person"
         # An all-capitals organisation of two or three letters the article neither defines nor
-        # spells out ("GW", "TD") is a unit or an abbreviation, not a name the tables know.
+        # spells out ("GW", "CTO") is a unit or an abbreviation: the well-known ones are in the tables.
         for name in list(by_name):
-            if kinds[name] == "org" and name.isupper() and len(name) == 2 and not self.names.kind_of(name) and \
+            if kinds[name] == "org" and name.isupper() and len(name) <= 3 and not self.names.kind_of(name) and \
                     not any(initials(full) == name for full in by_name if full != name):
                 del by_name[name]
         # One capitalised word as an organisation is a name only if the article never writes it as
         # a common word: "Party" alone, "Energy" from "Energy Secretary" while the text is about
         # energy. The head of an organisation's name alone ("the Party", "the Ministry") is a role.
         for name in list(by_name):
-            if kinds[name] == "org" and " " not in name and name[1:].islower() and \
+            if kinds[name] in ("org", "place") and " " not in name and name[1:].islower() and \
                     not self.names.kind_of(name) and not any(m.known for m in by_name[name]) and \
-                    (name.lower() in ORG_HEADS or common_word(name, prose)):
+                    (name.lower() in ORG_HEADS or common_word(name, prose)) and \
+                    (kinds[name] == "org" or place(name) is None):  # a place no gazetteer knows: "Time", "Save"
                 del by_name[name]
         resolved: dict[str, list[str]] = {kind: [] for kind in ENTITY_TYPES}
         for name in by_name:
             resolved[kinds[name]].append(name)
-        self._split_merged_people(resolved)
         self._retype_surnames(resolved)
         resolved["person"] = resolve_short_forms(resolved["person"])
         for kind in ("org", "place"):
@@ -296,13 +370,24 @@ class EntityTagger:
         longer = [n for k in ("org", "place") for n in resolved[k] if " " in n]
         out = []
         for name in resolved[kind]:
-            if self.names.kind_of(name) or (kind == "place" and (place(name) or any(m.known for m in by_name[name]))):
+            words = name.split()
+            # Initials the article spells out are that name even when the tables know them ("DEA").
+            spelled_out = {full for full in longer if name.isupper() and 2 <= len(name) <= 6 and initials(full) == name}
+            # A known organisation the article names in full by its head or its owner ("Harvard" after
+            # "Harvard University", "Communist Party" after "Chinese Communist Party") is the full name.
+            fuller = {full for full in resolved["org"] if kind == "org" and full != name and (
+                full.split()[:-1] == words and full.split()[-1].lower() in ORG_HEADS
+                or (full.split()[-len(words):] == words and words[-1].lower() in ORG_HEADS))}
+            if fuller and len(fuller) == 1:
+                out.append(fuller.pop())
+                continue
+            if not spelled_out and (self.names.kind_of(name) or (kind == "place" and (
+                    place(name) or any(m.known for m in by_name[name])))):
                 out.append(name)
                 continue
-            words = name.split()
-            matches = {full for full in longer if full != name and (
+            matches = spelled_out or {full for full in longer if full != name and (
                 full.split()[:len(words)] == words or full.split()[-len(words):] == words
-                or (name.isupper() and 2 <= len(name) <= 6 and initials(full) == name))}
+                or (kind == "org" and len(words) > 1 and words[-1].lower() in ORG_HEADS and in_order(words, full)))}
             if len(matches) == 1:
                 full = matches.pop()
                 target = "org" if full in resolved["org"] else "place"
@@ -313,18 +398,6 @@ class EntityTagger:
             elif not matches:
                 out.append(name)
         return out
-
-    @staticmethod
-    def _split_merged_people(mentions: dict) -> None:
-        """A person the model merged into a longer span ("envoy to Ukraine Kurt Volker" as one
-        organisation) while naming the surname alone elsewhere: the span's last two words."""
-        single = {m for kind in ENTITY_TYPES for m in mentions[kind] if " " not in m}
-        for kind in ("org", "place"):
-            for mention in list(mentions[kind]):
-                words = mention.split()
-                if len(words) > 2 and words[-1] in single and words[-2][:1].isupper():
-                    mentions[kind].remove(mention)
-                    mentions["person"].append(" ".join(words[-2:]))
 
     def _retype_surnames(self, mentions: dict) -> None:
         """The model often calls a surname alone an organisation or place ("Volker", "Sondland"):
@@ -338,6 +411,12 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def in_order(words: list[str], full: str) -> bool:
+    """`words` appear in `full` in their order ("House Committee" in "House Select Committee on Intelligence")."""
+    rest = iter(full.split())
+    return all(word in rest for word in words)
 
 
 def common_word(name: str, prose: str) -> bool:
