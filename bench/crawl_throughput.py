@@ -125,7 +125,7 @@ def extraction_and_ner_alone(pages: list[bytes]) -> float:
 def ner_batching(pages: list[bytes], batch: int = 8, rounds: int = 3) -> tuple[float, float]:
     """CPU per text of the NER model one text at a time and through nlp.pipe in batches, on the
     texts extraction finds in these pages: best of `rounds`, alternating, in this process."""
-    from crawler.entities.tagger import load_pipeline, parse_models
+    from crawler.entities.models import load_pipeline, parse_models
 
     texts = [fields["text"] for fields in map(extracted, pages) if fields is not None]
     nlp = load_pipeline(parse_models(ner_models())["en"])

@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from core.statedb import StateDB  # noqa: E402
 from crawler.stories.copies import DuplicateIndex, fingerprint, shingles  # noqa: E402
-from crawler.entities.tagger import EntityTagger, parse_models  # noqa: E402
+from crawler.entities.models import parse_models  # noqa: E402
+from crawler.entities.tagger import EntityTagger  # noqa: E402
 from crawler.extraction.extract import extract_page  # noqa: E402
 from crawler.entities.names import load_names  # noqa: E402
 from crawler.stories.related import HALF_LIFE_DAYS, MIN_SHARED_NAMES, RELATED_MIN, related_score, term_counts  # noqa: E402

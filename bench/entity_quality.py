@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import settings  # noqa: E402
-from crawler.entities.tagger import MODEL_TYPES, EntityTagger, load_pipeline, parse_models  # noqa: E402
+from crawler.entities.models import load_pipeline, parse_models  # noqa: E402
+from crawler.entities.tagger import MODEL_TYPES, EntityTagger  # noqa: E402
 from crawler.entities.names import load_names  # noqa: E402
 from core.article import ENTITY_TYPES  # noqa: E402
 
@@ -65,7 +66,8 @@ def peak_memory_mb(model: str) -> float:
     """Peak RSS of a fresh process that has loaded the stage with `model` and tagged a sentence
     (what a worker holds): measured apart, as models share nothing in one process that matters."""
     code = ("import resource, sys; sys.path.insert(0, sys.argv[2]); "
-            "from crawler.entities.tagger import EntityTagger, parse_models; from crawler.entities.names import load_names; "
+            "from crawler.entities.tagger import EntityTagger; from crawler.entities.models import parse_models; "
+            "from crawler.entities.names import load_names; "
             "EntityTagger(parse_models('en=' + sys.argv[1]), load_names()).tag('warm up in Kursk', language='en'); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, model, str(ROOT)], check=True, capture_output=True,

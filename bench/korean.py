@@ -226,7 +226,8 @@ def splitting_benchmark(analysers: dict) -> None:
 # --- 4. throughput next to English ---
 def throughput_benchmark() -> None:
     from core.article import new_article
-    from crawler.entities.tagger import EntityTagger, parse_models
+    from crawler.entities.models import parse_models
+    from crawler.entities.tagger import EntityTagger
     from crawler.entities.names import load_names
     from index.tantivy.backend import TantivyBackend
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import settings
 from crawler.entities.names import cached_names, names_path
-from crawler.entities.tagger import parse_models
+from crawler.entities.models import parse_models
 
 
 def check_crawler_settings(config) -> None:

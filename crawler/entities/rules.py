@@ -339,3 +339,14 @@ def owned_ministries(prose: str, names) -> list[Mention]:
         name = f"{adjective} {' '.join(w.title() for w in match['area'].split())} Ministry"
         found.append(Mention(names.canonical("org", name), "org", None, known=True))
     return found
+
+
+def in_order(words: list[str], full: str) -> bool:
+    """`words` appear in `full` in their order ("House Committee" in "House Select Committee on Intelligence")."""
+    rest = iter(full.split())
+    return all(word in rest for word in words)
+
+
+def common_word(name: str, prose: str) -> bool:
+    """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
+    return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None

