@@ -103,14 +103,20 @@ def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
 def source_line(tree: lxml.html.HtmlElement) -> str | None:
     """The last paragraph of the story when it is a credit line of names joined by "/"; whether
     one of them is the outlet (which makes it a source credit) is for choose_authors to see."""
+    candidates = tree.xpath("//body//p[contains(., '/')]")
+    # each story's paragraphs are counted once, not once per candidate (a page of many "a / b"
+    # lines would cost the square of its size)
+    story_length = {}
+    for story in dict.fromkeys(p.getparent() for p in candidates):
+        shown = [p for p in story.findall("p") if p.text_content().strip()]
+        if len(shown) >= MIN_STORY_PARAGRAPHS:
+            story_length[shown[-1]] = len(shown)
     best, most = None, 0
-    for paragraph in tree.xpath("//body//p[contains(., '/')]"):
-        text = " ".join(paragraph.text_content().split())
-        if not SOURCE_LINE.match(text):
-            continue
-        siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
-        if len(siblings) >= MIN_STORY_PARAGRAPHS and paragraph is siblings[-1] and len(siblings) > most:
-            best, most = text, len(siblings)
+    for paragraph in candidates:
+        if story_length.get(paragraph, 0) > most:
+            text = " ".join(paragraph.text_content().split())
+            if SOURCE_LINE.match(text):
+                best, most = text, story_length[paragraph]
     return best
 
 
