@@ -85,19 +85,49 @@ def _split(value: str) -> list[str]:
 def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
     """The names the page credits as editors, wherever they stand in the story's part of the page
     (often after it); not the site's masthead in the footer ("Editor: …" of the whole paper)."""
-    names = []
+    names, read, in_masthead = [], set(), {}
     for text in tree.xpath("//body//text()[contains(., ':') or contains(., '：') or contains(., ' by')]"):
         if not EDITOR_LABEL.match(text.strip()):
             continue
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
-        if owner is None or owner.tag in ("script", "style") or any(
-                a.tag in ("footer", "nav") or "footer" in (a.get("class") or "") for a in owner.iterancestors()):
+        if owner is None or owner in read:
+            continue  # an element's text is read once, however many labels it holds
+        read.add(owner)
+        if owner.tag in ("script", "style") or _in_masthead(owner.getparent(), in_masthead):
             continue
-        credit = " ".join(owner.text_content().split())
-        label = EDITOR_LABEL.match(credit)
-        if label and len(credit) <= MAX_CREDIT_CHARS:
+        credit = short_text(owner, MAX_CREDIT_CHARS)
+        label = EDITOR_LABEL.match(credit or "")
+        if label:
             names += _split(credit[label.end():].strip(" )）]"))
     return _unique(names)
+
+
+def _in_masthead(element, known: dict) -> bool:
+    """Whether the element is, or stands in, a footer or the navigation; `known` keeps the answers
+    for the elements passed on the way up, so a page's elements are each looked at once."""
+    path = []
+    while element is not None and element not in known:
+        path.append(element)
+        element = element.getparent()
+    inside = known.get(element, False)
+    for node in reversed(path):
+        inside = inside or node.tag in ("footer", "nav") or "footer" in (node.get("class") or "")
+        known[node] = inside
+    return inside
+
+
+def short_text(element, limit: int) -> str | None:
+    """The element's text with its spaces normalised, or None when it is longer than `limit`
+    (read no further than that: a label may stand in a whole page's text), or has more pieces
+    than characters allowed (a deep page's blank start is read once per level otherwise)."""
+    chunks, size = [], 0
+    for chunk in element.itertext():
+        chunks.append(chunk)
+        size += len(" ".join(chunk.split()))
+        if size > limit or len(chunks) > limit:
+            return None
+    text = " ".join("".join(chunks).split())
+    return text if len(text) <= limit else None
 
 
 def source_line(tree: lxml.html.HtmlElement) -> str | None:
