@@ -6,6 +6,7 @@ e-mail addresses give way to the name beside them, or are dropped; two people in
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import lxml.html
 
@@ -186,7 +187,7 @@ def _line(block) -> str:
 
 
 def _hidden_from_byline(element, levels: int = 3) -> bool:
-    for node in [element, *list(element.iterancestors())[:levels]]:
+    for node in [element, *islice(element.iterancestors(), levels)]:
         if node.tag in NOT_HEADER or NOT_HEADER_CLASS.search(node.get("class") or ""):
             return True
     return False
