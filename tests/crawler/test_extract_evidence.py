@@ -302,3 +302,15 @@ def test_the_next_story_an_endless_page_appends_is_not_the_body():
             f"<article><h1>Coach returns</h1>{following}</article></body></html>")  # the next one is longer
     text = extract(html)["text"]
     assert "Paragraph 8 of the report" in text and "NEXT STORY" not in text
+
+
+def test_an_address_spells_letters_without_an_ascii_decomposition_by_their_base_letter():
+    # Turkish ı and Danish ø have no decomposition into a base letter and a mark: the slug writes i and o
+    head = ('<meta property="og:title" content="Sıcak hava uyarısı">'
+            + ld({"@type": "NewsArticle", "headline": "Kırıkkale valisi sıcak hava uyarısı yaptı"}))
+    url = "https://news.example.test/gundem/kirikkale-valisi-sicak-hava-uyarisi-yapti-4418"
+    assert extract_page(page(head), url=url, now=NOW)["title"] == "Kırıkkale valisi sıcak hava uyarısı yaptı"
+    head = ('<meta property="og:title" content="Bøder: Ørsted vil have mere">'
+            + ld({"@type": "NewsArticle", "headline": "Søren Ørsted ønsker større bøder"}))
+    url = "https://news.example.test/indland/soeren-orsted-onsker-storre-boder"
+    assert extract_page(page(head), url=url, now=NOW)["title"] == "Søren Ørsted ønsker større bøder"
