@@ -86,8 +86,9 @@ def clean_body(text: str, title: str | None = None, authors: list[str] | None = 
     """`text` without the headline repeated as its first line or before its first paragraph
     (a player's label) — the chosen title or another headline the page states (`headlines`: its
     H1, its sharing or structured-data headline, often worded differently) —, a leading byline
-    ("By Ann Lee", "Newswire staff", an author's name alone), the agency credit of its dateline ("KYIV (Newswire) —" -> "KYIV —") and credit or
-    copyright lines."""
+    ("By Ann Lee", "Newswire staff", an author's name alone), the agency credit of its dateline
+    ("KYIV (Newswire) —" -> "KYIV —"), credit or copyright lines, a passage the page carries twice
+    and lines that are only an address or a machine timestamp."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
     authors = {_normal(a) for a in authors or [] if a}

@@ -151,7 +151,7 @@ def source_line(tree: lxml.html.HtmlElement) -> str | None:
     return best
 
 
-def _segments(element, owner=None):
+def _segments(element):
     """(text, the element holding it) in reading order, nested blocks and hidden parts left out."""
     yield element.text or "", element
     for child in element:
@@ -204,7 +204,7 @@ def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
                  and any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)), None)
 
 
-def header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
+def _header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
     """The lines between the headline and the story, in document order, up to the second long
     block; each with whether a long block (a standfirst, the first paragraph) came before it, and
     its element."""
@@ -235,7 +235,7 @@ def header_credits(tree: lxml.html.HtmlElement, titles: list[str] = ()) -> list[
     """The byline as a reader sees it under the headline when no markup names it: "AFP, MANILA",
     "Ann Lee | 05.04.2025", "By TPN, in News, Business · 31 Jan 2025" (a standfirst may stand
     before it, so after one long block only a line saying "By …" counts)."""
-    for line, after_long, block in header_lines(tree, titles):
+    for line, after_long, block in _header_lines(tree, titles):
         fields = HEADER_SEPARATOR.split(line)
         first = fields[0].strip(" ,;-–—")
         if BY_PREFIX.match(first):
@@ -329,7 +329,7 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
         if people:
             people_lists.append((source, people))
     if not people_lists:
-        return list(editors) or outlet_credits[:1]
+        return editors or outlet_credits[:1]
     known = {_key(n) for _, people in people_lists for n in people if "," not in n}
     return _unique(_uninvert(n, known) for n in people_lists[0][1])
 
