@@ -145,3 +145,7 @@ def test_an_editor_label_in_the_navigation_or_a_long_paragraph_is_not_this_story
                      "<p>Editor: Cy Dee, who read the harbour plan twice, said the whole council would look "
                      "at it again after the summer.</p>"):
         assert authors(story(byline, after=masthead, head=head)) == ["Cy Dee"]
+
+
+def test_a_byline_element_holding_only_invisible_characters_is_no_credit():
+    assert authors(story("<div class='byline'>\u200b\u00ad</div>")) == []
