@@ -91,9 +91,12 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
     assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
     # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
-    assert authors(story("<div><a href='#'>小字号</a></div>")) == []
+    assert authors(story("<div><a href='#'>小字号</a><a href='#'>大字号</a></div>")) == []
     # past the first paragraph a capitalised line is a subheading, not a byline
     assert authors(story("", PARAGRAPHS[:1] + ["Harbour Plan Approved"] + PARAGRAPHS[1:])) == []
+    assert authors(story("", PARAGRAPHS[:1] + ["<span>Sam Weather</span><span>Sky Sport</span>"] + PARAGRAPHS[1:])) == []
+    # past the second paragraph the story has begun: a "By" line there is another story's
+    assert authors(story("", PARAGRAPHS[:2] + ["By Cy Dee"] + PARAGRAPHS[2:])) == []
     # the byline under the headline is more specific than the article's data crediting the outlet
     outlet = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
     assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Ann Lee"]

@@ -39,7 +39,9 @@ def test_the_declared_headline_wins_over_a_rewritten_sharing_title_when_the_addr
     assert extract_page(page(head), url=spelled, now=NOW)["title"] == (
         "Iran withdraws from the second round of talks with the US")
     # an address that spells neither, or the sharing title, leaves the sharing title first
-    for url in ("https://news.example.test/world/4418", "https://news.example.test/talks-over-tehran-makes-position-clear"):
+    # (an address that shares a word with the declared headline does not spell it)
+    for url in ("https://news.example.test/world/4418", "https://news.example.test/talks-over-tehran-makes-position-clear",
+                "https://news.example.test/world/news-roundup-monday-iran"):
         assert extract_page(page(head), url=url, now=NOW)["title"] == "Talks over? Tehran makes its position clear"
 
 
@@ -314,3 +316,10 @@ def test_an_address_spells_letters_without_an_ascii_decomposition_by_their_base_
             + ld({"@type": "NewsArticle", "headline": "Søren Ørsted ønsker større bøder"}))
     url = "https://news.example.test/indland/soeren-orsted-onsker-storre-boder"
     assert extract_page(page(head), url=url, now=NOW)["title"] == "Søren Ørsted ønsker større bøder"
+
+
+def test_an_address_may_write_an_umlaut_as_two_letters():
+    head = ('<meta property="og:title" content="Schock in der Stadt">'
+            + ld({"@type": "NewsArticle", "headline": "Brücke in Osnabrück gesperrt"}))
+    url = "https://news.example.test/region/bruecke-in-osnabrueck-gesperrt"
+    assert extract_page(page(head), url=url, now=NOW)["title"] == "Brücke in Osnabrück gesperrt"
