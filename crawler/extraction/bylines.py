@@ -197,11 +197,14 @@ def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
     """The H1 that is the story's headline: the first one another title field repeats (a logo or
     a section name in an H1 is not), or the first long one when the page has no other title."""
     h1s = [h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10]
-    keys = [_key(t) for t in titles if _key(t)]
+    keys = {_key(t) for t in titles} - {""}
     if not keys:
         return h1s[0] if h1s else None
-    return next((h for h in h1s if _key(h.text_content())
-                 and any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)), None)
+    for h1 in h1s:
+        shown = _key(h1.text_content())
+        if shown and any(shown in k or k in shown for k in keys):
+            return h1
+    return None
 
 
 def _header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:

@@ -261,8 +261,12 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
-    stated_titles = [title for source, title in evidence.titles if source not in ("h1", "title")]
-    header = header_credits(tree, stated_titles)
+    # the first title of each kind: a page may list other stories' JSON-LD headlines after its own
+    stated_titles = {}
+    for source, title in evidence.titles:
+        if source not in ("h1", "title"):
+            stated_titles.setdefault(source, title)
+    header = header_credits(tree, list(stated_titles.values()))
     if header:
         evidence.authors.append(("header", header))
     credit = source_line(tree)
