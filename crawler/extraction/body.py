@@ -37,7 +37,7 @@ STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.){400,})"')
 SENTENCE_END = re.compile(r"[.!?。！？]|다\.|다\s")
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
 STANDFIRST_TAGS = {"p", "div", "h2", "span", "li"}
-OPENING_MARKS = " \t\r\n\"'“”‘’„«»‹›-–—•"
+WORD_CHARACTER = re.compile(r"\w")
 # The body's own markup: schema.org microdata, or a class token naming the article body exactly
 # (not "l-article-body-segment", a layout band that holds the sidebar too).
 BODY_CLASSES = ("articleBody", "article-body", "article__body", "story-body", "story__body")
@@ -237,7 +237,8 @@ def _standfirst(body: lxml.html.HtmlElement, wanted: str, limit: int) -> str | N
     for element in body.iterdescendants(*STANDFIRST_TAGS):
         # the element's first words must open the description before its whole text is read
         opening = openings.get(element, "")[:limit]
-        own = opening.lstrip(OPENING_MARKS)[:1].casefold() == first and _words(opening)
+        opens = WORD_CHARACTER.search(opening)  # after any quotes, dashes or "¿" before the first word
+        own = opens is not None and opens.group().casefold()[:1] == first and _words(opening)
         if own and wanted.startswith(own):
             shown = short_text(element, limit)
             if shown and _words(shown) == wanted:

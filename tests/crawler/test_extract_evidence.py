@@ -324,3 +324,12 @@ def test_the_next_story_an_endless_page_appends_is_not_the_body():
     text = extract(html)["text"]
     assert "Paragraph 8 of the report" in text and "NEXT STORY" not in text
 
+
+
+def test_a_standfirst_opening_with_a_mark_before_its_first_word_opens_the_body():
+    standfirst = ("¿Quién paga el nuevo puerto? El plan aprobado anoche deja la factura a los vecinos, "
+                  "y el alcalde promete revisar los límites de ruido.")
+    head = f'<meta name="description" content="{standfirst}">'
+    html = page(head).replace("<main>", f"<main><header><h1>El plan del puerto</h1><p class='entradilla'>"
+                                        f"{standfirst}</p></header>")
+    assert extract(html)["text"].startswith(standfirst)
