@@ -22,6 +22,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
+from crawler.extraction.bylines import short_text
 from crawler.extraction.language import weighted_length
 
 # The extraction is trusted unless the JSON-LD body is this much longer (a teaser-length
@@ -36,7 +37,7 @@ STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.){400,})"')
 SENTENCE_END = re.compile(r"[.!?。！？]|다\.|다\s")
 BLOCK_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
 STANDFIRST_TAGS = {"p", "div", "h2", "span", "li"}
-OPENING_MARKS = " \t\r\n\"'“”‘’„«»‹›-–—•"
+WORD_CHARACTER = re.compile(r"\w")
 # The body's own markup: schema.org microdata, or a class token naming the article body exactly
 # (not "l-article-body-segment", a layout band that holds the sidebar too).
 BODY_CLASSES = ("articleBody", "article-body", "article__body", "story-body", "story__body")
@@ -221,15 +222,45 @@ def with_standfirst(text: str, tree: lxml.html.HtmlElement, description: str | N
     wanted = _words(description)
     if wanted in _words(text):
         return text
-    first = wanted[:1]
-    for element in tree.iterfind(".//body//*"):
-        if element.tag not in STANDFIRST_TAGS:
-            continue
-        # the element's first words must open the description before its whole text is read
-        opening = next((chunk for chunk in element.itertext() if not chunk.isspace()), "")
-        own = opening.lstrip(OPENING_MARKS)[:1].casefold() == first and _words(opening)
-        if own and wanted.startswith(own):
-            shown = " ".join(element.text_content().split())
-            if _words(shown) == wanted:
-                return shown + "\n" + text
+    # an element holding twice the description's characters is not it: read no more than that
+    # (a page's whole text may be one chunk, or stand in every ancestor of the standfirst)
+    limit = 2 * len(description)
+    for body in tree.iterfind(".//body"):
+        shown = _standfirst(body, wanted, limit)
+        if shown:
+            return shown + "\n" + text
     return text
+
+
+def _standfirst(body: lxml.html.HtmlElement, wanted: str, limit: int) -> str | None:
+    first, openings = wanted[:1], _openings(body)
+    for element in body.iterdescendants(*STANDFIRST_TAGS):
+        # the element's first words must open the description before its whole text is read
+        opening = openings.get(element, "")[:limit]
+        opens = WORD_CHARACTER.search(opening)  # after any quotes, dashes or "¿" before the first word
+        own = opens is not None and opens.group().casefold()[:1] == first and _words(opening)
+        if own and wanted.startswith(own):
+            shown = short_text(element, limit)
+            if shown and _words(shown) == wanted:
+                return shown
+    return None
+
+
+def _openings(root: lxml.html.HtmlElement) -> dict:
+    """Each element's first text that is not blank, in one walk of the tree (asking each element
+    its own would read a deep page's blank start once per level)."""
+    found, waiting = {}, []
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            waiting.append(element)
+            chunk = element.text
+        elif event == "end":
+            if waiting and waiting[-1] is element:
+                waiting.pop()  # nothing but blanks inside it
+            chunk = element.tail if element is not root else None
+        else:
+            chunk = element.tail  # a comment's own text is not the page's, what follows it is
+        if chunk and not chunk.isspace():
+            found.update((e, chunk) for e in waiting)
+            waiting.clear()
+    return found

@@ -76,9 +76,12 @@ def _once(lines: list[str]) -> list[str]:
     return kept
 
 
-def _repeats(line: str, head: str) -> bool:
-    """The line is the headline, alone or with the site's name after it ("Headline | site")."""
-    return line == head or (line.startswith(head + " ") and len(line) - len(head) <= SITE_TAIL)
+def _repeats(line: str, heads: set[str]) -> bool:
+    """The line is one of the headlines, alone or with the site's name after it ("Headline | site").
+    Looked up, not compared with each: a page may state a headline per story it lists."""
+    if line in heads:
+        return True
+    return any(line[end] == " " and line[:end] in heads for end in range(max(1, len(line) - SITE_TAIL), len(line)))
 
 
 def clean_body(text: str, title: str | None = None, authors: list[str] | None = None,
@@ -86,8 +89,9 @@ def clean_body(text: str, title: str | None = None, authors: list[str] | None = 
     """`text` without the headline repeated as its first line or before its first paragraph
     (a player's label) — the chosen title or another headline the page states (`headlines`: its
     H1, its sharing or structured-data headline, often worded differently) —, a leading byline
-    ("By Ann Lee", "Newswire staff", an author's name alone), the agency credit of its dateline ("KYIV (Newswire) —" -> "KYIV —") and credit or
-    copyright lines."""
+    ("By Ann Lee", "Newswire staff", an author's name alone), the agency credit of its dateline
+    ("KYIV (Newswire) —" -> "KYIV —"), credit or copyright lines, a passage the page carries twice
+    and lines that are only an address or a machine timestamp."""
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
     authors = {_normal(a) for a in authors or [] if a}
@@ -100,7 +104,7 @@ def clean_body(text: str, title: str | None = None, authors: list[str] | None = 
         # alone or with the site's name after it ("Headline | site").
         first_paragraph = next((i for i, line in enumerate(lines) if len(line) >= LEAD_PARAGRAPH), len(lines))
         lines = [line for i, line in enumerate(lines)
-                 if i >= first_paragraph or not any(_repeats(_normal(line), head) for head in heads)]
+                 if i >= first_paragraph or not _repeats(_normal(line), heads)]
     lines = [line for line in _once(lines) if not CREDIT_LINE.search(line) and not MACHINE_LINE.match(line)]
     found = dateline(lines[0]) if lines else None
     if found is not None and found.credit is not None:

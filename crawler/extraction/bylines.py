@@ -6,6 +6,7 @@ e-mail addresses give way to the name beside them, or are dropped; two people in
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import lxml.html
 
@@ -85,36 +86,72 @@ def _split(value: str) -> list[str]:
 def editor_credits(tree: lxml.html.HtmlElement) -> list[str]:
     """The names the page credits as editors, wherever they stand in the story's part of the page
     (often after it); not the site's masthead in the footer ("Editor: …" of the whole paper)."""
-    names = []
+    names, read, in_masthead = [], set(), {}
     for text in tree.xpath("//body//text()[contains(., ':') or contains(., '：') or contains(., ' by')]"):
         if not EDITOR_LABEL.match(text.strip()):
             continue
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
-        if owner is None or owner.tag in ("script", "style") or any(
-                a.tag in ("footer", "nav") or "footer" in (a.get("class") or "") for a in owner.iterancestors()):
+        if owner is None or owner in read:
+            continue  # an element's text is read once, however many labels it holds
+        read.add(owner)
+        if owner.tag in ("script", "style") or _in_masthead(owner.getparent(), in_masthead):
             continue
-        credit = " ".join(owner.text_content().split())
-        label = EDITOR_LABEL.match(credit)
-        if label and len(credit) <= MAX_CREDIT_CHARS:
+        credit = short_text(owner, MAX_CREDIT_CHARS)
+        label = EDITOR_LABEL.match(credit or "")
+        if label:
             names += _split(credit[label.end():].strip(" )）]"))
     return _unique(names)
+
+
+def _in_masthead(element, known: dict) -> bool:
+    """Whether the element is, or stands in, a footer or the navigation; `known` keeps the answers
+    for the elements passed on the way up, so a page's elements are each looked at once."""
+    path = []
+    while element is not None and element not in known:
+        path.append(element)
+        element = element.getparent()
+    inside = known.get(element, False)
+    for node in reversed(path):
+        inside = inside or node.tag in ("footer", "nav") or "footer" in (node.get("class") or "")
+        known[node] = inside
+    return inside
+
+
+def short_text(element, limit: int) -> str | None:
+    """The element's text with its spaces normalised, or None when it is longer than `limit`
+    (read no further than that: a label may stand in a whole page's text), or has more pieces
+    than characters allowed (a deep page's blank start is read once per level otherwise)."""
+    chunks, size = [], 0
+    for chunk in element.itertext():
+        chunks.append(chunk)
+        size += len(" ".join(chunk.split()))
+        if size > limit or len(chunks) > limit:
+            return None
+    text = " ".join("".join(chunks).split())
+    return text if len(text) <= limit else None
 
 
 def source_line(tree: lxml.html.HtmlElement) -> str | None:
     """The last paragraph of the story when it is a credit line of names joined by "/"; whether
     one of them is the outlet (which makes it a source credit) is for choose_authors to see."""
+    candidates = tree.xpath("//body//p[contains(., '/')]")
+    # each story's paragraphs are counted once, not once per candidate (a page of many "a / b"
+    # lines would cost the square of its size)
+    story_length = {}
+    for story in dict.fromkeys(p.getparent() for p in candidates):
+        shown = [p for p in story.findall("p") if p.text_content().strip()]
+        if len(shown) >= MIN_STORY_PARAGRAPHS:
+            story_length[shown[-1]] = len(shown)
     best, most = None, 0
-    for paragraph in tree.xpath("//body//p[contains(., '/')]"):
-        text = " ".join(paragraph.text_content().split())
-        if not SOURCE_LINE.match(text):
-            continue
-        siblings = [p for p in paragraph.getparent().findall("p") if p.text_content().strip()]
-        if len(siblings) >= MIN_STORY_PARAGRAPHS and paragraph is siblings[-1] and len(siblings) > most:
-            best, most = text, len(siblings)
+    for paragraph in candidates:
+        if story_length.get(paragraph, 0) > most:
+            text = " ".join(paragraph.text_content().split())
+            if SOURCE_LINE.match(text):
+                best, most = text, story_length[paragraph]
     return best
 
 
-def _segments(element, owner=None):
+def _segments(element):
     """(text, the element holding it) in reading order, nested blocks and hidden parts left out."""
     yield element.text or "", element
     for child in element:
@@ -150,7 +187,7 @@ def _line(block) -> str:
 
 
 def _hidden_from_byline(element, levels: int = 3) -> bool:
-    for node in [element, *list(element.iterancestors())[:levels]]:
+    for node in [element, *islice(element.iterancestors(), levels)]:
         if node.tag in NOT_HEADER or NOT_HEADER_CLASS.search(node.get("class") or ""):
             return True
     return False
@@ -160,14 +197,17 @@ def _headline(tree: lxml.html.HtmlElement, titles: list[str]):
     """The H1 that is the story's headline: the first one another title field repeats (a logo or
     a section name in an H1 is not), or the first long one when the page has no other title."""
     h1s = [h for h in tree.xpath("//body//h1") if len(h.text_content().strip()) >= 10]
-    keys = [_key(t) for t in titles if _key(t)]
+    keys = {_key(t) for t in titles} - {""}
     if not keys:
         return h1s[0] if h1s else None
-    return next((h for h in h1s if _key(h.text_content())
-                 and any(_key(h.text_content()) in k or k in _key(h.text_content()) for k in keys)), None)
+    for h1 in h1s:
+        shown = _key(h1.text_content())
+        if shown and any(shown in k or k in shown for k in keys):
+            return h1
+    return None
 
 
-def header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
+def _header_lines(tree: lxml.html.HtmlElement, titles=()) -> list[tuple[str, bool, lxml.html.HtmlElement]]:
     """The lines between the headline and the story, in document order, up to the second long
     block; each with whether a long block (a standfirst, the first paragraph) came before it, and
     its element."""
@@ -198,7 +238,7 @@ def header_credits(tree: lxml.html.HtmlElement, titles: list[str] = ()) -> list[
     """The byline as a reader sees it under the headline when no markup names it: "AFP, MANILA",
     "Ann Lee | 05.04.2025", "By TPN, in News, Business · 31 Jan 2025" (a standfirst may stand
     before it, so after one long block only a line saying "By …" counts)."""
-    for line, after_long, block in header_lines(tree, titles):
+    for line, after_long, block in _header_lines(tree, titles):
         fields = HEADER_SEPARATOR.split(line)
         first = fields[0].strip(" ,;-–—")
         if BY_PREFIX.match(first):
@@ -292,7 +332,7 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
         if people:
             people_lists.append((source, people))
     if not people_lists:
-        return list(editors) or outlet_credits[:1]
+        return editors or outlet_credits[:1]
     known = {_key(n) for _, people in people_lists for n in people if "," not in n}
     return _unique(_uninvert(n, known) for n in people_lists[0][1])
 

@@ -19,7 +19,7 @@ from w3lib.encoding import html_to_unicode
 
 from core.dates import first_date, iso, utcnow
 from crawler.extraction.boilerplate import clean_body
-from crawler.extraction.body import with_standfirst, body_text
+from crawler.extraction.body import body_text, with_standfirst
 from crawler.extraction.bylines import choose_authors
 from crawler.extraction.headline import STATED_HEADLINES, choose_title, site_keys, strip_site_name
 from crawler.extraction.language import article_language, weighted_length

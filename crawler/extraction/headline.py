@@ -21,6 +21,10 @@ SECTION_TAIL_LONG = re.compile(r"^\s*[-–—|:·/]\s*\w{1,15}(?:\s\w{1,15}){1,2
 DECLARED_HEADLINES = ("ld:article:headline", "microdata:headline")
 SHARING_TITLES = ("og:title", "twitter:title")
 MAX_SLUG_WORDS, MAX_TITLE_WORDS = 40, 80
+# Letters an address writes in ASCII that Unicode does not decompose into a base letter and a mark
+# (Polish ł, Turkish ı, Danish ø, Croatian đ, Icelandic þ, ligatures).
+ADDRESS_LETTERS = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "þ": "th",
+                                 "æ": "ae", "œ": "oe"})
 # The publisher's sharing headline first: on the dev pages (and in Fundus' own parsers) og:title
 # is the headline as edited, the JSON-LD headline often an SEO variant, the <title> carries the site.
 TRUST = ["og:title", "ld:article:headline", "twitter:title", "microdata:headline", "h1", "headline",
@@ -83,7 +87,7 @@ def _join(title: str, parts: list[str]) -> str:
 
 
 def _fold(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
+    text = unicodedata.normalize("NFKD", text.casefold().translate(ADDRESS_LETTERS))
     return [w for w in re.split(r"\W+", "".join(c for c in text if not unicodedata.combining(c))) if w]
 
 

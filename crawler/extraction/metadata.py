@@ -243,8 +243,9 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
         # a byline marked only by its class ("article__author", "byline"): the first two, since
         # later ones are usually other stories' teasers
         for element in [e for e in tree.xpath(BYLINE_CLASS)[:6] if not in_teaser(e)][:2]:
-            if not element.xpath(BYLINE_CLASS.replace("//*", ".//*")) and 0 < len(_text(element)) < 80:
-                byline_names.append(clean_text(_text(element)))
+            name = clean_text(_text(element))  # None when the text is only invisible characters
+            if name and not element.xpath(BYLINE_CLASS.replace("//*", ".//*")) and len(_text(element)) < 80:
+                byline_names.append(name)
     if byline_names:
         evidence.authors.append(("byline", byline_names))
     # a name alone in bold near the body's start or as its last paragraph ("<p><strong>Ann Lee</strong></p>")
@@ -260,8 +261,12 @@ def gather(tree: lxml.html.HtmlElement) -> tuple[Evidence, dict]:
             signed.append(text)
     if signed:
         evidence.authors.append(("signature", signed[:1]))
-    stated_titles = [title for source, title in evidence.titles if source not in ("h1", "title")]
-    header = header_credits(tree, stated_titles)
+    # the first title of each kind: a page may list other stories' JSON-LD headlines after its own
+    stated_titles = {}
+    for source, title in evidence.titles:
+        if source not in ("h1", "title"):
+            stated_titles.setdefault(source, title)
+    header = header_credits(tree, list(stated_titles.values()))
     if header:
         evidence.authors.append(("header", header))
     credit = source_line(tree)

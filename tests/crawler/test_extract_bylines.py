@@ -91,9 +91,12 @@ def test_the_line_under_the_headline_is_the_byline_when_no_markup_names_one():
     picture = "<figure><img src='/a.jpg'><figcaption>Getty Images</figcaption></figure>"
     assert authors(story(picture + "<div class='photo-credit'><span>Getty Images</span></div>")) == []
     # a script without capitals cannot tell a name from a button label ("小字号": smaller type)
-    assert authors(story("<div><a href='#'>小字号</a></div>")) == []
+    assert authors(story("<div><a href='#'>小字号</a><a href='#'>大字号</a></div>")) == []
     # past the first paragraph a capitalised line is a subheading, not a byline
     assert authors(story("", PARAGRAPHS[:1] + ["Harbour Plan Approved"] + PARAGRAPHS[1:])) == []
+    assert authors(story("", PARAGRAPHS[:1] + ["<span>Sam Weather</span><span>Sky Sport</span>"] + PARAGRAPHS[1:])) == []
+    # past the second paragraph the story has begun: a "By" line there is another story's
+    assert authors(story("", PARAGRAPHS[:2] + ["By Cy Dee"] + PARAGRAPHS[2:])) == []
     # the byline under the headline is more specific than the article's data crediting the outlet
     outlet = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}})
     assert authors(story("<div>Ann Lee | 05.04.2025</div>", head=outlet)) == ["Ann Lee"]
@@ -125,3 +128,27 @@ def test_an_account_named_after_a_section_is_no_person_and_a_closing_source_line
     assert authors(html) == ["Harbour Gazette"]
     # a closing line of names that does not name the outlet is not a source credit
     assert authors(story("", PARAGRAPHS + ["Harbour Plan / Town Council"], after=category, head=head)) == []
+
+
+def test_a_date_run_into_a_by_line_leaves_it_unread():
+    assert authors(story("<p>By Ann Lee Updated Nov 13, 2025</p>")) == []
+
+
+def test_an_h1_of_punctuation_is_no_headline_to_read_the_byline_under():
+    html = ("<html><head><meta property='og:title' content='Harbour plan approved'></head><body>"
+            "<h1>* * * * * * * *</h1><div>Sam Weather | Sky Sport</div><article><h1>Harbour plan approved</h1>"
+            + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article></body></html>")
+    assert authors(html) == []
+
+
+def test_an_editor_label_in_the_navigation_or_a_long_paragraph_is_not_this_storys_editor():
+    head = SITE + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Cy Dee"}})
+    byline = "<div class='info'><div class='author-2'>Ann Lee</div><span>20/1/2026 18:30</span></div>"
+    for masthead in ("<nav><p>Editor: Cy Dee</p></nav>", "<div class='site-footer'><p>Editor: Cy Dee</p></div>",
+                     "<p>Editor: Cy Dee, who read the harbour plan twice, said the whole council would look "
+                     "at it again after the summer.</p>"):
+        assert authors(story(byline, after=masthead, head=head)) == ["Cy Dee"]
+
+
+def test_a_byline_element_holding_only_invisible_characters_is_no_credit():
+    assert authors(story("<div class='byline'>\u200b\u00ad</div>")) == []

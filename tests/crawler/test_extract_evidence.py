@@ -39,15 +39,36 @@ def test_the_declared_headline_wins_over_a_rewritten_sharing_title_when_the_addr
     assert extract_page(page(head), url=spelled, now=NOW)["title"] == (
         "Iran withdraws from the second round of talks with the US")
     # an address that spells neither, or the sharing title, leaves the sharing title first
-    for url in ("https://news.example.test/world/4418", "https://news.example.test/talks-over-tehran-makes-position-clear"):
+    # (an address that shares a word with the declared headline does not spell it)
+    for url in ("https://news.example.test/world/4418", "https://news.example.test/talks-over-tehran-makes-position-clear",
+                "https://news.example.test/world/news-roundup-monday-iran"):
         assert extract_page(page(head), url=url, now=NOW)["title"] == "Talks over? Tehran makes its position clear"
 
 
+def title_between(sharing: str, declared: str, url: str) -> str:
+    head = f'<meta property="og:title" content="{sharing}">' + ld({"@type": "NewsArticle", "headline": declared})
+    return extract_page(page(head), url=url, now=NOW)["title"]
+
+
 def test_the_address_is_read_in_order_so_a_reordered_sharing_title_does_not_spell_it():
-    head = ('<meta property="og:title" content="Budget: Mayor praises plan and warns of cuts">'
-            + ld({"@type": "NewsArticle", "headline": "Mayor praises budget plan and warns of cuts"}))
     url = "https://news.example.test/politics/article4099567/mayor-praises-budget-plan-and-warns-of-cuts.html"
-    assert extract_page(page(head), url=url, now=NOW)["title"] == "Mayor praises budget plan and warns of cuts"
+    assert title_between("Budget: Mayor praises plan and warns of cuts", "Mayor praises budget plan and warns of cuts",
+                         url) == "Mayor praises budget plan and warns of cuts"
+
+
+def test_an_address_spells_letters_without_an_ascii_decomposition_by_their_base_letter():
+    # Turkish ı and Danish ø have no decomposition into a base letter and a mark: the slug writes i and o
+    url = "https://news.example.test/gundem/kirikkale-valisi-sicak-hava-uyarisi-yapti-4418"
+    assert title_between("Sıcak hava uyarısı", "Kırıkkale valisi sıcak hava uyarısı yaptı",
+                         url) == "Kırıkkale valisi sıcak hava uyarısı yaptı"
+    url = "https://news.example.test/indland/soeren-orsted-onsker-storre-boder"
+    assert title_between("Bøder: Ørsted vil have mere", "Søren Ørsted ønsker større bøder",
+                         url) == "Søren Ørsted ønsker større bøder"
+
+
+def test_an_address_may_write_an_umlaut_as_two_letters():
+    url = "https://news.example.test/region/bruecke-in-osnabrueck-gesperrt"
+    assert title_between("Schock in der Stadt", "Brücke in Osnabrück gesperrt", url) == "Brücke in Osnabrück gesperrt"
 
 
 def test_a_site_name_known_only_from_the_host_name_is_stripped():
@@ -302,3 +323,13 @@ def test_the_next_story_an_endless_page_appends_is_not_the_body():
             f"<article><h1>Coach returns</h1>{following}</article></body></html>")  # the next one is longer
     text = extract(html)["text"]
     assert "Paragraph 8 of the report" in text and "NEXT STORY" not in text
+
+
+
+def test_a_standfirst_opening_with_a_mark_before_its_first_word_opens_the_body():
+    standfirst = ("¿Quién paga el nuevo puerto? El plan aprobado anoche deja la factura a los vecinos, "
+                  "y el alcalde promete revisar los límites de ruido.")
+    head = f'<meta name="description" content="{standfirst}">'
+    html = page(head).replace("<main>", f"<main><header><h1>El plan del puerto</h1><p class='entradilla'>"
+                                        f"{standfirst}</p></header>")
+    assert extract(html)["text"].startswith(standfirst)
