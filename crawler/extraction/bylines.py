@@ -13,8 +13,16 @@ import lxml.html
 from crawler.extraction.headline import is_site_name
 
 EMAIL = re.compile(r"\S+@\S+\.\w+")
-BY_PREFIX = re.compile(r"^(?:by|von|por|par|di|da|av|af|door|przez|от|tekst|text|texto|written by)\s*:?\s+",
+# "By", in the languages of the dev pages and a few more, after a genre word ("Analysis by").
+BY_PREFIX = re.compile(r"^(?:(?:analysis|opinion|commentary|review|interview|story|words|reporting)\s+)?"
+                       r"(?:by|von|por|par|di|da|av|af|door|przez|от|tekst|text|texto|текст|written by)\s*:?\s+",
                        re.IGNORECASE)
+# A job title credited beside a person ("AP Sports Writer", "CNN Editor-at-large") or a degree
+# after a name ("Ilana Muhlstein, MS, RDN") is that person's role, not another person; alone
+# ("Guardian staff reporter") it is the credit.
+ROLE_CREDIT = re.compile(r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|"
+                         r"producer|critic|photographer|analyst)s?$", re.IGNORECASE)
+CREDENTIAL = re.compile(r"^(?:Ph\.?D|M\.?D|MS|MA|MBA|MSc|BSc|RDN?|RN|JD|CFA|CPA)\.?$")
 # Initials or a role in parentheses after a name: "Elena Oberholzer (obe)", "Jane Roe (AP)".
 PARENTHESES = re.compile(r"\s*[(\[][^)\]]{0,40}[)\]]\s*")
 # Two people in one string: "Felix Schröder und Jörg Soldwisch", "A og B", "A & B", "A, B and C".
@@ -329,6 +337,9 @@ def choose_authors(candidates: list[tuple[str, list[str]]], organisations, site_
                     continue  # a visible element naming a company (a logo), initials, a form label
                 else:
                     people.append(name)
+        roles = [name for name in people if ROLE_CREDIT.search(name) or CREDENTIAL.match(name)]
+        if len(roles) < len(people):
+            people = [name for name in people if name not in roles]
         if people:
             people_lists.append((source, people))
     if not people_lists:

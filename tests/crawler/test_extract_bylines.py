@@ -152,3 +152,13 @@ def test_an_editor_label_in_the_navigation_or_a_long_paragraph_is_not_this_story
 
 def test_a_byline_element_holding_only_invisible_characters_is_no_credit():
     assert authors(story("<div class='byline'>\u200b\u00ad</div>")) == []
+
+
+def test_a_role_or_degree_beside_a_person_is_that_persons_not_another_credit():
+    def credited(*names):
+        return ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": n} for n in names]})
+    assert authors(page(SITE + credited("Analysis by Ann Lee", "Newswire Editor-at-large"), PARAGRAPHS)) == ["Ann Lee"]
+    assert authors(page(SITE + credited("BO KIM, Newswire Sports Writer"), PARAGRAPHS)) == ["BO KIM"]
+    assert authors(page(SITE + credited("Cy Park, MS, RDN"), PARAGRAPHS)) == ["Cy Park"]
+    # alone, a staff credit is what the page says
+    assert authors(page(SITE + credited("Example staff reporter"), PARAGRAPHS)) == ["Example staff reporter"]
