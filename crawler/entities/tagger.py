@@ -13,7 +13,7 @@ from crawler.entities import korean
 from crawler.entities.models import load_pipeline, parse_models
 from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
 from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, common_word,
-                                    in_order, initials,
+                                    defined_abbreviations, in_order, initials,
                                     spelled, trim_person, trim_span, type_of, not_an_organisation,
                                     owned_ministries, verb_inside)
 from crawler.entities.spans import joined_spans, unseen_nations, unseen_regions, unseen_streets
@@ -24,8 +24,6 @@ US_CONGRESS = re.compile(r"\b(?:Congress|Senate|Republicans?|Democrats?)\b")
 LOWER_CHAMBER = "House of Representatives"
 MODEL_TYPES = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place"}
 MAX_CHARS = 100_000  # spaCy's memory grows with the text: longer bodies are tagged in their opening
-# "National Security Council (NSC)": an abbreviation the article defines for itself.
-DEFINED_ABBREVIATION = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+\(([A-Z]{2,6})\)")
 
 
 class OutletNames(NamedTuple):
@@ -108,7 +106,7 @@ class EntityTagger:
         nlp, matcher, label = self._pipeline(language)
         units = analysed_units(text[:MAX_CHARS], title)
         prose = "\n".join(u.text for u in units if not u.heading)
-        defined = {abbr: full for full, abbr in DEFINED_ABBREVIATION.findall(prose)}
+        defined = defined_abbreviations(prose)
         mentions: list[Mention] = [Mention(self.names.canonical("place", name), "place", None, known=True)
                                    for u in units for name in u.places] + owned_ministries(prose, self.names)
         # One pass of the model over the units joined by blank lines (a pass per paragraph costs a

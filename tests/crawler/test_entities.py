@@ -349,3 +349,11 @@ def test_a_royal_named_by_title_and_given_name_keeps_the_title():
     found, _ = tagger.tag("Prince Andrew stepped back from royal duties on Wednesday, Buckingham Palace said.",
                           language="en")
     assert "Prince Andrew" in found["person"]
+
+
+def test_an_abbreviation_the_article_defines_is_read_back_to_its_name():
+    from crawler.entities.rules import defined_abbreviations
+
+    prose = ("The National Security Council (NSC) met. The Ministry of Defence (MOD) and (UN) alone. "
+             + "Word " * 5000 + "end.")  # a long run of capitals with no abbreviation after it
+    assert defined_abbreviations(prose) == {"NSC": "The National Security Council", "MOD": "The Ministry of Defence"}
