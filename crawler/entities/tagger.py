@@ -151,8 +151,10 @@ class EntityTagger:
                 part, "ORG", span.start_char + span.text.index(part),
                 span.start_char + span.text.index(part) + len(part)), written, defined)]
         first, _, rest = span.text.partition(" ")
+        # The sentence's start is read in the four characters before the span (what the pattern can
+        # match): searched over all the text before it, a paragraph of such spans cost its length squared.
         if span.label_ == "ORG" and self.names.kind_of(rest) == "org" and not self.names.kind_of(first) and \
-                re.search(r"(?:^|[.!?][\"”’]?\s)$", written[:span.start_char]):
+                re.search(r"(?:^|[.!?][\"”’]?\s)$", written[max(0, span.start_char - 4):span.start_char]):
             # "Key Security Council powers": a sentence's capitalised first word before a known name.
             return [Mention(self.names.canonical("org", rest), "org", "org", known=True)]
         if span.label_ == "ORG":
