@@ -297,9 +297,23 @@ PLACE_LIST = re.compile(r"((?:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?,\s+)+[A-Z][
                         r"oblasts|districts|prefectures)\b")
 
 
+# The list is read back from each "counties" within a window: matched over the whole text, a long
+# run of "Name, Name, ..." with no list noun after it cost time quadratic in its length (50,000
+# characters: 102 s). A list longer than the window is read in its last LIST_WINDOW characters.
+LIST_NOUN = re.compile(r"\s(?:counties|provinces|states|regions|oblasts|districts|prefectures)\b")
+LIST_WINDOW = 1000
+
+
 def listed_places(text: str) -> list[str]:
-    return [item.strip() for match in PLACE_LIST.finditer(text)
-            for item in re.split(r",\s+|,?\s+(?:and|or)\s+", match.group(1)) if item.strip()]
+    found, done = [], 0
+    for noun in LIST_NOUN.finditer(text):
+        if noun.start() < done:
+            continue
+        match = PLACE_LIST.search(text, max(done, noun.start() - LIST_WINDOW), noun.end())
+        if match:
+            done = match.end()
+            found += [item.strip() for item in re.split(r",\s+|,?\s+(?:and|or)\s+", match.group(1)) if item.strip()]
+    return found
 
 
 def initials(name: str) -> str:
