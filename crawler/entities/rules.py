@@ -363,7 +363,18 @@ def in_order(words: list[str], full: str) -> bool:
 
 def common_word(name: str, prose: str) -> bool:
     """The prose writes `name` in lower case (not after a sentence's end, where case says nothing)."""
-    return re.search(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(name.lower())}\b", prose) is not None
+    # Tried where str.find puts the word: a search opening with look-behinds steps through every
+    # character of the prose, per name (5,000 names in 100,000 characters: 25 s).
+    word = name.lower()
+    at = prose.find(word)
+    if at == -1:
+        return False
+    pattern = re.compile(rf"(?<![.!?:\n\"“]\s)(?<!^)\b{re.escape(word)}\b")
+    while at != -1:
+        if pattern.match(prose, at):
+            return True
+        at = prose.find(word, at + 1)
+    return False
 
 
 # "National Security Council (NSC)": an abbreviation the article defines for itself. The name is
