@@ -207,12 +207,19 @@ def resolve_short_forms(people: list[str]) -> list[str]:
     """Within one article: a one-word name (or a surname with its particle) becomes the full name
     it is part of; one that matches no full name, or several, is left out rather than guessed."""
     full = [p for p in people if not is_short_form(p)]
+    # The full names by first and last word, so that each short form looks at its candidates only
+    # (compared with every full name, thousands of people cost their number squared).
+    by_word: dict[str, set[str]] = {}
+    for f in full:
+        by_word.setdefault(f.split()[0], set()).add(f)
+        by_word.setdefault(f.split()[-1], set()).add(f)
     resolved = []
     for name in people:
         if not is_short_form(name):
             resolved.append(name)
             continue
-        matches = {f for f in full if f != name and (f.endswith(" " + name) or f.split()[0] == name)}
+        candidates = by_word.get(name.split()[-1], set()) | by_word.get(name, set())
+        matches = {f for f in candidates if f != name and (f.endswith(" " + name) or f.split()[0] == name)}
         if len(matches) == 1:
             resolved.append(matches.pop())
     return resolved
