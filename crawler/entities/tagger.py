@@ -272,10 +272,14 @@ class EntityTagger:
                 kinds[name] = "person"
         # An all-capitals organisation of two or three letters the article neither defines nor
         # spells out ("GW", "CTO") is a unit or an abbreviation: the well-known ones are in the tables.
+        # (The initials of every name counted once: compared name by name, thousands of
+        # abbreviations cost their number squared.)
+        spelled_as = Counter(initials(full) for full in by_name)
         for name in list(by_name):
             if kinds[name] == "org" and name.isupper() and len(name) <= 3 and not self.names.kind_of(name) and \
-                    not any(initials(full) == name for full in by_name if full != name):
+                    not spelled_as[name] - (initials(name) == name):
                 del by_name[name]
+                spelled_as[initials(name)] -= 1
         # One capitalised word as an organisation is a name only if the article never writes it as
         # a common word: "Party" alone, "Energy" from "Energy Secretary" while the text is about
         # energy. The head of an organisation's name alone ("the Party", "the Ministry") is a role.
