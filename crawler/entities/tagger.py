@@ -309,14 +309,20 @@ class EntityTagger:
         Nevada Corporation", "Sierra Nevada") or by its initials ("DEA") is the full name; a part
         that is itself a known name or a gazetteer place stays what it is ("Fort Worth")."""
         longer = [n for k in ("org", "place") for n in resolved[k] if " " in n]
+        # Each name is compared with the names sharing one of its words only (with every name,
+        # thousands of names cost their number squared): by initials, and by word.
+        by_initials: dict[str, list[str]] = {}
+        for full in longer:
+            by_initials.setdefault(initials(full), []).append(full)
+        longer_by_word, org_by_word = _by_word(longer), _by_word(resolved["org"])
         out = []
         for name in resolved[kind]:
             words = name.split()
             # Initials the article spells out are that name even when the tables know them ("DEA").
-            spelled_out = {full for full in longer if name.isupper() and 2 <= len(name) <= 6 and initials(full) == name}
+            spelled_out = set(by_initials.get(name, ())) if name.isupper() and 2 <= len(name) <= 6 else set()
             # A known organisation the article names in full by its head or its owner ("Harvard" after
             # "Harvard University", "Communist Party" after "Chinese Communist Party") is the full name.
-            fuller = {full for full in resolved["org"] if kind == "org" and full != name and (
+            fuller = {full for full in _sharing(org_by_word, words) if kind == "org" and full != name and (
                 full.split()[:-1] == words and full.split()[-1].lower() in ORG_HEADS
                 or (full.split()[-len(words):] == words and words[-1].lower() in ORG_HEADS))}
             if fuller and len(fuller) == 1:
@@ -326,7 +332,7 @@ class EntityTagger:
                     place(name) or any(m.known for m in by_name[name])))):
                 out.append(name)
                 continue
-            matches = spelled_out or {full for full in longer if full != name and (
+            matches = spelled_out or {full for full in _sharing(longer_by_word, words) if full != name and (
                 full.split()[:len(words)] == words or full.split()[-len(words):] == words
                 or (kind == "org" and len(words) > 1 and words[-1].lower() in ORG_HEADS and in_order(words, full)))}
             if len(matches) == 1:
@@ -352,6 +358,19 @@ class EntityTagger:
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
             mentions[kind] = [m for m in mentions[kind] if m not in moved]
+
+
+def _by_word(names: list[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for name in names:
+        for word in set(name.split()):
+            index.setdefault(word, []).append(name)
+    return index
+
+
+def _sharing(index: dict[str, list[str]], words: list[str]) -> list[str]:
+    """The names holding the rarest of `words` (every name holding all of them is among them)."""
+    return min((index.get(word, []) for word in words), key=len, default=[])
 
 
 _TAGGERS: dict[tuple, EntityTagger] = {}
