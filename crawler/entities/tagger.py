@@ -353,11 +353,13 @@ class EntityTagger:
         parts = person_parts(mentions["person"])
         for kind in ("org", "place"):
             # An all-capitals surname ("OBAMA" in a quoted headline) is the surname.
-            for shouted in [m for m in mentions[kind] if m.isupper() and len(m) > 3 and m.title() in parts]:
-                mentions[kind] = [m.title() if m == shouted else m for m in mentions[kind]]
+            # (Sets: a list scanned per name cost thousands of names their number squared.)
+            shouted = {m for m in mentions[kind] if m.isupper() and len(m) > 3 and m.title() in parts}
+            mentions[kind] = [m.title() if m in shouted else m for m in mentions[kind]]
             moved = [m for m in mentions[kind] if m in parts and self.names.kind_of(m) is None]
             mentions["person"] += [m for m in moved if not (m.endswith("s") and m[:-1] in parts)]
-            mentions[kind] = [m for m in mentions[kind] if m not in moved]
+            moved_names = set(moved)
+            mentions[kind] = [m for m in mentions[kind] if m not in moved_names]
 
 
 def _by_word(names: list[str]) -> dict[str, list[str]]:
