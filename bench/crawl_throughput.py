@@ -1,7 +1,7 @@
 """Crawl throughput: serve N saved pages from a local server, crawl them with `newswatch crawl`
 (the full pipeline: download, extraction and entities in a worker process, dedupe, related
 reports, index, state), and compare the CPU per article with extraction + NER alone on the same
-pages (crawler.extraction.extract.extract_page and crawler.entities.tagger.tag_entities in this process, warm),
+pages (crawler.extraction.extract.extract_page and crawler.entities.stage.tag_entities in this process, warm),
 and with trafilatura alone, in the same run.
 
 The crawl is run twice, on N and on 2N pages: the difference is the cost of N more articles,
@@ -106,7 +106,7 @@ def ner_models() -> str:
 
 def extraction_and_ner_alone(pages: list[bytes]) -> float:
     """CPU per page of the two stages the crawl cannot avoid, as its worker runs them, warm."""
-    from crawler.entities.tagger import tag_entities
+    from crawler.entities.stage import tag_entities
 
     models = ner_models()
 

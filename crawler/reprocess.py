@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 
 from crawler.entities.names import names_path
-from crawler.entities.tagger import outlet_names, stage_label, tag_entities
+from crawler.entities.stage import outlet_names, stage_label, tag_entities
 from crawler.extraction.extract import NotAnArticle, extract_feed_item, extract_page
 from crawler.pipelines.normalize import content_hash
 

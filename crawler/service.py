@@ -28,7 +28,7 @@ from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
 from crawler.config.outlets import Outlet
 from crawler.entities.names import cached_names, names_path
-from crawler.entities.tagger import warm_worker
+from crawler.entities.stage import warm_worker
 from crawler.middlewares import BACKOFF_BASE_SECONDS, PublicAddressResolver, RobotsCache
 from crawler.pipelines.store import IndexWriter
 from crawler.retention import prune

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 from core.article import ENTITY_TYPES, empty_entities
 from crawler.entities import korean
-from crawler.entities.models import load_pipeline, parse_models
-from crawler.entities.names import NameTable, cached_names, clean, person_parts, resolve_short_forms
+from crawler.entities.models import load_pipeline
+from crawler.entities.names import NameTable, clean, person_parts, resolve_short_forms
 from crawler.entities.rules import (NAME_PARTICLES, ORG_HEADS, PLACE_HEADS, Mention, analysed_units, common_word,
                                     defined_abbreviations, in_order, initials,
                                     spelled, trim_person, trim_span, type_of, not_an_organisation,
@@ -373,51 +373,3 @@ def _by_word(names: list[str]) -> dict[str, list[str]]:
 def _sharing(index: dict[str, list[str]], words: list[str]) -> list[str]:
     """The names holding the rarest of `words` (every name holding all of them is among them)."""
     return min((index.get(word, []) for word in words), key=len, default=[])
-
-
-_TAGGERS: dict[tuple, EntityTagger] = {}
-
-
-def _tagger(models_spec: str, names_path: str | None) -> EntityTagger:
-    """One tagger per configuration, loaded once per process."""
-    key = (models_spec, names_path)
-    if key not in _TAGGERS:
-        _TAGGERS[key] = EntityTagger(parse_models(models_spec), cached_names(names_path))
-    return _TAGGERS[key]
-
-
-def tag_entities(text: str, title: str | None, language: str | None, models_spec: str,
-                 names_path: str | None, outlets: OutletNames | None = None) -> tuple[dict, str | None]:
-    """The worker-process entry point."""
-    return _tagger(models_spec, names_path).tag(text, title, language, outlets)
-
-
-def outlet_names(outlet, outlets: dict) -> OutletNames:
-    """`outlet` (crawler.config.outlets.Outlet or None) and all configured outlets, as the tagger wants them."""
-    def names(o):
-        return (o.name, *getattr(o, "aliases", ()))
-    own = names(outlet) if outlet is not None else ()
-    return OutletNames(own, tuple(n for o in outlets.values() if o is not outlet for n in names(o)))
-
-
-def warm_worker(models_spec: str, names_path: str | None) -> None:
-    """In a new worker: load the models, name tables and gazetteer, and the extractor."""
-    import trafilatura  # noqa: F401  (the extraction stage's import, paid here)
-
-    tagger = _tagger(models_spec, names_path)
-    for language in tagger.models:
-        tagger._pipeline(language)
-
-
-def loaded_languages() -> list[str]:
-    """The languages whose model this process has loaded (for tests of warming)."""
-    return sorted(language for tagger in _TAGGERS.values() for language in tagger._pipelines)
-
-
-def stage_label(language: str | None, models_spec: str, names_path: str | None) -> str | None:
-    """The `entities_model` the current stage gives an article in `language` (what a reprocess
-    compares with the stored one to know what to redo)."""
-    tagger = _tagger(models_spec, names_path)
-    if language == "ko" and language not in tagger.models:
-        return korean.VERSION
-    return tagger._pipeline(language)[2] if language in tagger.models else None

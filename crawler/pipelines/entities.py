@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from crawler.entities.names import names_path
-from crawler.entities.tagger import outlet_names, tag_entities
+from crawler.entities.stage import outlet_names, tag_entities
 from crawler.pipelines import Stage
 
 

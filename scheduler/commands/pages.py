@@ -31,7 +31,7 @@ def extract_jobs(args) -> list[tuple[str, str | None]]:
 
 def cmd_extract(args, config) -> int:
     # The extraction stack (trafilatura, lxml parsers) loads only for the command that uses it.
-    from crawler.entities.tagger import tag_entities
+    from crawler.entities.stage import tag_entities
     from crawler.extraction.extract import extract_page
 
     jobs = extract_jobs(args)

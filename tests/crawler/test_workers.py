@@ -20,7 +20,7 @@ def test_workers_are_replaced_after_max_tasks_without_losing_a_task():
 
 def test_new_workers_load_their_models_before_any_article():
     import settings
-    from crawler.entities.tagger import loaded_languages, warm_worker
+    from crawler.entities.stage import loaded_languages, warm_worker
 
     models = settings.load(env_file="/nonexistent")["NEWSWATCH_NER_MODELS"]
     pool = WorkerPool(1, max_tasks=2, warm=(warm_worker, models, None))
