@@ -45,7 +45,7 @@ fuzz: install
 # Re-pin requirements.lock after changing pyproject.toml's dependencies.
 lock:
 	$(VENV)/bin/pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra train --python-version 3.11 --generate-hashes -o requirements.lock
 
 bench: install
 	$(VENV)/bin/python bench/crawl_throughput.py
