@@ -116,7 +116,7 @@ class EntityTagger:
         for unit in units:
             starts.append(len(joined))
             joined += unit.text + "\n\n"
-        doc = nlp(joined)
+        doc = self.parse(nlp, joined)
         spans = [ent for ent in joined_spans(doc) if ent.label_ in MODEL_TYPES]
         known = [doc[start:end] for _, start, end in matcher(doc)]
         named: set[int] = set()  # the tokens of spans that gave a name
@@ -142,6 +142,11 @@ class EntityTagger:
         mentions += [m for find in (unseen_nations, unseen_regions, unseen_streets)
                      for m in find(doc, named, self.names)]
         return self._resolve(mentions, prose), label
+
+    def parse(self, nlp, text: str):
+        """The model's Doc of `text` (bench/cv_entities.py reads it from a cache instead, so that
+        rule experiments do not re-run the model)."""
+        return nlp(text)
 
     def _mentions(self, span, written: str, defined: dict) -> list[Mention]:
         # "U.S.-Mexico": two places joined by a hyphen.
