@@ -352,8 +352,35 @@ def test_a_royal_named_by_title_and_given_name_keeps_the_title():
 
 
 def test_an_abbreviation_the_article_defines_is_read_back_to_its_name():
-    from crawler.entities.rules import defined_abbreviations
+    from crawler.entities.units import defined_abbreviations
 
     prose = ("The National Security Council (NSC) met. The Ministry of Defence (MOD) and (UN) alone. "
              + "Word " * 5000 + "end.")  # a long run of capitals with no abbreviation after it
     assert defined_abbreviations(prose) == {"NSC": "The National Security Council", "MOD": "The Ministry of Defence"}
+
+
+def test_each_rule_is_switched_by_its_name(tagger):
+    # bench/cv_entities.py judges the stage's rules by switching them off: a switch must act.
+    from crawler.entities.ruleset import RuleSet
+
+    text = "Russia's defence ministry said the strikes hit Kharkiv."
+    assert "Russian Defence Ministry" in tagger.tag(text, language="en")[0]["org"]
+    off = EntityTagger(tagger.models, NAMES, RuleSet(off=frozenset({"owned_ministries"})))
+    assert "Russian Defence Ministry" not in off.tag(text, language="en")[0]["org"]
+
+
+def test_the_rule_names_are_checked_and_every_one_is_read():
+    from pathlib import Path
+
+    from crawler.entities.rules import TYPE_RULES
+    from crawler.entities.ruleset import RULES, TYPE_ORDER, RuleSet
+
+    with pytest.raises(ValueError):
+        RuleSet(off=frozenset({"no_such_rule"}))
+    with pytest.raises(KeyError):
+        RuleSet().on("no_such_rule")
+    assert tuple(TYPE_RULES) == TYPE_ORDER
+    package = Path(__file__).resolve().parents[2] / "crawler" / "entities"
+    source = "".join(p.read_text() for p in package.glob("*.py") if p.name != "ruleset.py")
+    unread = [name for name in RULES if f'"{name}"' not in source and name not in TYPE_ORDER]
+    assert unread == []
