@@ -20,11 +20,6 @@ class Mention:
     known: bool = False  # typed by the tables or a rule, not by the model alone
 
 
-LEADING_FUNCTION_WORDS = {"will", "can", "could", "would", "should", "does", "did", "do", "is", "are", "was", "were",
-                          "has", "have", "had", "may", "might", "must", "shall", "why", "how", "when", "where",
-                          "what", "who", "as", "if", "but", "and", "so", "then", "meanwhile", "still", "also",
-                          "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several",
-                          "many", "some", "all", "both", "every", "each", "no"}
 # Names of things that are not entities by the guide: stock indexes, programmes, plans, laws,
 # competitions; and labels such as "Group D", "Path A".
 NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "program", "programme", "act", "bill",
@@ -37,8 +32,8 @@ LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.
 
 
 def trim_span(text: str, rules: RuleSet = ALL) -> str:
-    """What of a model's span can be a name: up to an unbalanced bracket, without a leading
-    function word ("Will Warren") or trailing numbers ("Iceland 0-0"), a legal suffix or ".com";
+    """What of a model's span can be a name: up to an unbalanced bracket, without trailing numbers
+    ("Iceland 0-0"), a legal suffix or ".com";
     nothing when it carries a ticker code ("Copper CMCU3", "Sterling GBP=": an instrument), a
     label's letter ("Group D") or the head of a thing that is not an entity ("Dow Jones
     Industrial Average", "SunShot Initiative")."""
@@ -57,8 +52,6 @@ def trim_span(text: str, rules: RuleSet = ALL) -> str:
         # CMAL3") leaves the organisation; any other coded span is the instrument.
         named = words[:coded[0]]
         return " ".join(named) if len(named) > 1 and named[-1].lower() in ORG_HEADS else ""
-    while rules.on("function_words") and words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
-        words.pop(0)
     # Nor trailing numbers or connectors ("MacBook Pro and", "Services and"): a name ends in a name.
     while words and (not re.search(r"[A-Za-z]", words[-1]) or words[-1] in ("and", "of", "the", "&", "for")):
         words.pop()

@@ -27,7 +27,6 @@ RULES = {
     "body_of_two": "a body of or for two things cut at 'and' ('Centers for Medicare' + 'and Medicaid Services')",
     "ordinal_unit": "an ordinal before a unit ('47th' + 'Mechanized Brigade')",
     "conjoined_and": "an organisation cut at 'and' before untagged capitalised words ('Customs and Border Protection')",
-    "abbreviation_split": "an organisation and another's abbreviation run together are two ('CBS Sports NFL')",
     "unseen_nations": "countries, UK nations and US states the model did not see are places",
     "unseen_regions": "a capitalised name before a region noun the model did not see is a place",
     "unseen_streets": "a street, square or bridge the model left untagged is a place",
@@ -41,7 +40,6 @@ RULES = {
     "numbers_kept": "a known name keeps its number ('G7'), a broadcaster its channel ('NBC 5')",
     "owner_date": "'Trump's July 25 call' is no name",
     "instrument_codes": "a span with a ticker code is an instrument, not a name",
-    "function_words": "a leading function word is not part of a name ('Will Warren')",
     "non_entity_heads": "a label's letter or the head of a thing that is no entity ('Group D', 'Dow Jones Average')",
     "legal_suffix": "a legal suffix and '.com' are dropped",
     "state_abbreviations": "AP's state abbreviations with their stop are the state ('Calif.')",
@@ -81,7 +79,7 @@ TYPE_ORDER = ("by_tables", "by_region_suffix", "by_organisation_head", "by_follo
 class RuleSet:
     off: frozenset[str] = frozenset()
     type_order: tuple[str, ...] = TYPE_ORDER  # the order in which the typing rules settle a conflict
-    heading_words: int = 14  # a heading has at most this many words ...
+    heading_words: int = 30  # a heading has at most this many words ...
     heading_share: float = 0.6  # ... of which at least this share capitalised
     acronym_letters: int = 3  # an undefined all-capitals organisation up to this length is no name
     conjoined_words: int = 2  # untagged capitalised words after 'and' that continue a name

@@ -65,12 +65,7 @@ def joined_spans(doc, rules: RuleSet = ALL) -> list:
         if ent.label_ == "ORG" and rules.on("conjoined_and"):
             limit = ents[i + 1].start if i + 1 < len(ents) else len(doc)
             ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit, rules.conjoined_words), label="ORG")
-        if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
-                2 <= len(ent[-1]) <= 4 and ent[-2].is_title and rules.on("abbreviation_split"):
-            # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
-            out += [Span(doc, ent.start, ent.end - 1, label="ORG"), Span(doc, ent.end - 1, ent.end, label="ORG")]
-        else:
-            out.append(ent)
+        out.append(ent)
         i += 1
     return out
 
