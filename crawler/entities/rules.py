@@ -27,6 +27,8 @@ NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "prog
                     "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show",
                     # diseases ("Eastern Equine Encephalitis", "Middle East Respiratory Syndrome")
                     "disease", "syndrome", "virus", "fever", "encephalitis", "flu", "influenza"}
+# The tiers a maker gives its products' models ("iPhone 11 Pro Max", "Mavic Mini"), as written.
+PRODUCT_TIERS = {"Pro", "Max", "Mini", "Ultra", "Lite", "Plus"}
 ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # of a numbered unit: "82nd Airborne Division"
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
 
@@ -58,6 +60,8 @@ def trim_span(text: str, rules: RuleSet = ALL) -> str:
     if rules.on("non_entity_heads") and len(words) > 1 and (
             len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
+    if rules.on("product_tiers") and len(words) > 1 and words[-1] in PRODUCT_TIERS:
+        return ""  # "AirPods Pro", "Mavic Mini": a product's model, not a maker's name
     text = " ".join(words)
     if rules.on("legal_suffix"):
         text = LEGAL_SUFFIX.sub("", text)
@@ -255,3 +259,4 @@ def common_word(name: str, prose: str) -> bool:
             return True
         at = prose.find(word, at + 1)
     return False
+

@@ -41,6 +41,7 @@ RULES = {
     "owner_date": "'Trump's July 25 call' is no name",
     "instrument_codes": "a span with a ticker code is an instrument, not a name",
     "non_entity_heads": "a label's letter or the head of a thing that is no entity ('Group D', 'Dow Jones Average')",
+    "product_tiers": "a span ending in a product's tier ('AirPods Pro', 'Mavic Mini') is a product",
     "legal_suffix": "a legal suffix and '.com' are dropped",
     "state_abbreviations": "AP's state abbreviations with their stop are the state ('Calif.')",
     "verb_in_person": "a verb running through a person's span makes it none ('Garrett hit Rudolph')",
