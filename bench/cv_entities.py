@@ -20,6 +20,7 @@ cached under bench/out/cv_entities/ (keyed by model and text), so rule experimen
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
@@ -223,7 +224,7 @@ def nested_settings(judge: Judge) -> None:
     print("\n| setting | chosen per fold left out | gain per fold (chosen − current) | mean | chosen on all folds |"
           "\n|---|---|---|---|---|")
     for setting, values in SETTINGS.items():
-        current = getattr(ALL, setting)
+        current = dataclasses.asdict(ALL)[setting]
         candidates = {value: RuleSet(**{setting: value}) for value in values}
         chosen, gains = [], []
         for out in range(k):

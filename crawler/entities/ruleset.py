@@ -4,7 +4,7 @@ typing rules' order, and keeps a rule only if it helps across publisher-grouped 
 (docs/benchmarks.md). A rule that does not carry over is deleted from the code, not left off."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Every rule that can be switched off, in the order the stage applies them: name -> what it does.
 RULES = {
@@ -84,21 +84,19 @@ class RuleSet:
     heading_share: float = 0.6  # ... of which at least this share capitalised
     acronym_letters: int = 3  # an undefined all-capitals organisation up to this length is no name
     conjoined_words: int = 2  # untagged capitalised words after 'and' that continue a name
-    _on: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         unknown = sorted(set(self.off) - set(RULES))
         if unknown or sorted(self.type_order) != sorted(TYPE_ORDER):
             raise ValueError(f"unknown rules {unknown} or typing order {self.type_order}")
-        object.__setattr__(self, "_on", frozenset(RULES) - frozenset(self.off))
 
     def on(self, rule: str) -> bool:
         if rule not in RULES:
             raise KeyError(rule)  # a misspelt name would silently count as switched on
-        return rule in self._on
+        return rule not in self.off
 
     def typing_order(self) -> tuple[str, ...]:
-        return tuple(name for name in self.type_order if name in self._on)
+        return tuple(name for name in self.type_order if name not in self.off)
 
 
 ALL = RuleSet()
