@@ -3,7 +3,7 @@ VENV := .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-es es fuzz lock bench score clean
+.PHONY: install run test test-es es fuzz lock bench score cv clean
 
 install: $(STAMP)
 
@@ -54,6 +54,12 @@ bench: install
 score: install
 	$(VENV)/bin/python ../shared/tools/extraction_score.py --set ../shared/fixtures/aeb-dev -- $(VENV)/bin/newswatch extract
 	$(VENV)/bin/python ../shared/tools/extraction_score.py --set ../shared/fixtures/aeb-dev --baseline
+
+# Rules chosen by publisher-grouped cross-validation (needs ../shared, or SHARED=path): the entity
+# stage's F1 per type and fold over the labelled articles, and every rule and setting re-judged.
+SHARED ?= ../shared
+cv: install
+	$(VENV)/bin/python bench/cv_entities.py --shared $(SHARED) --judge
 
 clean:
 	rm -rf $(VENV) .pytest_cache .es/nodes

@@ -1,28 +1,15 @@
-"""The entity stage's rules around the model: what text is analysed, in which units, and what type
-a name has. Each rule is general (no names from one article set): the order of TYPE_RULES is
-the order in which they settle a conflict between the model and what is known.
-
-Units: the title, then each paragraph; a heading (a short line in title case without a final
-stop) is its own unit and only contributes names that are known or that the prose also names;
-credit, copyright and source lines are not analysed; a dateline ("ST. JOSEPH, Mich. (AP) —")
-gives its places and loses its agency credit."""
+"""The entity stage's rules for one span: what of it can be a name, and what type the name has.
+Each rule is general (no names from one article set) and can be switched off by name
+(crawler.entities.ruleset); the typing rules settle a conflict between the model and what is known
+in the order RuleSet.type_order gives."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from crawler.entities.names import PARTICLES
-from crawler.extraction.boilerplate import BYLINE, CREDIT_LINE, dateline
+from crawler.entities.ruleset import ALL, RuleSet
 from crawler.gazetteer import US_STATE_ABBREVIATIONS, is_region, place
-
-SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
-
-
-@dataclass
-class Unit:
-    text: str
-    heading: bool = False
-    places: list[str] = field(default_factory=list)  # from a dateline
 
 
 @dataclass
@@ -33,60 +20,6 @@ class Mention:
     known: bool = False  # typed by the tables or a rule, not by the model alone
 
 
-def is_heading(line: str) -> bool:
-    words = line.split()
-    if not words or len(words) > 14 or SENTENCE_END.search(line.strip()):
-        return False
-    capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
-    return capitalised / len(words) >= 0.6
-
-
-def dateline_places(paragraph: str) -> tuple[str, list[str]]:
-    """The paragraph without its dateline (crawler.extraction.boilerplate), and the dateline's places."""
-    found = dateline(paragraph)
-    if found is None:
-        return paragraph, []
-    places = [found.city.title() if found.city.isupper() else found.city]
-    if found.region:
-        places.append(US_STATE_ABBREVIATIONS.get(found.region, found.region))
-    return paragraph[found.end:], places
-
-
-# A legislator's party and state ("Rep. David McKinley, R-W.Va.,", "(D-Calif.)"): an affiliation,
-# not a place the report is about.
-_PARTY_TAG = r"[RDI]-[A-Z][A-Za-z.]*(?:\s[A-Z][a-z.]+)?"
-PARTY_AND_STATE = re.compile(rf",\s+{_PARTY_TAG}(?=,)|\s\({_PARTY_TAG}\)")
-
-
-def analysed_units(text: str, title: str | None) -> list[Unit]:
-    units = [Unit(title, heading=True)] if title else []
-    first_prose = True
-    for line in (text or "").split("\n"):
-        line = PARTY_AND_STATE.sub("", " ".join(line.split()))
-        if not line or CREDIT_LINE.search(line) or (first_prose and BYLINE.match(line)):
-            continue
-        if is_heading(line):
-            units.append(Unit(line, heading=True))
-            continue
-        places: list[str] = []
-        if first_prose:
-            line, places = dateline_places(line)
-            first_prose = False
-        places += listed_places(line)
-        units.append(Unit(line, places=[spelled(p) for p in places if p]))
-    return units
-
-
-def spelled(name: str) -> str:
-    found = place(name)
-    return found[0] if found else name
-
-
-LEADING_FUNCTION_WORDS = {"will", "can", "could", "would", "should", "does", "did", "do", "is", "are", "was", "were",
-                          "has", "have", "had", "may", "might", "must", "shall", "why", "how", "when", "where",
-                          "what", "who", "as", "if", "but", "and", "so", "then", "meanwhile", "still", "also",
-                          "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several",
-                          "many", "some", "all", "both", "every", "each", "no"}
 # Names of things that are not entities by the guide: stock indexes, programmes, plans, laws,
 # competitions; and labels such as "Group D", "Path A".
 NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "program", "programme", "act", "bill",
@@ -94,18 +27,21 @@ NOT_ENTITY_HEADS = {"average", "index", "composite", "plan", "initiative", "prog
                     "tournament", "games", "olympics", "cup", "series", "trophy", "festival", "show",
                     # diseases ("Eastern Equine Encephalitis", "Middle East Respiratory Syndrome")
                     "disease", "syndrome", "virus", "fever", "encephalitis", "flu", "influenza"}
+# The tiers a maker gives its products' models ("iPhone 11 Pro Max", "Mavic Mini"), as written.
+PRODUCT_TIERS = {"Pro", "Max", "Mini", "Ultra", "Lite", "Plus"}
 ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # of a numbered unit: "82nd Airborne Division"
 LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|Corp|Co|Ltd|LLC|PLC|plc|GmbH|AG|S\.A|N\.V)\.?$")
 
 
-def trim_span(text: str) -> str:
-    """What of a model's span can be a name: up to an unbalanced bracket, without a leading
-    function word ("Will Warren") or trailing numbers ("Iceland 0-0"), a legal suffix or ".com";
+def trim_span(text: str, rules: RuleSet = ALL) -> str:
+    """What of a model's span can be a name: up to an unbalanced bracket, without trailing numbers
+    ("Iceland 0-0"), a legal suffix or ".com";
     nothing when it carries a ticker code ("Copper CMCU3", "Sterling GBP=": an instrument), a
     label's letter ("Group D") or the head of a thing that is not an entity ("Dow Jones
     Industrial Average", "SunShot Initiative")."""
     text = " ".join(text.replace("’", "'").split())
-    if re.search(r"\w's (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b", text):
+    if rules.on("owner_date") and re.search(
+            r"\w's (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b", text):
         return ""  # "Trump's July 25 call": an owner and a date, not one name
     for bracket in "([":
         if bracket in text and (")" if bracket == "(" else "]") not in text[text.index(bracket):]:
@@ -113,21 +49,24 @@ def trim_span(text: str) -> str:
     text = text.strip(" ,;:-–—()[]")
     words = text.split()
     coded = [n for n, w in enumerate(words) if re.search(r"=|[A-Za-z]\d|\d[A-Za-z]", w) and not ORDINAL.fullmatch(w)]
-    if coded:
+    if coded and rules.on("instrument_codes"):
         # The code of an exchange's instrument after the exchange's name ("London Metal Exchange
         # CMAL3") leaves the organisation; any other coded span is the instrument.
         named = words[:coded[0]]
         return " ".join(named) if len(named) > 1 and named[-1].lower() in ORG_HEADS else ""
-    while words and words[0].lower().strip(".,") in LEADING_FUNCTION_WORDS:
-        words.pop(0)
     # Nor trailing numbers or connectors ("MacBook Pro and", "Services and"): a name ends in a name.
     while words and (not re.search(r"[A-Za-z]", words[-1]) or words[-1] in ("and", "of", "the", "&", "for")):
         words.pop()
-    if len(words) > 1 and (len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
+    if rules.on("non_entity_heads") and len(words) > 1 and (
+            len(words[-1].rstrip(".")) == 1 or words[-1].lower() in NOT_ENTITY_HEADS):
         return ""
-    text = LEGAL_SUFFIX.sub("", " ".join(words))
-    text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()
-    if len(text) <= 6 and text.endswith("."):
+    if rules.on("product_tiers") and len(words) > 1 and words[-1] in PRODUCT_TIERS:
+        return ""  # "AirPods Pro", "Mavic Mini": a product's model, not a maker's name
+    text = " ".join(words)
+    if rules.on("legal_suffix"):
+        text = LEGAL_SUFFIX.sub("", text)
+        text = re.sub(r"\.(?:com|org|net)$", "", text, flags=re.IGNORECASE).strip()
+    if rules.on("state_abbreviations") and len(text) <= 6 and text.endswith("."):
         # Only as AP writes it, with its stop ("Calif.", kept in the token): "Kan" alone is the
         # Israeli broadcaster, "Miss" or "Mo" a word or a name.
         return US_STATE_ABBREVIATIONS.get(text, text)
@@ -154,7 +93,7 @@ ROLE_TITLES = {"inspector-general", "director-general", "secretary-general", "at
 INSTRUMENTS = {"yields", "futures", "bonds"}
 
 
-def not_an_organisation(text: str, following: str) -> bool:
+def not_an_organisation(text: str, following: str, rules: RuleSet = ALL) -> bool:
     """Whether a span the model called an organisation, followed in the text by `following`, is
     no organisation: a verb runs through it ("Garrett hit Rudolph"), it names an office ("the
     Inspector-General of Police"), it is the first part of a thing's name that is not an entity
@@ -163,25 +102,27 @@ def not_an_organisation(text: str, following: str) -> bool:
     words = words[1:] if words[:1] == ["the"] else words
     after = following.split()[:1]
     after = re.sub(r"[^\w-]", "", after[0]) if after else ""
-    return verb_inside(text) or (len(words) > 2 and words[0] in ROLE_TITLES and words[1] in ("of", "for", "to")) \
-        or (after[:1].isupper() and after.lower() in NOT_ENTITY_HEADS) or after in INSTRUMENTS
+    return (rules.on("verb_in_org") and verb_inside(text)) or (rules.on("offices") and len(words) > 2 and (
+        words[0] in ROLE_TITLES and words[1] in ("of", "for", "to"))) or (
+        rules.on("programme_first_word") and after[:1].isupper() and after.lower() in NOT_ENTITY_HEADS) or (
+        rules.on("instruments") and after in INSTRUMENTS)
 
 
 # A regnal or generational number, II to XXXIX ("King Charles III", "Pope Leo XIV").
 REGNAL_NUMBER = re.compile(r"^(?=[IVX]{2})X{0,3}(?:IX|IV|V?I{0,3})$")
 
 
-def trim_person(text: str) -> str:
+def trim_person(text: str, rules: RuleSet = ALL) -> str:
     """A person's span: after a position or unit abbreviation ("Browns DL Sheldon Richardson");
     nothing when a verb runs through it ("Garrett hit Rudolph")."""
-    if verb_inside(text):
+    if rules.on("verb_in_person") and verb_inside(text):
         return ""
     words = text.split()
-    if len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4 and \
+    if rules.on("person_abbreviation_end") and len(words) > 1 and words[-1].isupper() and words[-1].isalpha() and 2 <= len(words[-1]) <= 4 and \
             not REGNAL_NUMBER.match(words[-1]):
         return ""  # "Sports NFL": a name does not end in an abbreviation (but "Charles III" does in a numeral)
     marks = [n for n, w in enumerate(words[:-1]) if w.isupper() and 2 <= len(w.strip(".")) <= 3 and "." not in w]
-    if marks and len(words) - marks[-1] - 1 >= 2:
+    if rules.on("position_marks") and marks and len(words) - marks[-1] - 1 >= 2:
         words = words[marks[-1] + 1:]
     return " ".join(words)
 
@@ -277,82 +218,25 @@ def by_following_role(text, model_kind, after, names, before=""):
 
 # The order settles conflicts: the tables, then the name's own form, then its context, then the
 # gazetteer; the model's label only when no rule speaks (and then by majority over the article).
-TYPE_RULES = [by_tables, by_region_suffix, by_organisation_head, by_following_place_noun, by_preceding_descriptor,
-              by_gazetteer, by_following_role]
+# (RuleSet.type_order: by default in the order listed here).
+TYPE_RULES = {rule.__name__: rule for rule in (by_tables, by_region_suffix, by_organisation_head,
+                                                by_following_place_noun, by_preceding_descriptor, by_gazetteer,
+                                                by_following_role)}
 
 
-def type_of(text: str, model_kind: str | None, after: str, names, before: str = "") -> tuple[str, bool]:
+def type_of(text: str, model_kind: str | None, after: str, names, before: str = "",
+            rules: RuleSet = ALL) -> tuple[str, bool]:
     """(type, whether a rule decided it) of a span the model typed `model_kind`, between the
     words `before` and `after` (lower-cased)."""
-    for rule in TYPE_RULES:
-        kind = rule(text, model_kind, after, names, before)
+    for name in rules.typing_order():
+        kind = TYPE_RULES[name](text, model_kind, after, names, before)
         if kind is not None:
             return kind, True
     return model_kind or "org", False
 
 
-# "Barry, Berrien, Calhoun, Cass, Kalamazoo and Van Buren counties": every item is a place.
-PLACE_LIST = re.compile(r"((?:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?,\s+)+[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?,?\s+"
-                        r"(?:and|or)\s+[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)?)\s+(?:counties|provinces|states|regions|"
-                        r"oblasts|districts|prefectures)\b")
-
-
-# The list is read back from each "counties" within a window: matched over the whole text, a long
-# run of "Name, Name, ..." with no list noun after it cost time quadratic in its length (50,000
-# characters: 102 s). A list longer than the window is read in its last LIST_WINDOW characters.
-LIST_NOUN = re.compile(r"\s(?:counties|provinces|states|regions|oblasts|districts|prefectures)\b")
-LIST_WINDOW = 1000
-
-
-def listed_places(text: str) -> list[str]:
-    found, done = [], 0
-    for noun in LIST_NOUN.finditer(text):
-        if noun.start() < done:
-            continue
-        match = PLACE_LIST.search(text, max(done, noun.start() - LIST_WINDOW), noun.end())
-        if match:
-            done = match.end()
-            found += [item.strip() for item in re.split(r",\s+|,?\s+(?:and|or)\s+", match.group(1)) if item.strip()]
-    return found
-
-
 def initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w[:1].isupper() and w.lower() not in ("of", "and", "the", "for"))
-
-
-# Countries' adjectives, for a body named by its owner's possessive or in lower case: "Russia's
-# foreign ministry" and "the French foreign ministry" are the "Russian Foreign Ministry" and the
-# "French Foreign Ministry" (the guide's canonical form; the alias tables then apply).
-DEMONYMS = {
-    "Russia": "Russian", "Ukraine": "Ukrainian", "North Korea": "North Korean", "South Korea": "South Korean",
-    "China": "Chinese", "Japan": "Japanese", "Taiwan": "Taiwanese", "Mongolia": "Mongolian", "India": "Indian",
-    "Pakistan": "Pakistani", "Afghanistan": "Afghan", "Iran": "Iranian", "Iraq": "Iraqi", "Syria": "Syrian",
-    "Israel": "Israeli", "Lebanon": "Lebanese", "Jordan": "Jordanian", "Egypt": "Egyptian", "Turkey": "Turkish",
-    "Saudi Arabia": "Saudi", "Qatar": "Qatari", "Yemen": "Yemeni", "Belarus": "Belarusian", "Poland": "Polish",
-    "Germany": "German", "France": "French", "Britain": "British", "Italy": "Italian", "Spain": "Spanish",
-    "Hungary": "Hungarian", "Romania": "Romanian", "Moldova": "Moldovan", "Georgia": "Georgian",
-    "Lithuania": "Lithuanian", "Latvia": "Latvian", "Estonia": "Estonian", "Finland": "Finnish",
-    "Sweden": "Swedish", "Norway": "Norwegian", "Vietnam": "Vietnamese", "Thailand": "Thai",
-    "Philippines": "Philippine", "Indonesia": "Indonesian", "Malaysia": "Malaysian", "Australia": "Australian",
-    "Canada": "Canadian", "Mexico": "Mexican", "Brazil": "Brazilian", "Nigeria": "Nigerian", "Kenya": "Kenyan",
-}
-_owners = "|".join(sorted((re.escape(k) for k in DEMONYMS), key=len, reverse=True))
-_adjectives = "|".join(sorted((re.escape(v) for v in set(DEMONYMS.values())), key=len, reverse=True))
-OWNED_MINISTRY = re.compile(
-    rf"\b(?:(?P<owner>{_owners})['’]s|(?P<adjective>{_adjectives}))\s+(?i:(?P<area>foreign|defen[cs]e|interior|"
-    r"finance|justice|health|trade|economy|education|agriculture|energy|environment|transport|culture|"
-    r"unification|emergencies|foreign affairs|home affairs)\s+ministry)\b")
-
-
-def owned_ministries(prose: str, names) -> list[Mention]:
-    """The ministries a text names by their country's possessive or adjective, whatever the case of
-    the rest ("Russia's defence ministry", "the Chinese foreign ministry")."""
-    found = []
-    for match in OWNED_MINISTRY.finditer(prose):
-        adjective = DEMONYMS[match["owner"]] if match["owner"] else match["adjective"]
-        name = f"{adjective} {' '.join(w.title() for w in match['area'].split())} Ministry"
-        found.append(Mention(names.canonical("org", name), "org", None, known=True))
-    return found
 
 
 def in_order(words: list[str], full: str) -> bool:
@@ -376,21 +260,3 @@ def common_word(name: str, prose: str) -> bool:
         at = prose.find(word, at + 1)
     return False
 
-
-# "National Security Council (NSC)": an abbreviation the article defines for itself. The name is
-# read back from each "(NSC)" within a window: matched over the whole text, a long run of
-# capitalised words with no abbreviation after it cost time quadratic in its length (20,000
-# words: 88 s).
-ABBREVIATION = re.compile(r"\s\(([A-Z]{2,6})\)")
-DEFINED_NAME = re.compile(r"\b((?:[A-Z][\w'’.-]*\s+)(?:(?:of|for|and|the|on)\s+|[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*)\s+$")
-NAME_WINDOW = 200
-
-
-def defined_abbreviations(prose: str) -> dict[str, str]:
-    """{abbreviation: the name written before it}."""
-    defined = {}
-    for match in ABBREVIATION.finditer(prose):
-        name = DEFINED_NAME.search(prose[max(0, match.start() - NAME_WINDOW):match.start() + 1])
-        if name:
-            defined[match.group(1)] = name.group(1)
-    return defined

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from crawler.entities.names import clean
 from crawler.entities.rules import ORG_HEADS, Mention
+from crawler.entities.ruleset import ALL, RuleSet
 from crawler.gazetteer import nation_first_words, nations
 
 NATION_WORDS = 5  # the longest nation name looked for, in tokens ("Bosnia and Herzegovina")
 
 
-def joined_spans(doc) -> list:
+def joined_spans(doc, rules: RuleSet = ALL) -> list:
     """The model's spans, with the pieces of one name it cut apart put together again: a
     country's longer name ("Bosnia" + "and Herzegovina"); a nationality, place or organisation
     before an organisation's head, tagged or not ("Russian" + "Foreign Ministry", "Hong Kong" +
     "Polytechnic University", "The Hollywood" + "Reporter"); an organisation's head and what it is
     "of" or "on" ("House Select Committee" + "on" + "Intelligence"); an organisation's name the
     model cut at its "and" ("Customs" + "and Border Protection"). Each part must touch the next:
-    no name spans punctuation."""
+    no name spans punctuation. Each repair can be switched off by name (crawler.entities.ruleset)."""
     from spacy.tokens import Span
 
     known, ents, out = nations(), list(doc.ents), []
     i = 0
     while i < len(ents):
         ent = ents[i]
-        if ent.label_ in ("GPE", "LOC"):
+        if ent.label_ in ("GPE", "LOC") and rules.on("nation_longer"):
             longer = next((n for n in range(NATION_WORDS, len(ent), -1) if ent.start + n <= len(doc)
                            and doc[ent.start:ent.start + n].text in known), 0)
             if longer and (i + 1 == len(ents) or ents[i + 1].start >= ent.start + longer):
@@ -34,40 +35,37 @@ def joined_spans(doc) -> list:
                     ent = Span(doc, ent.start, ent.start + longer, label="GPE")
                     i += 1
         nxt = ents[i + 1] if i + 1 < len(ents) else None
-        if ent.label_ in ("NORP", "GPE", "ORG") and doc[ent.end - 1].is_alpha:
+        if ent.label_ in ("NORP", "GPE", "ORG") and doc[ent.end - 1].is_alpha and rules.on("untagged_head"):
             headed = untagged_head_end(doc, ent.end, nxt.start if nxt is not None else len(doc))
             ent = Span(doc, ent.start, headed, label="ORG") if headed > ent.end else ent
         if nxt is not None and nxt.label_ == "ORG" and nxt.start == ent.end and ent.label_ in ("NORP", "GPE") \
-                and org_head(nxt) and doc[ent.end - 1].is_alpha:
+                and org_head(nxt) and doc[ent.end - 1].is_alpha and rules.on("nationality_org"):
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
             nxt = ents[i + 1] if i + 1 < len(ents) else None
         if nxt is not None and ent.label_ == "ORG" and nxt.start == ent.end + 1 and \
                 doc[ent.end].lower_ in BODY_OF.get(ent[-1].lower_, ()) and ent[-1].is_title and \
-                nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title:
+                nxt.label_ in ("ORG", "GPE", "LOC", "NORP") and doc[nxt.start].is_title and rules.on("body_of"):
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
         nxt = ents[i + 1] if i + 1 < len(ents) else None
         if nxt is not None and ent.label_ == "GPE" and nxt.label_ == "ORG" and nxt.start == ent.end and \
-                len(nxt) == 1 and nxt[0].is_title and nxt[0].text.endswith("s") and doc[ent.end - 1].is_alpha:
+                len(nxt) == 1 and nxt[0].is_title and nxt[0].text.endswith("s") and doc[ent.end - 1].is_alpha \
+                and rules.on("city_team"):
             # "Dallas" + "Cowboys": a city and a plural is a team's name.
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
             nxt = ents[i + 1] if i + 1 < len(ents) else None
         if nxt is not None and ent.label_ == "ORG" and nxt.label_ == "ORG" and nxt.start == ent.end + 1 and \
                 doc[ent.end].lower_ == "and" and nxt[0].lower_ != "the" and {"of", "for"} & {t.lower_ for t in ent} \
-                and org_head(nxt):
+                and org_head(nxt) and rules.on("body_of_two"):
             # "Centers for Medicare" + "and" + "Medicaid Services": a body of or for two things.
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1
         if nxt is not None and ent.label_ in ("ORDINAL", "ORG") and nxt.label_ == "ORG" and nxt.start == ent.end and \
-                ent[-1].like_num and ent[-1].text[-2:] in ("st", "nd", "rd", "th") and org_head(nxt):
+                ent[-1].like_num and ent[-1].text[-2:] in ("st", "nd", "rd", "th") and org_head(nxt) and \
+                rules.on("ordinal_unit"):
             ent, i = Span(doc, ent.start, nxt.end, label="ORG"), i + 1  # "47th" + "Mechanized Brigade"
-        if ent.label_ == "ORG":
+        if ent.label_ == "ORG" and rules.on("conjoined_and"):
             limit = ents[i + 1].start if i + 1 < len(ents) else len(doc)
-            ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit), label="ORG")
-        if ent.label_ == "ORG" and len(ent) >= 3 and ent[-1].is_upper and ent[-1].is_alpha and \
-                2 <= len(ent[-1]) <= 4 and ent[-2].is_title:
-            # "CBS Sports NFL (Insider)": an organisation and another's abbreviation run together.
-            out += [Span(doc, ent.start, ent.end - 1, label="ORG"), Span(doc, ent.end - 1, ent.end, label="ORG")]
-        else:
-            out.append(ent)
+            ent = Span(doc, ent.start, conjoined_end(doc, ent.end, limit, rules.conjoined_words), label="ORG")
+        out.append(ent)
         i += 1
     return out
 
@@ -81,8 +79,8 @@ BODY_OF = {**dict.fromkeys(("committee", "subcommittee", "commission", "council"
                             "college", "academy", "bank", "court"), ("of", "for"))}
 
 
-def conjoined_end(doc, end: int, limit: int) -> int:
-    """Where an organisation's name ending at token `end` ends when "and" and two or more
+def conjoined_end(doc, end: int, limit: int, least: int = ALL.conjoined_words) -> int:
+    """Where an organisation's name ending at token `end` ends when "and" and `least` (two) or more
     capitalised words the model left untagged follow it ("Customs and Border Protection", "Food
     and Drug Administration"); `end` itself otherwise: one capitalised word after "and" is more
     often another name ("Apple and Google")."""
@@ -91,7 +89,7 @@ def conjoined_end(doc, end: int, limit: int) -> int:
     stop = end + 1
     while stop < limit and stop - end <= 4 and doc[stop].is_title and doc[stop].is_alpha and not doc[stop].is_stop:
         stop += 1
-    return stop if stop - end - 1 >= 2 else end
+    return stop if stop - end - 1 >= least else end
 
 
 def untagged_head_end(doc, end: int, limit: int) -> int:

@@ -305,7 +305,7 @@ def test_reprocess_brings_a_new_alias_table_to_articles_already_crawled(sample_o
     assert json.loads(ws.newswatch("reprocess", "--outdated").stdout) == {"updated": 1, "skipped": 0, "failed": 0,
                                                                           "current": 2}
     redone = ws.json("search", "--entity", "org:Storm Corps", "--outlet", "newsweek", "--json")["hits"]
-    assert redone[0]["entities_model"] == "en_core_web_md-3.8.0+rules-6"
+    assert redone[0]["entities_model"] == "en_core_web_md-3.8.0+rules-7"
 
 
 def syndicate(server, path: str, body: str, title: str, published: str, prefix: str = "") -> None:
