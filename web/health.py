@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.dates import stored_date, utcnow
-from core.sources import Sources
-from core.volume import Notices, Volume
+from core.sources import SourceRecords
+from core.volume import NoticeBoard, Volume
 from crawler.config.outlets import Outlet
 from web.protocols import CrawlStateReader
 
@@ -40,8 +40,8 @@ def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
     now = now or utcnow()
     waiting = (backlog or {}).get("elasticsearch_outbox", {}).get("by_outlet", {})
     counts = state.articles_by_outlet()
-    sources, volume = Sources(state.db, 0, 0), Volume(state.db)
-    drops = {n["outlet"]: n for n in Notices(state.db, ()).open("volume_drop")}
+    sources, volume = SourceRecords(state.db), Volume(state.db)
+    drops = {n["outlet"]: n for n in NoticeBoard(state.db).open("volume_drop")}
     report = []
     for key, outlet in outlets.items():
         row = state.outlet(key)
@@ -88,7 +88,7 @@ def health_reasons(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
         if since is not None and now - since > timedelta(seconds=FAILING_INTERVALS * outlet.interval):
             reasons.append(f"outlet {key} has failed since {row.get('last_ok_at') or row.get('first_poll_at')}"
                            + (f": {row['last_error']}" if row.get("last_error") else ""))
-    for notice in Notices(state.db, ()).open():
+    for notice in NoticeBoard(state.db).open():
         reasons.append(f"{notice['kind'].replace('_', ' ')} since {notice['raised_at']}: {notice['message']}")
     outbox = (backlog or {}).get("elasticsearch_outbox")
     oldest = stored_date(outbox.get("oldest_waiting_since")) if outbox else None
