@@ -7,9 +7,11 @@ from core.dates import stored_date, utcnow
 from core.sources import SourceRecords
 from core.volume import NoticeBoard, Volume
 from crawler.config.outlets import Outlet
+from crawler.owed import OwedPages
 from web.protocols import CrawlStateReader
 
 STALE_FLOOR = timedelta(days=1)
+QUARANTINE_SHOWN = 20  # quarantined pages listed per outlet, the most recent (the count is of all)
 
 
 FAILING_SOURCE = ("failing", "paused")
@@ -42,6 +44,8 @@ def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
     counts = state.articles_by_outlet()
     sources, volume = SourceRecords(state.db), Volume(state.db)
     drops = {n["outlet"]: n for n in NoticeBoard(state.db).open("volume_drop")}
+    owed = OwedPages(state.db)
+    owed_counts = owed.counts()
     report = []
     for key, outlet in outlets.items():
         row = state.outlet(key)
@@ -64,6 +68,14 @@ def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
             "articles_per_day": volume.per_day(key, 7, now),
             "volume_drop": drops[key]["message"] if key in drops else None,
             "sources": source_rows,
+            # Pages fetched and not stored yet: waiting for their next try, or quarantined after
+            # NEWSWATCH_PAGE_ATTEMPTS failures (the most recent, with their last error) until
+            # `newswatch replay` (crawler/owed.py).
+            "owed": owed_counts.get(key, {}).get("owed", 0),
+            "quarantined": owed_counts.get(key, {}).get("quarantined", 0),
+            "quarantine": [{name: page[name] for name in ("url", "attempts", "last_error", "quarantined_at")}
+                           for page in owed.quarantined(key)[:QUARANTINE_SHOWN]]
+            if owed_counts.get(key, {}).get("quarantined") else [],
         })
         if backlog:
             report[-1]["waiting_for_index"] = waiting.get(key, 0)
