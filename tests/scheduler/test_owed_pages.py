@@ -6,11 +6,14 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
 from es_standin import ElasticsearchStandIn
-from tests_support import article_paragraphs, page
+from tests_support import NEWSWATCH, article_paragraphs, page, wait_until
 
 NO_NER = {"NEWSWATCH_NER_MODELS": ""}
 
@@ -96,6 +99,42 @@ def test_a_page_failing_every_try_is_quarantined_until_replayed(outlet_server, w
     assert server.hits["/wire/1"] == 1
     nothing = ws.newswatch("replay", **attempts)
     assert nothing.stdout == "" and "no page is quarantined" in nothing.stderr
+
+
+def get(port: int, path: str):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def test_replay_while_the_daemon_runs_is_asked_of_the_daemon(outlet_server, workspace):
+    ws, server = workspace, outlet_server
+    serve_wire(server, ("/wire/1",))
+    ws.outlets.write_text(outlets(server, "wire"))
+    env = {"NEWSWATCH_PAGE_ATTEMPTS": "1", **NO_NER}
+    block_the_archive(ws)
+    assert summaries(ws.newswatch("crawl", "wire", **env))["wire"]["quarantined"] == 1
+    unblock_the_archive(ws)
+    port = closed_port()
+    env["NEWSWATCH_API_PORT"] = str(port)  # the daemon's, and where `replay` asks it
+    with open(ws.root / "daemon.log", "w") as log:
+        daemon = subprocess.Popen([NEWSWATCH, "run"], env={**ws.env, **env},
+                                  cwd=ws.root, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: (get(port, "/outlets") or [{}])[0].get("status") not in (None, "never")
+                       and not get(port, "/health")["crawling"], "the first poll")
+            assert get(port, "/outlets")[0]["quarantined"] == 1  # a poll leaves quarantined pages alone
+            asked = ws.newswatch("replay", "--outlet", "wire", **env)  # the daemon holds the index
+            assert json.loads(asked.stdout) == {"replayed": {"wire": 1}}
+            wait_until(lambda: get(port, "/search?q=grid")["total"] == 1, "the replayed page stored")
+            row = get(port, "/outlets")[0]
+            assert (row["owed"], row["quarantined"], row["quarantine"]) == (0, 0, [])
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=60)
+    assert server.hits["/wire/1"] == 1
 
 
 def test_a_crawl_killed_mid_processing_leaves_its_pages_owed(outlet_server, workspace):
