@@ -158,6 +158,7 @@ class Daemon:
         await self.service.crawl([key], force=False, poll_sources=False)
         if not self.service.stopping:
             await self.deliver_alerts()
+            await self._reschedule(key)  # a poll running meanwhile skipped this: its next run takes them
 
     def trigger_crawl(self, key: str) -> None:
         self.forced.add(key)

@@ -124,13 +124,16 @@ def test_replay_while_the_daemon_runs_is_asked_of_the_daemon(outlet_server, work
                                   cwd=ws.root, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_until(lambda: (get(port, "/outlets") or [{}])[0].get("status") not in (None, "never")
-                       and not get(port, "/health")["crawling"], "the first poll")
+                       and not (get(port, "/health") or {"crawling": True})["crawling"], "the first poll", timeout=120)
             assert get(port, "/outlets")[0]["quarantined"] == 1  # a poll leaves quarantined pages alone
             asked = ws.newswatch("replay", "--outlet", "wire", **env)  # the daemon holds the index
             assert json.loads(asked.stdout) == {"replayed": {"wire": 1}}
-            wait_until(lambda: get(port, "/search?q=grid")["total"] == 1, "the replayed page stored")
+            wait_until(lambda: (get(port, "/search?q=grid") or {}).get("total") == 1, "the replayed page stored",
+                       timeout=120)
             row = get(port, "/outlets")[0]
             assert (row["owed"], row["quarantined"], row["quarantine"]) == (0, 0, [])
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\n--- daemon log ---\n{(ws.root / 'daemon.log').read_text()[-3000:]}") from None
         finally:
             daemon.terminate()
             daemon.wait(timeout=60)
