@@ -58,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSWATCH_WORKERS", "1", positive_int, "worker processes for extraction"),
     # A worker process is replaced after this many tasks (what a long run accumulates is freed).
     Setting("NEWSWATCH_WORKER_MAX_TASKS", "2000", positive_int, "tasks a worker process runs before it is replaced"),
+    # A page whose processing fails is kept and tried again (after 2 min, doubling up to 1 h);
+    # after this many failures it is quarantined until `newswatch replay` (crawler/owed.py). An
+    # index that cannot be reached is not the page's failure: it spends no attempt.
+    Setting("NEWSWATCH_PAGE_ATTEMPTS", "5", positive_int, "failed tries before a page is quarantined"),
     # Articles buffered before an index commit (a crawl's end always commits).
     Setting("NEWSWATCH_COMMIT_EVERY", "50", positive_int, "articles per index commit"),
     # Default seconds between two requests to the same outlet (an outlet's `delay` overrides it).
@@ -200,6 +204,9 @@ def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -
 # newswatch settings above.
 
 ITEM_PIPELINES = {
+    # Before anything can fail: a fetched page is owed work in the state until its article is
+    # committed (crawler/owed.py), so a failure or a kill -9 never loses it.
+    "crawler.pipelines.keep.KeepPipeline": 50,
     # Extraction first: every later stage needs the title, body and dates it produces.
     "crawler.pipelines.extract.ExtractPipeline": 100,
     # Normalise after extraction: the canonical URL comes from the page, and the id, dates and
@@ -257,6 +264,8 @@ SCRAPY_BASE = {
     # Each crawl re-installs Scrapy's root log handler with these: one format for the whole log.
     "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",  # the crawl service logs a per-outlet summary instead
     "ITEM_PIPELINES": ITEM_PIPELINES,
+    # Items are named by their URL in the log, never dumped whole (a page's bytes).
+    "LOG_FORMATTER": "crawler.logformatter.CrawlLogFormatter",
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
     "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
@@ -274,5 +283,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": config["NEWSWATCH_DOWNLOAD_TIMEOUT"],
         "DOWNLOAD_MAXSIZE": config["NEWSWATCH_MAX_PAGE_BYTES"],
         "LOG_LEVEL": config["NEWSWATCH_LOG_LEVEL"],
+        # Read by the crawl's own components (crawler/middlewares.py, crawler/spiders.py).
+        "NEWSWATCH_ALLOW_PRIVATE_ADDRESSES": config["NEWSWATCH_ALLOW_PRIVATE_ADDRESSES"],
+        "NEWSWATCH_SITEMAP_MAX_AGE_DAYS": config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"],
     })
     return values

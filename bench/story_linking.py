@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from bench.scale import synthetic_articles  # noqa: E402
 from core.statedb import StateDB  # noqa: E402
 from crawler.stories.copies import DuplicateIndex  # noqa: E402
-from crawler.config.outlets import Outlet  # noqa: E402
+from crawler.stories.in_flight import InFlight  # noqa: E402
+from crawler.config.outlets import Outlet, OutletsInUse  # noqa: E402
 from crawler.pipelines.store import IndexWriter  # noqa: E402
 from crawler.state import CrawlState  # noqa: E402
 from crawler.stories.related import StoryLinker, term_counts  # noqa: E402
@@ -65,7 +66,8 @@ def run(folder: Path, count: int, probes: int, languages: tuple[str, ...]) -> di
     outlets = {f"outlet{n}": Outlet(f"outlet{n}", f"Outlet {n}", languages[n % len(languages)]) for n in range(20)}
     counting = CountingBackend(backend)
     writer = IndexWriter(backend, state, 10_000)
-    linker = StoryLinker(state, DuplicateIndex(state.db), counting, writer, set(), 7, outlets=lambda: outlets)
+    linker = StoryLinker(state, DuplicateIndex(state.db), InFlight(state.db), counting, writer, set(), 7,
+                         OutletsInUse(outlets))
     new = [a for a in articles[count:] if not a["duplicate_of"]]
     times, links = [], 0
     for article in new:

@@ -94,17 +94,13 @@ def bounds(configured: float, floor: float, ceiling: float) -> tuple[float, floa
     return low, high
 
 
-class Sources:
-    def __init__(self, db, floor: float, ceiling: float, pause_retry: timedelta = PAUSE_RETRY):
-        self.db = db
-        self.floor, self.ceiling = floor, ceiling
-        self.pause_retry = pause_retry
-        db.ensure(SCHEMA)
+class SourceRecords:
+    """The sources as recorded: which are due, their validators, their reports and pruning. What
+    only reads or prunes needs no policy; `Sources` adds it, to record polls."""
 
-    def _row(self, tx, url: str, outlet) -> dict:
-        tx.execute("INSERT OR IGNORE INTO sources(url, outlet, interval) VALUES (?, ?, ?)",
-                   (url, outlet.key, float(outlet.interval)))
-        return dict(tx.execute("SELECT * FROM sources WHERE url = ?", (url,)).fetchone())
+    def __init__(self, db):
+        self.db = db
+        db.ensure(SCHEMA)
 
     def due(self, outlet, now: datetime | None = None, force: bool = False) -> list[str]:
         """The outlet's sources to poll now: those whose time has come (a paused one when its
@@ -136,6 +132,74 @@ class Sources:
                 return now
             times.append(stored_date(row[1]) or stored_date(row[0]) or now)
         return max(now, min(times)) if times else now + timedelta(seconds=outlet.interval)
+
+    # --- conditional GET ---
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.db.one("SELECT etag, last_modified FROM validators WHERE url = ?", (url,))
+        return (row["etag"], row["last_modified"]) if row else (None, None)
+
+    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        now = iso(utcnow())
+        with self.db.transaction("save_validators") as tx:
+            tx.executemany(
+                "INSERT INTO validators(url, etag, last_modified, used_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, used_at = excluded.used_at",
+                [(url, etag, modified, now) for url, (etag, modified) in sorted(validators.items())
+                 if etag or modified])
+
+    def prune_validators(self, cutoff: str, tx=None) -> int:
+        """Validators unused since `cutoff` (a feed dropped from outlets.toml, a URL that moved)."""
+        return (tx or self.db).execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?", (cutoff,)).rowcount
+
+    # --- reading ---
+    def status(self, row: dict) -> str:
+        if row.get("paused_until"):
+            return "paused"
+        if row.get("failure_score"):
+            return "failing"
+        if row.get("last_duration") and row["last_duration"] > SLOW_SECONDS:
+            return "slow"
+        return "ok" if row.get("polls") else "never"
+
+    def report(self, outlet, now: datetime | None = None) -> list[dict]:
+        now = now or utcnow()
+        week = iso(now - timedelta(days=7))
+        out = []
+        for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps)):
+            for url in urls:
+                row = dict(self.db.one("SELECT * FROM sources WHERE url = ?", (url,)) or {})
+                new = self.db.one("SELECT COALESCE(SUM(new_items), 0) FROM source_polls WHERE url = ? AND at >= ?",
+                                  (url, week))[0]
+                out.append({
+                    "url": url, "kind": kind, "status": self.status(row),
+                    "interval": row.get("interval") or float(outlet.interval),
+                    "next_poll_at": row.get("paused_until") or row.get("next_due_at"),
+                    "last_success_at": row.get("last_success_at"),
+                    "last_error": row.get("last_error"), "last_error_at": row.get("last_error_at"),
+                    "paused_reason": row.get("paused_reason"), "failure_score": row.get("failure_score") or 0.0,
+                    "new_items_per_day": round(new / 7, 2),
+                })
+        return out
+
+    def history(self, url: str, limit: int = 50) -> list[dict]:
+        return [dict(r) for r in self.db.all("SELECT at, outcome, new_items, status, duration FROM source_polls "
+                                              "WHERE url = ? ORDER BY id DESC LIMIT ?", (url, limit))]
+
+
+class Sources(SourceRecords):
+    """The sources with their policy: how a poll's outcome moves a source's interval (between
+    `floor` and `ceiling`, NEWSWATCH_MIN_INTERVAL and NEWSWATCH_MAX_INTERVAL) and when a failing one
+    is paused and retried (`pause_retry`, NEWSWATCH_PAUSE_RETRY)."""
+
+    def __init__(self, db, floor: float, ceiling: float, pause_retry: timedelta = PAUSE_RETRY):
+        super().__init__(db)
+        self.floor, self.ceiling = floor, ceiling
+        self.pause_retry = pause_retry
+
+    def _row(self, tx, url: str, outlet) -> dict:
+        tx.execute("INSERT OR IGNORE INTO sources(url, outlet, interval) VALUES (?, ?, ?)",
+                   (url, outlet.key, float(outlet.interval)))
+        return dict(tx.execute("SELECT * FROM sources WHERE url = ?", (url,)).fetchone())
 
     def record_success(self, url: str, outlet, new_items: int, duration: float | None, not_modified: bool = False,
                        at: datetime | None = None) -> bool:
@@ -195,55 +259,3 @@ class Sources:
                    (url, iso(at), outcome, new_items, status, duration))
         tx.execute("DELETE FROM source_polls WHERE url = ? AND id <= (SELECT id FROM source_polls WHERE url = ? "
                    "ORDER BY id DESC LIMIT 1 OFFSET ?)", (url, url, POLLS_KEPT))
-
-    # --- conditional GET ---
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.one("SELECT etag, last_modified FROM validators WHERE url = ?", (url,))
-        return (row["etag"], row["last_modified"]) if row else (None, None)
-
-    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
-        now = iso(utcnow())
-        with self.db.transaction("save_validators") as tx:
-            tx.executemany(
-                "INSERT INTO validators(url, etag, last_modified, used_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
-                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, used_at = excluded.used_at",
-                [(url, etag, modified, now) for url, (etag, modified) in sorted(validators.items())
-                 if etag or modified])
-
-    def prune_validators(self, cutoff: str, tx=None) -> int:
-        """Validators unused since `cutoff` (a feed dropped from outlets.toml, a URL that moved)."""
-        return (tx or self.db).execute("DELETE FROM validators WHERE COALESCE(used_at, '') < ?", (cutoff,)).rowcount
-
-    # --- reading ---
-    def status(self, row: dict) -> str:
-        if row.get("paused_until"):
-            return "paused"
-        if row.get("failure_score"):
-            return "failing"
-        if row.get("last_duration") and row["last_duration"] > SLOW_SECONDS:
-            return "slow"
-        return "ok" if row.get("polls") else "never"
-
-    def report(self, outlet, now: datetime | None = None) -> list[dict]:
-        now = now or utcnow()
-        week = iso(now - timedelta(days=7))
-        out = []
-        for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps)):
-            for url in urls:
-                row = dict(self.db.one("SELECT * FROM sources WHERE url = ?", (url,)) or {})
-                new = self.db.one("SELECT COALESCE(SUM(new_items), 0) FROM source_polls WHERE url = ? AND at >= ?",
-                                  (url, week))[0]
-                out.append({
-                    "url": url, "kind": kind, "status": self.status(row),
-                    "interval": row.get("interval") or float(outlet.interval),
-                    "next_poll_at": row.get("paused_until") or row.get("next_due_at"),
-                    "last_success_at": row.get("last_success_at"),
-                    "last_error": row.get("last_error"), "last_error_at": row.get("last_error_at"),
-                    "paused_reason": row.get("paused_reason"), "failure_score": row.get("failure_score") or 0.0,
-                    "new_items_per_day": round(new / 7, 2),
-                })
-        return out
-
-    def history(self, url: str, limit: int = 50) -> list[dict]:
-        return [dict(r) for r in self.db.all("SELECT at, outcome, new_items, status, duration FROM source_polls "
-                                              "WHERE url = ? ORDER BY id DESC LIMIT ?", (url, limit))]

@@ -87,24 +87,40 @@ class Volume:
         return (tx or self.db).execute("DELETE FROM outlet_hours WHERE hour < ?", (iso(now - HOURS_KEPT),)).rowcount
 
 
-class Notices:
-    """Notices for the operator (volume drops, paused sources): raised once, open until cleared,
-    each sent to NEWSWATCH_ADMIN_NOTIFY's channels through the alert deliveries.
+class NoticeBoard:
+    """Notices for the operator (volume drops, paused sources) as recorded: open until cleared.
+    Reading, clearing and pruning them needs no channels; `Notices` adds the sending."""
 
-    `queue_delivery(tx, topic, channels, now, payload=...)` queues those sends in the notice's own
-    transaction: the alert outbox's `add` (crawler/alerts/store.py), handed down because core
-    imports nothing above it. Not needed when there are no channels."""
-
-    def __init__(self, db, channels: tuple[tuple[str, str], ...], queue_delivery: Callable | None = None):
-        self.queue_delivery = queue_delivery
+    def __init__(self, db):
         self.db = db
-        self.channels = channels
         db.ensure(NOTICES_SCHEMA)
 
     def open(self, kind: str | None = None) -> list[dict]:
         query = "SELECT id, kind, outlet, message, raised_at FROM admin_notices WHERE cleared_at IS NULL"
         rows = self.db.all(query + (" AND kind = ?" if kind else "") + " ORDER BY id", (kind,) if kind else ())
         return [dict(r) for r in rows]
+
+    def clear(self, kind: str, outlet: str, now: datetime | None = None) -> bool:
+        return self.db.execute("UPDATE admin_notices SET cleared_at = ? WHERE kind = ? AND outlet = ? AND "
+                               "cleared_at IS NULL", (iso(now or utcnow()), kind, outlet)).rowcount > 0
+
+    def prune(self, cutoff: str, tx=None) -> int:
+        """Notices cleared before `cutoff`."""
+        return (tx or self.db).execute("DELETE FROM admin_notices WHERE cleared_at < ?", (cutoff,)).rowcount
+
+
+class Notices(NoticeBoard):
+    """The notices raised once each and sent to NEWSWATCH_ADMIN_NOTIFY's channels through the
+    alert deliveries.
+
+    `queue_delivery(tx, topic, channels, now, payload=...)` queues those sends in the notice's own
+    transaction: the alert outbox's `add` (crawler/alerts/store.py), handed down because core
+    imports nothing above it. Not needed when there are no channels."""
+
+    def __init__(self, db, channels: tuple[tuple[str, str], ...], queue_delivery: Callable | None = None):
+        super().__init__(db)
+        self.queue_delivery = queue_delivery
+        self.channels = channels
 
     def raise_once(self, kind: str, outlet: str, message: str, now: datetime | None = None) -> bool:
         """Raises the notice unless one of this kind is open for the outlet; True when raised."""
@@ -119,11 +135,3 @@ class Notices:
                 self.queue_delivery(tx, "admin", self.channels, now, payload={
                     "notice": kind, "outlet": outlet, "message": message, "raised_at": iso(now)})
         return True
-
-    def clear(self, kind: str, outlet: str, now: datetime | None = None) -> bool:
-        return self.db.execute("UPDATE admin_notices SET cleared_at = ? WHERE kind = ? AND outlet = ? AND "
-                               "cleared_at IS NULL", (iso(now or utcnow()), kind, outlet)).rowcount > 0
-
-    def prune(self, cutoff: str, tx=None) -> int:
-        """Notices cleared before `cutoff`."""
-        return (tx or self.db).execute("DELETE FROM admin_notices WHERE cleared_at < ?", (cutoff,)).rowcount

@@ -23,8 +23,8 @@ from crawler.urls import is_public_address
 logger = logging.getLogger(__name__)
 
 BACKOFF_STATUSES = {403, 429, 503}
-ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
-BACKED_OFF = "deferred, the outlet is backed off"  # a request the back-off holds for a later poll  # the IgnoreRequest a disallowed request fails with
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"  # the IgnoreRequest a disallowed request fails with
+BACKED_OFF = "deferred, the outlet is backed off"  # a request the back-off holds for a later poll
 BACKOFF_BASE_SECONDS = 300.0
 
 
@@ -74,25 +74,25 @@ def retry_after_seconds(response: Response) -> float | None:
 
 class BackoffMiddleware:
     """On 403, 429 or 503 the outlet is backed off: the rest of this crawl sends it nothing and
-    the scheduler skips it until the back-off (Retry-After, else exponential) ends."""
+    the scheduler skips it until the back-off (Retry-After, else exponential) ends. `crawl` is
+    the crawl (crawler.crawl.CrawlContext): its `backed_off` flag and `back_off`."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
+    def __init__(self, crawl):
+        self.crawl = crawl
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler.newswatch)
 
     def process_request(self, request: Request):
-        context = self.crawler.newswatch
-        if context.backed_off and not request.meta.get("dont_obey_robotstxt"):
-            raise IgnoreRequest(f"{BACKED_OFF}: {context.outlet.key}")
+        if self.crawl.backed_off and not request.meta.get("dont_obey_robotstxt"):
+            raise IgnoreRequest(f"{BACKED_OFF}: {self.crawl.outlet.key}")
         return None
 
     async def process_response(self, request: Request, response: Response):
         # robots.txt statuses mean something else (RFC 9309): Rfc9309RobotsTxtMiddleware decides.
         if response.status in BACKOFF_STATUSES and not request.meta.get("dont_obey_robotstxt"):
-            await self.crawler.spider.back_off(response.url, response.status, retry_after_seconds(response))
+            await self.crawl.back_off(response.url, response.status, retry_after_seconds(response))
         return response
 
 
@@ -132,19 +132,22 @@ class Rfc9309RobotsTxtMiddleware:
 
     PRIORITY = 1000  # robots.txt goes before the requests waiting for it
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, cache: RobotsCache, back_off):
+        """`cache`: the process's parsed robots.txt files; `back_off(url, status, retry_after)`:
+        the crawl's (crawler.crawl.CrawlContext.back_off), for a 5xx robots.txt."""
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
             raise NotConfigured
         self.crawler = crawler
         self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT")
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
-        context = getattr(crawler, "newswatch", None)
-        self.cache: RobotsCache = context.robots if context is not None else RobotsCache()
+        self.cache = cache
+        self.back_off = back_off
         self.this_crawl: dict[str, object] = {}  # netloc -> parser or None, when not for the shared cache
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        crawl = crawler.newswatch
+        return cls(crawler, crawl.parts.robots, crawl.back_off)
 
     async def process_request(self, request: Request):
         if request.meta.get("dont_obey_robotstxt") or not request.url.startswith(("http://", "https://")):
@@ -196,9 +199,7 @@ class Rfc9309RobotsTxtMiddleware:
             body = b""
         elif response.status >= 500:
             cacheable = False
-            spider = self.crawler.spider
-            if hasattr(spider, "back_off"):
-                await spider.back_off(response.url, response.status, retry_after_seconds(response))
+            await self.back_off(response.url, response.status, retry_after_seconds(response))
             body = b"User-agent: *\nDisallow: /\n"
         rules = build_from_crawler(self.parser_class, self.crawler, body)
         await self.crawler.signals.send_catch_log_async(signal=signals.robots_parsed, robotparser=rules,

@@ -21,8 +21,8 @@ import time
 from datetime import timedelta
 
 from core.dates import iso, utcnow
-from core.sources import Sources
-from core.volume import Notices, Volume
+from core.sources import SourceRecords
+from core.volume import NoticeBoard, Volume
 from crawler.alerts.store import DeliveryStore, MatchStore
 from crawler.state import CrawlState
 from index.outbox import Outbox
@@ -50,12 +50,12 @@ def prune(config, db, backend, archive, dedupe, now=None) -> dict:
     deliveries_cutoff = iso(now - timedelta(days=config["NEWSWATCH_KEEP_DELIVERIES_DAYS"]))
     counts["deliveries"] = DeliveryStore(db).prune(deliveries_cutoff)
     counts["outbox_rejected"] = Outbox(db).prune(deliveries_cutoff)
-    counts["validators"] = Sources(db, 0, 0).prune_validators(iso(now - timedelta(days=VALIDATORS_DAYS)))
+    counts["validators"] = SourceRecords(db).prune_validators(iso(now - timedelta(days=VALIDATORS_DAYS)))
     counts["terms"] = state.prune_terms(TERMS_KEPT)
     counts["bands"] = dedupe.sweep()
     # Hourly article counts beyond the volume baseline's reach; notices cleared long ago.
     counts["hours"] = Volume(db).prune(now)
-    counts["notices"] = Notices(db, ()).prune(deliveries_cutoff)
+    counts["notices"] = NoticeBoard(db).prune(deliveries_cutoff)
     logger.info("pruned: %s", counts)
     return counts
 

@@ -10,6 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from core.dates import iso, parse_date, utcnow
+from crawler.events import SourceRead, Tally
 from crawler.extraction.extract import carries_full_text
 from crawler.feeds import FeedError, Rejected, read_feed, read_sitemap, slug_words
 from crawler.items import CrawledItem
@@ -24,14 +25,16 @@ MAX_SITEMAP_CHILDREN = 10
 
 
 class OutletSpider(Spider):
+    """`crawl` is the crawl it runs (crawler.crawl.CrawlContext): the outlet, the sources and owed
+    pages due, and the questions and records that go through the serial thread; what happens is
+    told through the crawl's events (crawler/events.py)."""
     name = "outlet"
 
-    def __init__(self, context, *args, **kwargs):
-        super().__init__(*args, name=f"outlet:{context.outlet.key}", **kwargs)
-        self.context = context
-        self.outlet = context.outlet
-        self.report = context.report
-        self.config = context.config
+    def __init__(self, crawl, *args, **kwargs):
+        super().__init__(*args, name=f"outlet:{crawl.outlet.key}", **kwargs)
+        self.crawl = crawl
+        self.outlet = crawl.outlet
+        self.events = crawl.events
         self.claimed: set[str] = set()
 
     @classmethod
@@ -43,7 +46,14 @@ class OutletSpider(Spider):
 
     # --- start ---
     async def start(self):
-        due = set(self.context.due_sources)  # core/sources.py: the sources whose poll is due
+        # Pages fetched by an earlier crawl and not stored yet: taken up first, from the state.
+        for key in self.crawl.owed:
+            item = await self.crawl.owed_page(key)
+            if item is not None:
+                self.claimed.add(key)
+                self.events.count(Tally.RETRIED)
+                yield item
+        due = set(self.crawl.due_sources)  # core/sources.py: the sources whose poll is due
         for url in self.outlet.feeds:
             if url in due:
                 yield await self._source_request(url, self.parse_feed, root=url)
@@ -53,15 +63,15 @@ class OutletSpider(Spider):
 
     async def _source_request(self, url: str, callback, **meta) -> Request:
         headers = {}
-        etag, last_modified = await self.context.serial(self.context.service.sources.validators, url)
+        etag, last_modified = await self.crawl.validators(url)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        self.report.sources += 1
+        self.events.count(Tally.SOURCES)
         return Request(url, callback=callback, errback=self.on_source_error, headers=headers,
                        dont_filter=True, meta={"source_url": url, "handle_httpstatus_list": [304],
-                                               "download_maxsize": self.config["NEWSWATCH_MAX_PAGE_BYTES"],
+                                               "download_maxsize": self.settings.getint("DOWNLOAD_MAXSIZE"),
                                                **meta})
 
     # --- feeds and sitemaps ---
@@ -77,27 +87,27 @@ class OutletSpider(Spider):
         validators = (_decoded(sent.get(b"If-None-Match")), _decoded(sent.get(b"If-Modified-Since")))
         still_good = True
         if root:
-            still_good = await self.context.serial(
-                self.context.source_not_modified, root, any(validators), response.meta.get("download_latency"))
+            still_good = await self.crawl.source_not_modified(root, any(validators),
+                                                              response.meta.get("download_latency"))
         if still_good:
-            self.report.sources_ok += 1
-            self.report.not_modified += 1
+            self.events.count(Tally.SOURCES_OK)
+            self.events.count(Tally.NOT_MODIFIED)
             # The validators sent are still good: saved again, so pruning sees them in use.
-            self.report.validators[source_url] = validators
+            self.events.emit(SourceRead(source_url, *validators))
         else:
-            self.report.sources_failed += 1
+            self.events.count(Tally.SOURCES_FAILED)
             self.record_error(source_url, "304 Not Modified, but the last answer could not be read: still failing")
         return False
 
     def _source_read(self, response) -> None:
-        self.report.sources_ok += 1
-        # Saved only after this crawl's articles are committed, so a crash before that refetches.
-        self.report.validators[response.meta["source_url"]] = (
-            _header(response, b"ETag"), _header(response, b"Last-Modified"))
+        self.events.count(Tally.SOURCES_OK)
+        # Saved once the crawl has fetched what the source led to (crawler.service).
+        self.events.emit(SourceRead(response.meta["source_url"], _header(response, b"ETag"),
+                                    _header(response, b"Last-Modified")))
 
     def _rejected(self, source_url: str, rejected) -> None:
         for item in rejected:
-            self.report.bad_items += 1
+            self.events.count(Tally.BAD_ITEMS)
             self.record_error(source_url, item.message())
 
     async def parse_feed(self, response):
@@ -120,7 +130,7 @@ class OutletSpider(Spider):
 
     def _polled(self, response, new_items: int) -> None:
         if response.meta.get("root"):
-            self.context.source_polled(response.meta["root"], new_items, response.meta.get("download_latency"))
+            self.crawl.source_polled(response.meta["root"], new_items, response.meta.get("download_latency"))
 
     async def parse_sitemap(self, response):
         if not await self._source_answer(response):
@@ -132,7 +142,7 @@ class OutletSpider(Spider):
             return
         self._source_read(response)
         self._rejected(response.url, read.rejected)
-        oldest = utcnow().timestamp() - self.config["NEWSWATCH_SITEMAP_MAX_AGE_DAYS"] * 86400
+        oldest = utcnow().timestamp() - self.settings.getint("NEWSWATCH_SITEMAP_MAX_AGE_DAYS") * 86400
         recent = [e for e in read.entries
                   if not (parse_date(e.get("lastmod") or e.get("published_at")) or utcnow()).timestamp() < oldest]
         if read.kind == "sitemapindex":
@@ -180,10 +190,10 @@ class OutletSpider(Spider):
                 self._rejected(source_url, [Rejected(entry.get("position", 0), str(entry.get("url")), str(exc))])
         if self.outlet.filter:
             kept = self._filtered([e for _, e in keyed], source_url)
-            self.report.filtered += len(keyed) - len(kept)
+            self.events.count(Tally.FILTERED, len(keyed) - len(kept))
             kept_ids = {id(e) for e in kept}
             keyed = [(k, e) for k, e in keyed if id(e) in kept_ids]
-        known = await self.context.serial(self.context.state.seen_markers, [k for k, _ in keyed])
+        known = await self.crawl.known([k for k, _ in keyed])
         follow = []
         for key, entry in keyed:
             if key in self.claimed:
@@ -201,7 +211,7 @@ class OutletSpider(Spider):
 
     def _follow_entry(self, entry: dict, key: str, known: dict):
         if key in known and (entry.get("marker") is None or known[key] == entry["marker"]):
-            self.report.known += 1
+            self.events.count(Tally.KNOWN)
             return None
         marker = entry.pop("marker", None)
         # Tracking parameters are dropped before fetching: they only multiply URLs.
@@ -222,54 +232,47 @@ class OutletSpider(Spider):
             self.record_error(response.url, f"not an HTML page ({content_type})")
             return
         keys = list(response.meta["url_keys"]) + [identity_url(response.url)]
-        self.report.pages += 1
+        self.events.count(Tally.PAGES)
         yield CrawledItem(outlet=self.outlet.key, url=response.url, feed=response.meta["feed"],
                           fetched_at=iso(utcnow()), body=response.body, content_type=content_type,
                           url_keys=keys, marker=response.meta["marker"])
 
     # --- failures ---
     def record_error(self, url: str | None, message: str) -> None:
-        self.context.record_error(url, message)
+        self.events.error(url, message)
 
     def _source_failed(self, url: str, message: str, root: str | None = None) -> None:
-        self.report.sources_failed += 1
+        self.events.count(Tally.SOURCES_FAILED)
         self.record_error(url, message)
         if root:
-            self.context.source_failed(root, None, message, kind="unreadable")
+            self.crawl.source_failed(root, None, message, kind="unreadable")
 
     def on_source_error(self, failure):
         url = failure.request.url
-        self.report.sources_failed += 1
+        self.events.count(Tally.SOURCES_FAILED)
         message = _failure_message(failure)
         self.record_error(url, message)
         root = failure.request.meta.get("root")
         if root and not (isinstance(failure.value, IgnoreRequest) and "backed off" in str(failure.value)):
             status = failure.value.response.status if isinstance(failure.value, HttpError) else None
-            self.context.source_failed(root, status, message)
+            self.crawl.source_failed(root, status, message)
 
     def on_page_error(self, failure):
         if isinstance(failure.value, IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN:
             # The site asks not to: a choice of the site's, counted as skipped, not an error.
-            self.report.robots_skipped += 1
+            self.events.count(Tally.ROBOTS_SKIPPED)
             logger.info("%s: %s: skipped, disallowed by robots.txt", self.outlet.key, failure.request.url)
             return
         if isinstance(failure.value, IgnoreRequest) and str(failure.value).startswith(BACKED_OFF):
             # Held back by the outlet's back-off (a 403/429/503 elsewhere in this poll): not seen,
             # and the feed's validators are not kept, so the poll after the back-off fetches it.
-            self.report.deferred += 1
+            self.events.count(Tally.DEFERRED)
             return
         if _transient(failure):
-            self.report.transient_failures += 1
+            self.events.count(Tally.TRANSIENT_FAILURES)
         request = failure.request
         # Name the URL the feed gave, not the last hop of its redirects.
         self.record_error((request.meta.get("redirect_urls") or [request.url])[0], _failure_message(failure))
-
-    async def back_off(self, url: str, status: int, retry_after: float | None) -> None:
-        if self.context.backed_off:
-            return
-        self.context.backed_off = True
-        until = await self.context.serial(self.context.service.back_off, self.outlet, retry_after)
-        self.record_error(url, f"HTTP {status}: backing off {self.outlet.key} until {iso(until)}")
 
 
 def _decoded(value: bytes | None) -> str | None:

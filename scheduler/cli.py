@@ -17,7 +17,7 @@ from crawler.config.topics import TopicsError
 from index.protocol import BackendUnavailable
 from scheduler.commands.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_PORT_IN_USE,
                                        EXIT_USAGE, UsageError)
-from scheduler.commands.crawling import PortUnavailable, cmd_crawl, cmd_run
+from scheduler.commands.crawling import PortUnavailable, cmd_crawl, cmd_replay, cmd_run
 from scheduler.commands.maintenance import cmd_migrate, cmd_prune, cmd_reindex, cmd_reprocess
 from scheduler.commands.pages import cmd_discover, cmd_extract
 from scheduler.commands.reading import cmd_outlets, cmd_search
@@ -51,7 +51,8 @@ exit status:
   0    done (a crawl's failed pages are counted in `newswatch outlets`, not fatal)
   1    the index could not be reached, or an input file could not be read (extract)
   2    a usage or settings error (one line names the setting, outlet or parameter)
-  3    the embedded index is held by a running daemon (use its API, or stop it)
+  3    the embedded index is held by a running daemon (use its API, or stop it; prune, reprocess
+       and replay ask the daemon themselves, and exit 3 only when it does not answer)
   4    crawl: every feed and sitemap of at least one outlet failed
   5    run: the API's address (NEWSWATCH_API_HOST:NEWSWATCH_API_PORT) is in use or cannot be bound
   130  stopped by Ctrl-C"""
@@ -108,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     reprocess.add_argument("--outlet", metavar="KEY", help="only this outlet's pages")
     reprocess.add_argument("--outdated", action="store_true",
                            help="only articles an older entity stage tagged (entities_model differs from the current)")
+    replay = commands.add_parser(
+        "replay", help="try the quarantined pages again (those that failed NEWSWATCH_PAGE_ATTEMPTS times)",
+        description="Gives the quarantined pages (see `newswatch outlets`) their attempts back and processes them "
+                    "now, from the state: nothing is fetched again. Prints one JSON summary per outlet, as crawl "
+                    "does, with `replayed`. While the daemon runs, it is asked to do it through its API.",
+        epilog=EXIT_HELP, formatter_class=formatter)
+    replay.add_argument("--outlet", metavar="KEY", help="only this outlet's quarantined pages")
     commands.add_parser("prune", help="apply the retention settings now (the daemon prunes daily)",
                         epilog=EXIT_HELP, formatter_class=formatter)
     discover = commands.add_parser("discover", help="find a site's feeds and news sitemaps; print an outlets.toml table",
@@ -143,14 +151,14 @@ def _configure_logging(level: str) -> None:
 
 COMMANDS = {"run": cmd_run, "crawl": cmd_crawl, "extract": cmd_extract, "search": cmd_search,
             "outlets": cmd_outlets, "reindex": cmd_reindex, "reprocess": cmd_reprocess, "migrate": cmd_migrate,
-            "prune": cmd_prune, "discover": cmd_discover}
+            "prune": cmd_prune, "discover": cmd_discover, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config()
-        if args.command in ("run", "crawl"):
+        if args.command in ("run", "crawl", "replay"):
             _configure_logging(config["NEWSWATCH_LOG_LEVEL"])
         else:
             logging.basicConfig(level=logging.WARNING)

@@ -12,14 +12,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler import reprocess
+from dataclasses import replace
+from typing import Callable
+
 from crawler.config.outlets import OutletsError
 from crawler.config.topics import TopicsError
-from crawler.retention import storage_report
 from crawler.service import CrawlService
-from index.cursors import Cursors, load_key
-from scheduler.compose import Wiring, configured_outlets, configured_topics
-from web.access import AccessControl
 from web.api import create_app
 from web.context import ApiContext
 
@@ -49,27 +47,25 @@ class _Unwatched:
 
 
 class Daemon:
-    def __init__(self, wiring: Wiring, api_socket=None):
-        config, backend = wiring.config, wiring.backend
-        self.wiring = wiring
+    def __init__(self, config, service: CrawlService, api: ApiContext, read_files: Callable[[], tuple[dict, dict]],
+                 close_index: Callable[[], None], api_socket=None):
+        """Built by scheduler/compose.py: `api` is what the API reads (the daemon adds its own
+        hooks: crawl now, reload, prune, reprocess); `read_files` reads the outlets and topics
+        files again (a reload); `close_index` commits and closes the index."""
         self.config = config
+        self.read_files = read_files
         self.api_socket = api_socket  # bound by the CLI before start-up: a busy port is refused first
-        self.backend = backend
-        self.service = CrawlService(config, wiring.outlets, backend, wiring.topics, wiring.db)
+        self.service = service
+        self.close_index = close_index
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS})
         self.stopping = asyncio.Event()
         self.forced: set[str] = set()
         self.reprocessing: asyncio.Future | None = None
-        # The API's handlers run in threads; each reads the state through its own connection.
-        self.api = ApiContext(backend=backend, state=self.service.state, outlets=lambda: self.service.outlets,
-                              index_kind=config["NEWSWATCH_INDEX"], trigger_crawl=self.trigger_crawl,
-                              reload=self.reload, running=lambda: set(self.service.running),
-                              prune=self.prune_now, reprocess=self.start_reprocess,
-                              names=wiring.names, alerts=self.service.alerts,
-                              cursors=Cursors(load_key(config["NEWSWATCH_DATA_DIR"], config["NEWSWATCH_CURSOR_KEY"])),
-                              access=AccessControl(config["NEWSWATCH_API_KEYS"], config["NEWSWATCH_ADMIN_KEYS"],
-                                                   config["NEWSWATCH_SEARCH_RATE"]))
+        self.taking_up: set[asyncio.Future] = set()  # replayed pages' crawls
+        self.api = replace(api, trigger_crawl=self.trigger_crawl, reload=self.reload,
+                           running=lambda: set(self.service.running), prune=self.prune_now,
+                           reprocess=self.start_reprocess, replay=self.replay)
 
     # --- jobs ---
     async def poll(self, key: str) -> None:
@@ -82,14 +78,15 @@ class Daemon:
                 await self._reschedule(key)
 
     async def _reschedule(self, key: str) -> None:
-        """The outlet's next run is when its next source is due (each source's interval adapts,
-        core/sources.py); the trigger's own interval is only the fallback."""
+        """The outlet's next run is when its next source or owed page is due (each source's
+        interval adapts, core/sources.py; an owed page waits its retry, crawler/owed.py); the
+        trigger's own interval is only the fallback."""
         outlet = self.service.outlets.get(key)
         if outlet is None:
             return
-        due = await self.service.serial(self.service.sources.next_due, outlet)
+        due = await self.service.next_due(outlet)
         # Never sooner than a back-off allows, nor at once (a skipped poll would spin).
-        backed_off = await self.service.serial(self.service.state.backoff_until, key)
+        backed_off = await self.service.backoff_until(key)
         due = max(due, backed_off or due, datetime.now(timezone.utc) + timedelta(seconds=RESCHEDULE_GAP_SECONDS))
         if self.scheduler.get_job(key) is not None and key not in self.forced:
             self.scheduler.modify_job(key, next_run_time=due)
@@ -117,11 +114,10 @@ class Daemon:
             self._schedule(outlet, now + timedelta(seconds=1 + n * self.config["NEWSWATCH_START_STAGGER"]))
 
     async def deliver_alerts(self) -> None:
-        # Off the loop: a slow webhook or mail server must not stall the API or the crawls.
-        await asyncio.to_thread(self.service.alerts.deliver_pending)
+        await self.service.deliver_alerts()
 
     async def daily_digest(self) -> None:
-        await self.service.serial(self.service.alerts.enqueue, digest=True)
+        await self.service.enqueue_digest()
         await self.deliver_alerts()
 
     async def daily_prune(self) -> None:
@@ -129,10 +125,7 @@ class Daemon:
 
     # --- maintenance asked for through the API (`newswatch prune` / `reprocess` while the daemon runs) ---
     async def prune_now(self) -> dict:
-        counts = await self.service.prune()
-        await self.service.serial(self.backend.commit)
-        storage = await self.service.serial(storage_report, self.service.db, self.service.archive)
-        return {"pruned": counts, **storage}
+        return await self.service.prune_now()
 
     def start_reprocess(self, since, outlet: str | None, outdated: bool) -> dict:
         """Starts a reprocess on the serial thread (the one that writes the index): crawls wait
@@ -145,12 +138,27 @@ class Daemon:
 
     async def _reprocess(self, since, outlet, outdated) -> None:
         try:
-            counts = await self.service.serial(reprocess.run, self.config, self.service.outlets, self.backend,
-                                               self.service.state, self.service.archive, since, outlet,
-                                               _Unwatched(), outdated)
+            counts = await self.service.reprocess(since, outlet, outdated, _Unwatched())
             logger.info("reprocess finished: %s", counts)
         except Exception:
             logger.exception("reprocess failed")
+
+    async def replay(self, outlet: str | None) -> dict[str, int]:
+        """The quarantined pages owed again; their outlets take up their owed pages now (not
+        their feeds: those wait for their own time)."""
+        replayed = await self.service.replay(outlet)
+        for key in replayed:
+            if key in self.service.outlets:
+                task = asyncio.ensure_future(self._take_up_owed(key))
+                self.taking_up.add(task)  # a reference until it ends (the loop keeps only weak ones)
+                task.add_done_callback(self.taking_up.discard)
+        return replayed
+
+    async def _take_up_owed(self, key: str) -> None:
+        await self.service.crawl([key], force=False, poll_sources=False)
+        if not self.service.stopping:
+            await self.deliver_alerts()
+            await self._reschedule(key)  # a poll running meanwhile skipped this: its next run takes them
 
     def trigger_crawl(self, key: str) -> None:
         self.forced.add(key)
@@ -159,14 +167,11 @@ class Daemon:
     def reload(self) -> tuple[bool, str]:
         """Re-reads the outlets and topics files; an invalid file keeps the ones in use and says why."""
         try:
-            outlets = configured_outlets(self.config)
-            topics = configured_topics(self.config, outlets)
+            outlets, topics = self.read_files()
         except (OutletsError, TopicsError) as exc:
             logger.error("reload refused, keeping the current outlets and topics: %s", exc)
             return False, f"kept the current outlets and topics: {exc}"
-        self.service.alerts.topics = topics
-        old = self.service.outlets
-        self.service.outlets = outlets
+        old = self.service.use(outlets, topics)
         now = datetime.now(timezone.utc)
         for key in set(old) - set(outlets):
             self.scheduler.remove_job(key)
@@ -221,7 +226,7 @@ class Daemon:
         with contextlib.suppress(Exception):
             await preparing
         await self.service.close()
-        await asyncio.to_thread(self.wiring.close_index)
+        await asyncio.to_thread(self.close_index)
         logger.info("index committed and closed")
         server.should_exit = True
         with contextlib.suppress(Exception):

@@ -17,6 +17,8 @@ OWNERS = {
     **dict.fromkeys(("sources", "source_polls", "validators"), "core/sources.py"),
     **dict.fromkeys(("outlet_hours", "admin_notices"), "core/volume.py"),
     **dict.fromkeys(("topic_matches", "deliveries"), "crawler/alerts/store.py"),
+    "owed_pages": "crawler/owed.py",
+    "in_flight": "crawler/stories/in_flight.py",
 }
 SQLITE_OWN = {"sqlite_master", "sqlite_schema", "dbstat"}
 

@@ -48,6 +48,9 @@ class ApiContext:
     # A background reprocess (since, outlet, outdated), through the daemon: its status, or
     # LookupError when one already runs (web.routes.admin).
     reprocess: Callable[[datetime | None, str | None, bool], dict] | None = None
+    # The quarantined pages (of one outlet, or all) tried again, through the daemon: how many per
+    # outlet (web.routes.admin).
+    replay: Callable[[str | None], Awaitable[dict[str, int]]] | None = None
     running: Callable[[], set] = field(default=lambda: set())
     names: NameLookup | None = None
     alerts: TopicAlerts | None = None

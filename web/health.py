@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.dates import stored_date, utcnow
-from core.sources import Sources
-from core.volume import Notices, Volume
+from core.sources import SourceRecords
+from core.volume import NoticeBoard, Volume
 from crawler.config.outlets import Outlet
+from crawler.owed import OwedPages
 from web.protocols import CrawlStateReader
 
 STALE_FLOOR = timedelta(days=1)
+QUARANTINE_SHOWN = 20  # quarantined pages listed per outlet, the most recent (the count is of all)
 
 
 FAILING_SOURCE = ("failing", "paused")
@@ -40,8 +42,10 @@ def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
     now = now or utcnow()
     waiting = (backlog or {}).get("elasticsearch_outbox", {}).get("by_outlet", {})
     counts = state.articles_by_outlet()
-    sources, volume = Sources(state.db, 0, 0), Volume(state.db)
-    drops = {n["outlet"]: n for n in Notices(state.db, ()).open("volume_drop")}
+    sources, volume = SourceRecords(state.db), Volume(state.db)
+    drops = {n["outlet"]: n for n in NoticeBoard(state.db).open("volume_drop")}
+    owed = OwedPages(state.db)
+    owed_counts = owed.counts()
     report = []
     for key, outlet in outlets.items():
         row = state.outlet(key)
@@ -64,6 +68,14 @@ def outlets_report(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
             "articles_per_day": volume.per_day(key, 7, now),
             "volume_drop": drops[key]["message"] if key in drops else None,
             "sources": source_rows,
+            # Pages fetched and not stored yet: waiting for their next try, or quarantined after
+            # NEWSWATCH_PAGE_ATTEMPTS failures (the most recent, with their last error) until
+            # `newswatch replay` (crawler/owed.py).
+            "owed": owed_counts.get(key, {}).get("owed", 0),
+            "quarantined": owed_counts.get(key, {}).get("quarantined", 0),
+            "quarantine": [{name: page[name] for name in ("url", "attempts", "last_error", "quarantined_at")}
+                           for page in owed.quarantined(key)[:QUARANTINE_SHOWN]]
+            if owed_counts.get(key, {}).get("quarantined") else [],
         })
         if backlog:
             report[-1]["waiting_for_index"] = waiting.get(key, 0)
@@ -88,7 +100,7 @@ def health_reasons(outlets: dict[str, Outlet], state: CrawlStateReader, backlog:
         if since is not None and now - since > timedelta(seconds=FAILING_INTERVALS * outlet.interval):
             reasons.append(f"outlet {key} has failed since {row.get('last_ok_at') or row.get('first_poll_at')}"
                            + (f": {row['last_error']}" if row.get("last_error") else ""))
-    for notice in Notices(state.db, ()).open():
+    for notice in NoticeBoard(state.db).open():
         reasons.append(f"{notice['kind'].replace('_', ' ')} since {notice['raised_at']}: {notice['message']}")
     outbox = (backlog or {}).get("elasticsearch_outbox")
     oldest = stored_date(outbox.get("oldest_waiting_since")) if outbox else None

@@ -139,6 +139,13 @@ class SourceStatus(Strict):
     new_items_per_day: float = Field(description="new items found per day over the last week")
 
 
+class QuarantinedPage(Strict):
+    url: str
+    attempts: int
+    last_error: str | None
+    quarantined_at: str
+
+
 class OutletStatus(Strict):
     model_config = ConfigDict(extra="allow")  # source health fields vary with the backend
     key: str
@@ -155,6 +162,11 @@ class OutletStatus(Strict):
     failing_sources: list[dict] = Field(default_factory=list,
                                         description="each source failing or paused now: url, status, error")
     sources: list[SourceStatus] = Field(default_factory=list)
+    owed: int = Field(default=0, description="pages fetched and not stored yet, waiting for their next try")
+    quarantined: int = Field(default=0, description="pages that failed NEWSWATCH_PAGE_ATTEMPTS tries; "
+                                                    "`newswatch replay` tries them again")
+    quarantine: list[QuarantinedPage] = Field(default_factory=list,
+                                              description="the most recent quarantined pages (at most 20)")
 
 
 class Health(Strict):

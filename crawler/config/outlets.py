@@ -48,6 +48,22 @@ class Outlet:
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+class OutletsInUse:
+    """The outlets the process polls now: one holder shared by the parts that read them (the
+    crawl, story linking, the API), so a reload replaces them for all at once."""
+
+    def __init__(self, outlets: dict[str, Outlet]):
+        self._outlets = outlets
+
+    def current(self) -> dict[str, Outlet]:
+        return self._outlets
+
+    def replace(self, outlets: dict[str, Outlet]) -> dict[str, Outlet]:
+        """Returns the outlets replaced."""
+        old, self._outlets = self._outlets, outlets
+        return old
+
+
 def _url(url: str) -> str:
     if not URL.match(url):
         raise ValueError(f"{url!r} is not an http(s) URL")

@@ -27,7 +27,7 @@ def tag_entities(text: str, title: str | None, language: str | None, models_spec
 def outlet_names(outlet, outlets: dict) -> OutletNames:
     """`outlet` (crawler.config.outlets.Outlet or None) and all configured outlets, as the tagger wants them."""
     def names(o):
-        return (o.name, *getattr(o, "aliases", ()))
+        return (o.name, *o.aliases)
     own = names(outlet) if outlet is not None else ()
     return OutletNames(own, tuple(n for o in outlets.values() if o is not outlet for n in names(o)))
 

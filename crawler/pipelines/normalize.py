@@ -7,7 +7,6 @@ from scrapy.exceptions import DropItem
 
 from core.article import new_article
 from core.dates import iso, utcnow
-from crawler.pipelines import Stage
 from crawler.urls import article_id, identity_url
 
 
@@ -28,14 +27,18 @@ def same_site(a: str, b: str) -> bool:
     return site_a == site_b or site_a.endswith("." + site_b) or site_b.endswith("." + site_a)
 
 
-class NormalizePipeline(Stage):
+class NormalizePipeline:
     """Gives the article its id, dates and revision. An article whose content is unchanged since
     it was indexed is dropped (its entry's new marker recorded); a changed one is a new revision
     of the same id."""
 
-    def __init__(self, crawl):
-        super().__init__(crawl)
-        self.state = crawl.state
+    def __init__(self, state, serial):
+        self.state, self.serial = state, serial
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        parts = crawler.newswatch.parts
+        return cls(parts.state, parts.serial)
 
     async def process_item(self, item):
         fields = dict(item.fields)
@@ -47,11 +50,11 @@ class NormalizePipeline(Stage):
         identifier = article_id(id_url)
         item.url_keys = list(dict.fromkeys(item.url_keys + [identity_url(id_url)]))
         digest = content_hash(fields["text"])
-        known = await self.crawl.serial(self.state.article, identifier)
+        known = await self.serial.run(self.state.article, identifier)
         revision = 1
         if known is not None:
             if known["content_hash"] == digest:
-                await self.crawl.serial(self.state.mark_seen, item.url_keys, identifier, item.marker)
+                await self.serial.run(self.state.mark_seen, item.url_keys, identifier, item.marker)
                 raise DropItem("unchanged since it was indexed")
             revision = known["revision"] + 1
             fields["modified_at"] = fields.get("modified_at") or now

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
-from crawler.pipelines import Stage
-from index.protocol import BackendUnavailable
 from index.query import QueryError
 
 
-class RelatedPipeline(Stage):
+class RelatedPipeline:
     """Links an original to other outlets' reports of the same event (shared names and words within
-    the window): they join the earlier story (crawler.stories.related, on the serial thread)."""
+    the window): they join the earlier story (crawler.stories.related, on the serial thread). An
+    index that cannot be reached raises through: the page waits, owed, to be linked when it answers."""
 
-    def __init__(self, crawl):
-        super().__init__(crawl)
-        self.stories = crawl.stories
+    def __init__(self, stories, serial, events):
+        self.stories, self.serial, self.events = stories, serial, events
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        crawl = crawler.newswatch
+        return cls(crawl.parts.stories, crawl.parts.serial, crawl.events)
 
     async def process_item(self, item):
         try:
-            await self.crawl.serial(self.stories.relate, item.article)
-        except (QueryError, BackendUnavailable) as exc:  # no links this time, nothing lost
-            self.crawl.record_error(item.url, f"related search failed: {exc}")
+            await self.serial.run(self.stories.relate, item.article)
+        except QueryError as exc:  # this article's words the index cannot take: no links, nothing lost
+            self.events.error(item.url, f"related search failed: {exc}")
         return item

@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import logging
 
-from crawler.pipelines import Stage
+from crawler.events import Tally
 
 logger = logging.getLogger(__name__)
 
@@ -43,25 +43,31 @@ class IndexWriter:
         return len(entries)
 
 
-class StorePipeline(Stage):
+class StorePipeline:
     """Archives the fetched page, then writes the article through the process's IndexWriter."""
 
-    def __init__(self, crawl):
-        super().__init__(crawl)
-        self.archive, self.writer, self.stories = crawl.archive, crawl.writer, crawl.stories
+    def __init__(self, archive, writer, stories, serial, events):
+        self.archive, self.writer, self.stories, self.serial, self.events = archive, writer, stories, serial, events
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        crawl = crawler.newswatch
+        parts = crawl.parts
+        return cls(parts.archive, parts.writer, parts.stories, parts.serial, crawl.events)
 
     async def process_item(self, item):
-        await self.crawl.serial(self.store, item)
-        self.crawl.report.new_articles += 1
+        await self.serial.run(self.store, item)
+        self.events.count(Tally.NEW_ARTICLES)
         return item
 
     def store(self, item) -> None:
-        article = item.article
+        # Its story fields as they stand: other articles' decisions may have changed them.
+        article = self.stories.current(item.article)
         self.archive.save(article["id"], {
             "outlet": item.outlet, "url": item.url, "fetched_at": item.fetched_at,
             "content_type": item.content_type, "feed": item.feed, "url_keys": item.url_keys,
             # The raw bytes, whatever their encoding, so re-processing sees exactly what was fetched.
             "body_base64": base64.b64encode(item.body).decode("ascii") if item.body is not None else None,
         })
+        self.stories.stored(article)
         self.writer.add(article, item.url_keys, item.marker)
-        self.stories.forget(article["id"])

@@ -3,10 +3,12 @@ reports of the same event on other outlets join the story. `story_id` is the id 
 that started the cluster, and stays so when an earlier report turns up later; a lone article's is
 its own id.
 
-`StoryLinker` runs on the crawl service's serial thread only: every dedupe decision is taken
-there, one article at a time in arrival order, so two copies of one crawl (or of two crawls
-running at once) always see each other — an article counts from the moment its decision is
-taken (`in_flight`), not only once it is committed."""
+`StoryLinker` runs on the crawl service's serial thread only (crawler/serial.py): every dedupe
+decision is taken there, one article at a time in arrival order, so two copies of one crawl (or
+of two crawls running at once) always see each other — an article counts from the moment its
+decision is taken (it is then in the in-flight table, crawler/stories/in_flight.py), not only
+once it is committed. The pipeline's later stages read an article's story fields afresh
+(`current`): another article's decision may have changed them meanwhile."""
 from __future__ import annotations
 
 import logging
@@ -17,6 +19,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core.dates import stored_date
+from crawler.config.outlets import OutletsInUse
+from crawler.stories.in_flight import InFlight
 from crawler.stories.provenance import Citations
 from index.analysis import ANALYSERS
 from index.query import SearchQuery
@@ -68,64 +72,82 @@ def earlier(a: dict, b: dict) -> bool:
     return order(a) < order(b)
 
 
+# What other articles' decisions change on an article in flight.
+STORY_FIELDS = ("duplicate_of", "story_id", "duplicate_count", "cites", "cited_by")
+
+
 class StoryLinker:
-    def __init__(self, state, dedupe, backend, writer, countries: set[str], related_window_days: int,
-                 outlets=lambda: {}):
+    def __init__(self, state, dedupe, in_flight: InFlight, backend, writer, countries: set[str],
+                 related_window_days: int, outlets: OutletsInUse):
         self.state = state
         self.dedupe = dedupe
+        self.in_flight = in_flight
         self.backend = backend
         self.writer = writer
         self.countries = countries
         self.related_window = timedelta(days=related_window_days)
-        # Articles past their dedupe decision and not yet handed to the writer, by id.
-        self.in_flight: dict[str, dict] = {}
         self.outlets = outlets  # the outlets in use (they change on reload): whose names are cited
         self._citations: tuple[dict, Citations] | None = None
 
     def citations(self) -> Citations:
-        current = self.outlets()
+        current = self.outlets.current()
         if self._citations is None or self._citations[0] is not current:
             self._citations = (current, Citations.for_outlets(current))
         return self._citations[1]
 
     # --- reading and rewriting other articles ---
     def article_now(self, article_id: str) -> dict | None:
-        """The newest version of an article: in the pipeline, waiting for the next commit, else the index's."""
-        if article_id in self.in_flight:
-            return self.in_flight[article_id]
+        """The newest version of an article: in flight, waiting for the writer's next commit, else the index's."""
+        held = self.in_flight.get(article_id)
+        if held is not None:
+            return held
         pending = self.writer.pending(article_id)
         return dict(pending) if pending is not None else self.backend.get(article_id)
 
+    def current(self, article: dict) -> dict:
+        """`article` (a stage's, in flight) with its story fields as they stand now."""
+        held = self.in_flight.get(article["id"])
+        if held is not None:
+            article.update({name: held.get(name) for name in STORY_FIELDS})
+        return article
+
     def update_article(self, article: dict) -> None:
-        """Rewrites another article whose story links changed. One still in the pipeline was
-        changed in place and is written when it reaches the end."""
-        if article["id"] not in self.in_flight:
+        """Rewrites an article whose story links changed. One in flight is rewritten in the
+        in-flight table (its stages see the change); once stored, and for any other, the writer
+        writes it."""
+        stored = self.in_flight.save(article)
+        if stored is None or stored:
             self.writer.add(article, [], None)
 
+    def stored(self, article: dict) -> None:
+        """The store stage hands the article to the writer."""
+        self.in_flight.stored(article)
+
     def known(self, article_id: str) -> bool:
-        return (article_id in self.in_flight or self.writer.pending(article_id) is not None
+        return (self.in_flight.holds(article_id) or self.writer.pending(article_id) is not None
                 or self.state.article(article_id) is not None)
 
     def forget(self, article_id: str) -> None:
-        self.in_flight.pop(article_id, None)
+        """The article's page failed or was dropped: its decision is void."""
+        self.in_flight.release([article_id])
 
     # --- copies ---
     def deduplicate(self, article: dict, fp) -> None:
-        """Links the article to its original when it is a copy (exact, or near by MinHash)."""
+        """Links the article to its original when it is a copy (exact, or near by MinHash); from
+        then on it is in flight."""
         if article["revision"] > 1:
             # An update of an article already in a story keeps its place in it.
             current = self.article_now(article["id"]) or {}
             for name in ("duplicate_of", "story_id", "duplicate_count", "topics", "cites", "cited_by"):
                 if current.get(name) is not None:
                     article[name] = current[name]
-        self.in_flight[article["id"]] = article
-        exact = self.state.article_by_hash(article["content_hash"], article["id"]) or next(
-            (other["id"] for other in self.in_flight.values()
-             if other["id"] != article["id"] and other["content_hash"] == article["content_hash"]), None)
+        exact = (self.state.article_by_hash(article["content_hash"], article["id"])
+                 or self.in_flight.by_hash(article["content_hash"], article["id"]))
         matches = [] if exact else [m for m in self.dedupe.find(article["id"], fp) if self.known(m.id)]
         self.dedupe.add(article["id"], fp)
         if article["revision"] == 1 and (exact or matches):
             self.link_copy(article, exact or matches[0].id, 1.0 if exact else matches[0].score)
+        self.in_flight.hold(article)
 
     def link_copy(self, article: dict, original_id: str, score: float) -> None:
         """`article` copies the story of `original_id` (an original or one of its copies)."""
@@ -166,6 +188,7 @@ class StoryLinker:
         """Links an original to other outlets' reports of the same event within the window, and
         to the reports of the outlets it names as its source; the reports join the earliest one's
         story. Returns the links made."""
+        self.current(article)
         if article.get("duplicate_of") or not article.get("published_at"):
             return []
         counts = term_counts(article["text"], article.get("language"))
@@ -176,7 +199,7 @@ class StoryLinker:
             return []
         cited = self.citations().cited(article.get("text"), other_than=article["outlet"])
         hits = self.backend.search(query)["hits"]
-        languages = {o.language for o in self.outlets().values() if o.language} - {article.get("language")}
+        languages = {o.language for o in self.outlets.current().values() if o.language} - {article.get("language")}
         for language in sorted(languages):
             # Reports in other languages name the same people and places in other words (looked
             # for only where the outlets polled are in more than this article's language).
@@ -220,6 +243,7 @@ class StoryLinker:
         for other in related:
             if other["story_id"] != story:
                 self._move_story(other, story)
+        self.in_flight.save(article)  # its own links (`cites`, the story) as they now stand
         return links
 
     def link_citation(self, article: dict, source: dict, score: float) -> None:

@@ -1,5 +1,6 @@
-"""`newswatch crawl` (one poll now) and `newswatch run` (the daemon): both hold the writer lock
-and run on the one asyncio loop of scheduler/loop.py. Scrapy and everything that imports it are
+"""`newswatch crawl` (one poll now), `newswatch replay` (the quarantined pages again) and
+`newswatch run` (the daemon): they hold the writer lock and run on the one asyncio loop of
+scheduler/loop.py. Scrapy and everything that imports it are
 imported inside the loop's coroutine: the twisted reactor must be installed first."""
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import signal
 import socket
 import sys
 
+from crawler.events import Tally
 from scheduler.commands.common import (EXIT_INTERRUPTED, EXIT_OK, EXIT_SOURCES_FAILED, UsageError,
                                        print_json)
-from scheduler.compose import configured_outlets, configured_topics, wired, writer_lock
+from scheduler.commands.maintenance import ask_daemon
+from scheduler.compose import configured_outlets, configured_topics, crawl_service, daemon, wired, writer_lock
+from scheduler.lock import IndexLocked
 from scheduler.loop import run
 
 
@@ -41,10 +45,8 @@ def cmd_crawl(args, config) -> int:
     topics = configured_topics(config, outlets)
 
     async def main():
-        from crawler.service import CrawlService
-
         with wired(config, writable=True, outlets=outlets, topics=topics) as wiring:
-            service = CrawlService(config, outlets, wiring.backend, topics, wiring.db)
+            service = crawl_service(wiring)
             loop = asyncio.get_running_loop()
             interrupted = asyncio.Event()
 
@@ -60,7 +62,7 @@ def cmd_crawl(args, config) -> int:
                 reports = await service.crawl(args.keys)
                 if not interrupted.is_set():
                     # What fails waits in the outbox for the next run.
-                    await asyncio.to_thread(service.alerts.deliver_pending)
+                    await service.deliver_alerts()
                 return reports, interrupted.is_set()
             finally:
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,11 +76,49 @@ def cmd_crawl(args, config) -> int:
         print_json(report.summary())
     if interrupted:
         return EXIT_INTERRUPTED
-    failed = [r.outlet for r in reports if r.sources and not r.sources_ok]
+    failed = [r.outlet for r in reports if r.count(Tally.SOURCES) and not r.count(Tally.SOURCES_OK)]
     if failed:
         print(f"newswatch: every feed and sitemap failed for {', '.join(failed)} (see `newswatch outlets`)",
               file=sys.stderr)
         return EXIT_SOURCES_FAILED
+    return EXIT_OK
+
+
+def cmd_replay(args, config) -> int:
+    """The quarantined pages (of one outlet) owed again with their attempts back, and processed
+    now from the state (their outlets' feeds are not polled). While a daemon holds the index it
+    is asked to do it (its log gives the outcome)."""
+    outlets = configured_outlets(config)
+    if args.outlet and args.outlet not in outlets:
+        raise UsageError(f"unknown outlet {args.outlet!r} (known: {', '.join(outlets)})")
+    topics = configured_topics(config, outlets)
+    try:
+        lock = writer_lock(config).acquire()
+    except IndexLocked as held:
+        return ask_daemon(config, "/replay", {"outlet": args.outlet}, held)
+
+    async def main():
+        with wired(config, writable=True, outlets=outlets, topics=topics) as wiring:
+            service = crawl_service(wiring)
+            try:
+                replayed = await service.replay(args.outlet)
+                keys = [key for key in replayed if key in outlets]
+                if not keys:
+                    return replayed, []
+                await service.prepare()
+                reports = await service.crawl(keys, force=False, poll_sources=False)
+                await service.deliver_alerts()
+                return replayed, reports
+            finally:
+                await service.close()
+                await asyncio.to_thread(wiring.close_index)
+
+    with lock:
+        replayed, reports = run(main)
+    for report in reports:  # one JSON line per outlet, as `crawl` prints
+        print_json({**report.summary(), "replayed": replayed[report.outlet]})
+    if not replayed:
+        print("newswatch: no page is quarantined" + (f" for {args.outlet}" if args.outlet else ""), file=sys.stderr)
     return EXIT_OK
 
 
@@ -87,10 +127,8 @@ def cmd_run(args, config) -> int:
     topics = configured_topics(config, outlets)
 
     async def main():
-        from scheduler.daemon import Daemon
-
         with wired(config, writable=True, outlets=outlets, topics=topics) as wiring:
-            await Daemon(wiring, api_socket).run()
+            await daemon(wiring, api_socket).run()
 
     with writer_lock(config):
         api_socket = bind_api_socket(config)

@@ -100,6 +100,15 @@ def print_outlets(report: list[dict]) -> None:
               f"last poll {when(row['last_poll_at'])}  per day (7d): {per_day}")
         if row["volume_drop"]:
             print(f"{'':17}VOLUME DROP: {row['volume_drop']}")
+        if row["owed"]:
+            print(f"{'':17}{row['owed']} fetched {'page waits' if row['owed'] == 1 else 'pages wait'} to be stored "
+                  "(tried again by the next crawl)")
+        if row["quarantined"]:
+            print(f"{'':17}QUARANTINED: {row['quarantined']} {'page' if row['quarantined'] == 1 else 'pages'} "
+                  f"failed every try; `newswatch replay --outlet {row['key']}` tries them again")
+            for page in row["quarantine"]:
+                print(f"{'':25}{page['url']}  ({page['attempts']} tries, quarantined "
+                      f"{when(page['quarantined_at'])}): {page['last_error']}")
         for source in row["sources"]:
             interval = duration_text(source["interval"])
             print(f"{'':17}{source['kind']:<8}{source['status']:<8} every {interval:<6} "

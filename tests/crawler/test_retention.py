@@ -7,7 +7,7 @@ from tests_support import article_paragraphs
 import settings
 from core.article import new_article
 from core.dates import iso, utcnow
-from core.sources import Sources
+from core.sources import SourceRecords
 from core.statedb import StateDB
 from crawler.alerts.topic_alerts import Alerts
 from crawler.archive import PageArchive
@@ -78,7 +78,7 @@ def test_sent_deliveries_and_old_matches_go_pending_ones_stay(tmp_path):
 
 def test_stale_bookkeeping_goes(tmp_path):
     config, db, backend, archive, dedupe, state, now = world(tmp_path, NEWSWATCH_KEEP_PAGES_DAYS="30")
-    Sources(db, 0, 0).save_validators({"https://x.org/feed": ('"e1"', None)})
+    SourceRecords(db).save_validators({"https://x.org/feed": ('"e1"', None)})
     db.execute("INSERT INTO seen(url_key, article_id, marker, seen_at) VALUES ('x.org/video', 'v', NULL, ?)",
                (iso(now - timedelta(days=40)),))
     counts = prune(config, db, backend, archive, dedupe, now + timedelta(days=31))

@@ -87,6 +87,7 @@ FAULTS = [
     ("record_error", STEPS), ("count_terms", STEPS), ("dedupe_add", STEPS), ("topic_record", STEPS),
     ("save_validators", STEPS), ("back_off", STEPS), ("record_poll", STEPS), ("move_copies", STEPS),
     ("enqueue", STEPS), ("claim_deliveries", STEPS), ("prune_articles", STEPS + PRUNE),
+    ("in_flight_save", STEPS),
 ]
 
 

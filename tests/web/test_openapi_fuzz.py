@@ -45,10 +45,13 @@ def build_app():
     async def pruned():
         return {"pruned": {"pages": 0}, "pages": 0}
 
+    async def replayed(outlet):
+        return {outlet or "rfa-english": 0}
+
     # As the daemon serves it, keys configured (so that a request without one is really refused).
     return create_app(ApiContext(backend=backend, state=CrawlState(db), outlets=lambda: OUTLETS, alerts=alerts,
                                  trigger_crawl=lambda key: None, reload=lambda: (True, "reloaded"),
-                                 prune=pruned, reprocess=lambda since, outlet, outdated: {
+                                 prune=pruned, replay=replayed, reprocess=lambda since, outlet, outdated: {
                                      "status": "started", "since": since and since.isoformat(), "outlet": outlet,
                                      "outdated": outdated},
                                  access=AccessControl((), (KEY,), searches_per_minute=10**9)))

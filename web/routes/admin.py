@@ -1,5 +1,5 @@
 """The daemon, through the API (admin): re-read the configuration; and maintenance that
-`newswatch prune` and `newswatch reprocess` ask while the daemon holds the index, since only the
+`newswatch prune`, `reprocess` and `replay` ask while the daemon holds the index, since only the
 daemon may write it. Admin handlers are coroutines so they run on the daemon's loop, beside the
 scheduler they change; the read-only handlers run on the API's threads, off the loop."""
 from __future__ import annotations
@@ -34,6 +34,15 @@ class ReprocessRequest(BaseModel):
                                                            {"type": "null"}]})
     outlet: str | None = Field(default=None, description="only this outlet's pages")
     outdated: bool = Field(default=False, description="only articles an older entity stage tagged")
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    outlet: str | None = Field(default=None, description="only this outlet's quarantined pages")
+
+
+class Replayed(BaseModel):
+    replayed: dict[str, int] = Field(description="quarantined pages owed again, per outlet")
 
 
 def admin_router(context: ApiContext) -> APIRouter:
@@ -83,5 +92,17 @@ def admin_router(context: ApiContext) -> APIRouter:
         except LookupError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         return JSONResponse(status, status_code=202)
+
+    @router.post("/replay", status_code=202, response_model=Replayed, responses=errors(400, 401, 403, 404, 503),
+                 summary="Try the quarantined pages again (admin): they are owed again with their attempts back, "
+                         "and their outlets' owed pages are processed now; `newswatch replay` asks this while "
+                         "the daemon runs")
+    async def replay_now(request: ReplayRequest | None = None):
+        request = request or ReplayRequest()
+        if context.replay is None:
+            return unavailable()
+        if request.outlet and request.outlet not in context.outlets():
+            return JSONResponse({"error": f"no outlet {request.outlet!r}", "parameter": "outlet"}, status_code=404)
+        return JSONResponse({"replayed": await context.replay(request.outlet)}, status_code=202)
 
     return router
